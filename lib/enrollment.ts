@@ -1,0 +1,116 @@
+/**
+ * The 2FA state kept on the Auth0 user, in `app_metadata` (never `user_metadata`, which the
+ * user can write). One key, `authy_2fa`, owned by this product. The rule-era shapes are read
+ * too, so that users enrolled by the old rule are not asked to enroll again:
+ *   - `app_metadata.authyID` (the 2016 guide's rule),
+ *   - `app_metadata.mfa = { provider: "authy", payload: { id } }`.
+ * The Action, the migration script and the admin tools all read and write through here.
+ */
+
+/** The app_metadata key this product owns. */
+export const ENROLLMENT_KEY = 'authy_2fa';
+/** Rule-era keys, read for compatibility and removed once rewritten in the current shape. */
+export const LEGACY_AUTHY_ID_KEY = 'authyID';
+export const LEGACY_MFA_KEY = 'mfa';
+
+/** What `app_metadata.authy_2fa` holds. */
+export interface StoredEnrollment {
+  v: 1;
+  /** Authy user id; present once the user has proved a first code. */
+  authy_id?: string;
+  /** ISO time of enrollment (or of migration, for rule-era users). */
+  enrolled_at?: string;
+  /** Wrong codes in a row, across logins. */
+  failures: number;
+  /** ISO time until which logins are refused; absent when not locked. */
+  locked_until?: string;
+  /** How the last successful second factor was given. */
+  last_method?: string;
+}
+
+export type EnrollmentSource = 'current' | 'legacy-authyID' | 'legacy-mfa' | 'none';
+
+/** The user's 2FA state, read from app_metadata whatever shape it was stored in. */
+export interface EnrollmentState {
+  authyId: string | null;
+  source: EnrollmentSource;
+  failures: number;
+  /** Epoch milliseconds, or null. */
+  lockedUntil: number | null;
+}
+
+const AUTHY_ID = /^[0-9]{1,15}$/;
+
+/** Authy ids are numbers; the old rule stored them as numbers or strings. Anything else is not an id. */
+export function normalizeAuthyId(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return String(value);
+  if (typeof value === 'string' && AUTHY_ID.test(value) && !/^0+$/.test(value)) return value;
+  return null;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonNegativeInt(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0;
+}
+
+function isoToMillis(value: unknown): number | null {
+  if (typeof value !== 'string') return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** Reads the rule-era Authy id, if the user has one (the `mfa` shape wins over `authyID`). */
+export function readLegacyAuthyId(appMetadata: unknown): { authyId: string; source: 'legacy-authyID' | 'legacy-mfa' } | null {
+  if (!isObject(appMetadata)) return null;
+  const mfa = appMetadata[LEGACY_MFA_KEY];
+  if (isObject(mfa) && mfa.provider === 'authy' && isObject(mfa.payload)) {
+    const id = normalizeAuthyId(mfa.payload.id);
+    if (id) return { authyId: id, source: 'legacy-mfa' };
+  }
+  const id = normalizeAuthyId(appMetadata[LEGACY_AUTHY_ID_KEY]);
+  return id ? { authyId: id, source: 'legacy-authyID' } : null;
+}
+
+/** Reads the user's 2FA state from `app_metadata` (current shape first, then rule-era shapes). */
+export function readEnrollment(appMetadata: unknown): EnrollmentState {
+  const stored = isObject(appMetadata) ? appMetadata[ENROLLMENT_KEY] : undefined;
+  const current = isObject(stored) ? stored : null;
+  const failures = current ? nonNegativeInt(current.failures) : 0;
+  const lockedUntil = current ? isoToMillis(current.locked_until) : null;
+  const currentId = current ? normalizeAuthyId(current.authy_id) : null;
+  if (currentId) return { authyId: currentId, source: 'current', failures, lockedUntil };
+  const legacy = readLegacyAuthyId(appMetadata);
+  if (legacy) return { authyId: legacy.authyId, source: legacy.source, failures, lockedUntil };
+  return { authyId: null, source: 'none', failures, lockedUntil };
+}
+
+/**
+ * The top-level app_metadata keys to write so that a rule-era user is stored in the current
+ * shape. Auth0 merges app_metadata key by key and a `null` value removes a key, so the result
+ * can be sent as-is in a Management API PATCH or applied with `api.user.setAppMetadata`.
+ * Returns null when there is nothing to migrate. An `mfa` key of another provider is kept.
+ */
+export function legacyMigrationPatch(appMetadata: unknown, nowIso: string): Record<string, unknown> | null {
+  if (!isObject(appMetadata)) return null;
+  const state = readEnrollment(appMetadata);
+  const legacy = readLegacyAuthyId(appMetadata);
+  if (!legacy) return null;
+  const patch: Record<string, unknown> = {};
+  if (state.source !== 'current') {
+    const stored: StoredEnrollment = {
+      v: 1,
+      authy_id: legacy.authyId,
+      enrolled_at: nowIso,
+      failures: state.failures,
+    };
+    if (state.lockedUntil !== null) stored.locked_until = new Date(state.lockedUntil).toISOString();
+    patch[ENROLLMENT_KEY] = stored;
+  }
+  if (LEGACY_AUTHY_ID_KEY in appMetadata) patch[LEGACY_AUTHY_ID_KEY] = null;
+  const mfa = appMetadata[LEGACY_MFA_KEY];
+  if (isObject(mfa) && mfa.provider === 'authy') patch[LEGACY_MFA_KEY] = null;
+  return patch;
+}
