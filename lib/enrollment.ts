@@ -109,8 +109,16 @@ export function legacyMigrationPatch(appMetadata: unknown, nowIso: string): Reco
     if (state.lockedUntil !== null) stored.locked_until = new Date(state.lockedUntil).toISOString();
     patch[ENROLLMENT_KEY] = stored;
   }
-  if (LEGACY_AUTHY_ID_KEY in appMetadata) patch[LEGACY_AUTHY_ID_KEY] = null;
-  const mfa = appMetadata[LEGACY_MFA_KEY];
-  if (isObject(mfa) && mfa.provider === 'authy') patch[LEGACY_MFA_KEY] = null;
+  for (const key of legacyKeysToRemove(appMetadata)) patch[key] = null;
   return patch;
+}
+
+/** The rule-era keys present in app_metadata that hold Authy state (an `mfa` of another provider is not ours). */
+export function legacyKeysToRemove(appMetadata: unknown): string[] {
+  if (!isObject(appMetadata)) return [];
+  const keys: string[] = [];
+  if (LEGACY_AUTHY_ID_KEY in appMetadata) keys.push(LEGACY_AUTHY_ID_KEY);
+  const mfa = appMetadata[LEGACY_MFA_KEY];
+  if (isObject(mfa) && mfa.provider === 'authy') keys.push(LEGACY_MFA_KEY);
+  return keys;
 }

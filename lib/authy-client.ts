@@ -1,0 +1,269 @@
+/**
+ * Every Authy API call the product makes, in one place. Each call is a typed function with a
+ * timeout; HTTP status and Authy's `error_code` are mapped to AuthyError codes here and
+ * nowhere else. Nothing outside this file knows Authy's URLs.
+ *
+ * Authy quirks handled here (see DESIGN.md): verify/sms/call always send `force=true`;
+ * `success` may be the string "true"; a valid code is `token === "is valid"`; a wrong code is
+ * HTTP 401 with error_code 60020, which is also the status of a wrong API key (60001).
+ */
+
+/** Stable codes for what went wrong with an Authy call. */
+export type AuthyErrorCode =
+  /** The code was wrong (401 + 60020). The user's fault. */
+  | 'WRONG_CODE'
+  /** The code was right but already used once (60019). */
+  | 'CODE_REUSED'
+  /** The API key is wrong (401 + 60001): a configuration error, not the user's. */
+  | 'BAD_API_KEY'
+  /** Authy's rate limit (429 / 60003). */
+  | 'RATE_LIMITED'
+  /** The phone number was refused as invalid (60033 and similar). */
+  | 'INVALID_PHONE'
+  /** The number cannot receive codes: landline, toll-free, VoIP (60082, 60083). */
+  | 'UNSUPPORTED_PHONE'
+  /** The country is not supported (60078). */
+  | 'UNSUPPORTED_COUNTRY'
+  /** The Authy user does not exist (60026 and similar, or 404). */
+  | 'USER_NOT_FOUND'
+  /** A parameter was refused (60002, 60004). */
+  | 'INVALID_REQUEST'
+  /** No answer within the timeout. */
+  | 'TIMEOUT'
+  /** Network failure or 5xx. */
+  | 'UNAVAILABLE'
+  /** An answer that is not what Authy documents. */
+  | 'BAD_RESPONSE';
+
+/** An Authy call failed. The message is safe to log: it never holds the API key, a code or a phone number. */
+export class AuthyError extends Error {
+  constructor(
+    readonly code: AuthyErrorCode,
+    message: string,
+    readonly status?: number,
+    readonly authyErrorCode?: string,
+  ) {
+    super(message);
+    this.name = 'AuthyError';
+  }
+}
+
+export interface AuthyClientOptions {
+  apiKey: string;
+  /** Defaults to https://api.authy.com; the sandbox points it at its emulator. */
+  baseUrl?: string;
+  /** Per call; default 5 s (the Action has 20 s in all). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface RegisteredUser {
+  authyId: string;
+}
+
+export interface AuthyUserStatus {
+  authyId: string;
+  registered: boolean;
+  confirmed: boolean;
+  accountDisabled: boolean;
+  devices: string[];
+  /** As Authy masks it, e.g. "XX-XXX-1234". */
+  maskedPhone: string | null;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+export interface ApprovalRequest {
+  uuid: string;
+  status: ApprovalStatus;
+  authyId: string | null;
+}
+
+export interface AuthyClient {
+  registerUser(input: { email: string; cellphone: string; countryCode: string }): Promise<RegisteredUser>;
+  /** Resolves when the code is valid; throws AuthyError('WRONG_CODE' | 'CODE_REUSED' | ...) otherwise. */
+  verifyToken(authyId: string, token: string): Promise<void>;
+  requestSms(authyId: string): Promise<void>;
+  requestCall(authyId: string): Promise<void>;
+  userStatus(authyId: string): Promise<AuthyUserStatus>;
+  removeUser(authyId: string): Promise<void>;
+  createApprovalRequest(authyId: string, input: { message: string; secondsToExpire: number }): Promise<{ uuid: string }>;
+  approvalStatus(uuid: string): Promise<ApprovalRequest>;
+}
+
+const ID = /^[0-9]{1,15}$/;
+const TOKEN = /^[0-9]{6,8}$/;
+const UUID = /^[0-9a-fA-F-]{8,64}$/;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+/** Maps an Authy error answer to an AuthyError. One table for the whole product. */
+export function authyErrorFrom(status: number, body: unknown): AuthyError {
+  const code = isObject(body) && (typeof body.error_code === 'string' || typeof body.error_code === 'number') ? String(body.error_code) : undefined;
+  const by = (c: AuthyErrorCode, message: string) => new AuthyError(c, message, status, code);
+  switch (code) {
+    case '60001':
+      return by('BAD_API_KEY', 'Authy refused the API key');
+    case '60003':
+      return by('RATE_LIMITED', 'Authy rate limit reached');
+    case '60019':
+      return by('CODE_REUSED', 'the code was already used');
+    case '60020':
+      return by('WRONG_CODE', 'the code is not valid');
+    case '60033':
+      return by('INVALID_PHONE', 'the phone number is not valid');
+    case '60078':
+      return by('UNSUPPORTED_COUNTRY', 'the country is not supported');
+    case '60082':
+    case '60083':
+      return by('UNSUPPORTED_PHONE', 'the phone number cannot receive codes');
+    case '60023':
+    case '60026':
+    case '60027':
+      return by('USER_NOT_FOUND', 'the Authy user does not exist');
+    case '60002':
+    case '60004':
+    case '60005':
+      return by('INVALID_REQUEST', 'Authy refused a parameter');
+    default:
+      break;
+  }
+  if (status === 429) return by('RATE_LIMITED', 'Authy rate limit reached');
+  if (status === 404) return by('USER_NOT_FOUND', 'the Authy user does not exist');
+  if (status >= 500) return by('UNAVAILABLE', `Authy answered ${status}`);
+  // A 401 without a known code is most likely the key: treat it as configuration, never as the user's code.
+  if (status === 401) return by('BAD_API_KEY', 'Authy answered 401');
+  return by('BAD_RESPONSE', `Authy answered ${status}`);
+}
+
+export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
+  const baseUrl = (options.baseUrl ?? 'https://api.authy.com').replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const doFetch = options.fetch ?? fetch;
+  if (!options.apiKey) throw new AuthyError('BAD_API_KEY', 'no Authy API key configured');
+
+  async function call(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<Record<string, unknown>> {
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          'X-Authy-API-Key': options.apiKey,
+          Accept: 'application/json',
+          ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        body: form ? new URLSearchParams(form).toString() : undefined,
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'error',
+      });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'TimeoutError' || name === 'AbortError') throw new AuthyError('TIMEOUT', `Authy did not answer within ${timeoutMs} ms`);
+      throw new AuthyError('UNAVAILABLE', 'Authy could not be reached');
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'TimeoutError' || name === 'AbortError') throw new AuthyError('TIMEOUT', `Authy did not answer within ${timeoutMs} ms`);
+      if (!response.ok) throw authyErrorFrom(response.status, undefined);
+      throw new AuthyError('BAD_RESPONSE', 'Authy answered with malformed JSON', response.status);
+    }
+    if (!response.ok) throw authyErrorFrom(response.status, body);
+    if (!isObject(body)) throw new AuthyError('BAD_RESPONSE', 'Authy answered with an unexpected body', response.status);
+    return body;
+  }
+
+  function requireId(authyId: string): string {
+    if (!ID.test(authyId)) throw new AuthyError('INVALID_REQUEST', 'the Authy id is malformed');
+    return authyId;
+  }
+
+  return {
+    async registerUser({ email, cellphone, countryCode }) {
+      if (!/^[0-9]{1,4}$/.test(countryCode) || !/^[0-9]{4,15}$/.test(cellphone)) {
+        throw new AuthyError('INVALID_PHONE', 'the phone number is not valid');
+      }
+      const body = await call('POST', '/protected/json/users/new', {
+        'user[email]': email,
+        'user[cellphone]': cellphone,
+        'user[country_code]': countryCode,
+      });
+      const user = body.user;
+      const id = isObject(user) ? user.id : undefined;
+      const authyId = typeof id === 'number' || typeof id === 'string' ? String(id) : '';
+      if (!isTrue(body.success) || !ID.test(authyId)) throw new AuthyError('BAD_RESPONSE', 'Authy did not return a user id');
+      return { authyId };
+    },
+
+    async verifyToken(authyId, token) {
+      // Codes are checked here too: a malformed one never reaches Authy, and cannot build another URL path.
+      if (!TOKEN.test(token)) throw new AuthyError('WRONG_CODE', 'the code is not valid');
+      const body = await call('GET', `/protected/json/verify/${token}/${requireId(authyId)}?force=true`);
+      if (!isTrue(body.success) || body.token !== 'is valid') throw new AuthyError('WRONG_CODE', 'the code is not valid');
+    },
+
+    async requestSms(authyId) {
+      const body = await call('GET', `/protected/json/sms/${requireId(authyId)}?force=true`);
+      if (!isTrue(body.success) || isTrue(body.ignored)) throw new AuthyError('BAD_RESPONSE', 'Authy did not send the SMS');
+    },
+
+    async requestCall(authyId) {
+      const body = await call('GET', `/protected/json/call/${requireId(authyId)}?force=true`);
+      if (!isTrue(body.success) || isTrue(body.ignored)) throw new AuthyError('BAD_RESPONSE', 'Authy did not start the call');
+    },
+
+    async userStatus(authyId) {
+      const body = await call('GET', `/protected/json/users/${requireId(authyId)}/status`);
+      const status = body.status;
+      if (!isTrue(body.success) || !isObject(status)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no user status');
+      const returnedId = status.authy_id;
+      if (returnedId !== undefined && String(returnedId) !== authyId) throw new AuthyError('BAD_RESPONSE', 'Authy returned the status of another user');
+      return {
+        authyId,
+        registered: status.registered === true,
+        confirmed: status.confirmed === true,
+        accountDisabled: status.account_disabled !== false,
+        devices: Array.isArray(status.devices) ? status.devices.filter((d): d is string => typeof d === 'string') : [],
+        maskedPhone: typeof status.phone_number === 'string' ? status.phone_number : null,
+      };
+    },
+
+    async removeUser(authyId) {
+      const body = await call('POST', `/protected/json/users/${requireId(authyId)}/remove`, {});
+      if (!isTrue(body.success)) throw new AuthyError('BAD_RESPONSE', 'Authy did not remove the user');
+    },
+
+    async createApprovalRequest(authyId, { message, secondsToExpire }) {
+      const body = await call('POST', `/onetouch/json/users/${requireId(authyId)}/approval_requests`, {
+        message,
+        seconds_to_expire: String(secondsToExpire),
+      });
+      const request = body.approval_request;
+      const uuid = isObject(request) ? request.uuid : undefined;
+      if (!isTrue(body.success) || typeof uuid !== 'string' || !UUID.test(uuid)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no approval request');
+      return { uuid };
+    },
+
+    async approvalStatus(uuid) {
+      if (!UUID.test(uuid)) throw new AuthyError('INVALID_REQUEST', 'the approval request id is malformed');
+      const body = await call('GET', `/onetouch/json/approval_requests/${uuid}`);
+      const request = body.approval_request;
+      if (!isTrue(body.success) || !isObject(request)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no approval request');
+      const status = request.status;
+      if (status !== 'pending' && status !== 'approved' && status !== 'denied' && status !== 'expired') {
+        throw new AuthyError('BAD_RESPONSE', 'Authy returned an unknown approval status');
+      }
+      if (typeof request.uuid === 'string' && request.uuid !== uuid) throw new AuthyError('BAD_RESPONSE', 'Authy returned another approval request');
+      const owner = request._authy_id;
+      return { uuid, status, authyId: typeof owner === 'number' || typeof owner === 'string' ? String(owner) : null };
+    },
+  };
+}

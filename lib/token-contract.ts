@@ -1,0 +1,217 @@
+/**
+ * The token contract between the Action and the forms server. Every claim name lives here;
+ * both sides build and read tokens only through these functions.
+ *
+ * Outbound (Action → forms server): made by Auth0's `api.redirect.encodeToken`, which sets
+ *   `sub` (user id), `iss` (tenant host), `exp` and `ip`, and adds our payload as top-level
+ *   claims. It carries what the pages need and no readable PII (the email is sealed).
+ * Result (forms server → Auth0 `/continue`, POSTed as `session_token`): HS256 with the shared
+ *   secret; `iss` = forms server origin, `aud` = the tenant host the login runs on, `sub`,
+ *   `state` (checked by `api.redirect.validateToken`), `iat`, `exp` (two minutes), `jti`,
+ *   and the outcome.
+ */
+import { randomUUID } from 'node:crypto';
+import { signHs256, type JwtClaims } from './jwt-hs256';
+import { normalizeAuthyId } from './enrollment';
+
+export const CONTRACT_VERSION = 1;
+/** Query parameter of the outbound token, and form field of the result token (validateToken's default). */
+export const SESSION_TOKEN_PARAM = 'session_token';
+/** How long the Action's outbound token lives: long enough to enroll, short enough to limit replay. */
+export const OUTBOUND_TTL_SECONDS = 600;
+/** How long a result token lives: only the hop from the browser back to Auth0. */
+export const RESULT_TTL_SECONDS = 120;
+
+/** The token broke the contract: a claim is missing, of the wrong type or out of range. */
+export class ContractError extends Error {
+  constructor(readonly claim: string, message: string) {
+    super(message);
+    this.name = 'ContractError';
+  }
+}
+
+export type SecondFactorMethod = 'app' | 'sms' | 'call' | 'push';
+export const METHODS: readonly SecondFactorMethod[] = ['app', 'sms', 'call', 'push'];
+
+// ---------------------------------------------------------------- outbound
+
+/** What the Action passes to `encodeToken({ payload })`. */
+export interface OutboundInput {
+  /** `event.request.hostname`: where the browser must return (`https://{host}/continue`). */
+  continueHost: string;
+  /** Present when the user is enrolled. */
+  authyId: string | null;
+  /** Sealed email (lib/seal.ts), present when the user must enroll. */
+  sealedEmail: string | null;
+  failures: number;
+  maxFailures: number;
+  lockSeconds: number;
+  /** First of the login's `ui_locales`, or "". */
+  locale: string;
+}
+
+/** The outbound token as the forms server reads it. */
+export interface OutboundToken extends OutboundInput {
+  userId: string;
+  /** Tenant host as Auth0 set it in `iss`. */
+  tenantIssuer: string;
+  expiresAt: number;
+}
+
+export function outboundPayload(input: OutboundInput): Record<string, unknown> {
+  const payload: Record<string, unknown> = {
+    v: CONTRACT_VERSION,
+    continue_host: input.continueHost,
+    failures: input.failures,
+    max_failures: input.maxFailures,
+    lock_seconds: input.lockSeconds,
+    locale: input.locale,
+  };
+  if (input.authyId) payload.authy_id = input.authyId;
+  if (input.sealedEmail) payload.sealed_email = input.sealedEmail;
+  return payload;
+}
+
+function str(claims: JwtClaims, name: string, pattern: RegExp): string {
+  const value = claims[name];
+  if (typeof value !== 'string' || !pattern.test(value)) throw new ContractError(name, `claim ${name} is missing or malformed`);
+  return value;
+}
+
+function optionalStr(claims: JwtClaims, name: string, pattern: RegExp): string | null {
+  return claims[name] === undefined ? null : str(claims, name, pattern);
+}
+
+function int(claims: JwtClaims, name: string, min: number, max: number): number {
+  const value = claims[name];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ContractError(name, `claim ${name} is missing or out of range`);
+  }
+  return value;
+}
+
+const USER_ID = /^[^\s]{1,200}$/;
+const HOST = /^[a-z0-9.-]{1,253}(:[0-9]{1,5})?$/i;
+const LOCALE = /^([a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*)?$/;
+const SEALED = /^[A-Za-z0-9_-]{38,2048}$/;
+
+function authyIdClaim(claims: JwtClaims, name: string): string | null {
+  if (claims[name] === undefined) return null;
+  const id = normalizeAuthyId(claims[name]);
+  if (!id) throw new ContractError(name, `claim ${name} is malformed`);
+  return id;
+}
+
+/** Reads verified outbound claims (signature and expiry already checked). Throws ContractError. */
+export function parseOutboundClaims(claims: JwtClaims): OutboundToken {
+  if (claims.v !== CONTRACT_VERSION) throw new ContractError('v', 'unsupported token version');
+  const token: OutboundToken = {
+    userId: str(claims, 'sub', USER_ID),
+    tenantIssuer: str(claims, 'iss', HOST),
+    expiresAt: int(claims, 'exp', 0, Number.MAX_SAFE_INTEGER),
+    continueHost: str(claims, 'continue_host', HOST),
+    authyId: authyIdClaim(claims, 'authy_id'),
+    sealedEmail: optionalStr(claims, 'sealed_email', SEALED),
+    failures: int(claims, 'failures', 0, 10_000),
+    maxFailures: int(claims, 'max_failures', 1, 100),
+    lockSeconds: int(claims, 'lock_seconds', 1, 7 * 24 * 3600),
+    locale: str(claims, 'locale', LOCALE),
+  };
+  if (!token.authyId && !token.sealedEmail) throw new ContractError('sealed_email', 'an unenrolled user needs sealed_email');
+  return token;
+}
+
+// ---------------------------------------------------------------- result
+
+export type ResultOutcome =
+  | { kind: 'verified'; method: SecondFactorMethod; authyId: string; enrolledNow: boolean; approvalUuid: string | null }
+  | { kind: 'cancelled'; failures: number }
+  | { kind: 'locked'; failures: number; lockedUntil: number };
+
+export interface ResultContext {
+  formsOrigin: string;
+  /** The outbound token's `continue_host`: the tenant host this result is for. */
+  audience: string;
+  userId: string;
+  state: string;
+  secret: string;
+  /** Seconds; defaults to the clock. */
+  now?: number;
+}
+
+/** The result token as the Action reads it. */
+export interface ResultToken {
+  issuer: string;
+  audience: string;
+  userId: string;
+  state: string;
+  issuedAt: number;
+  expiresAt: number;
+  id: string;
+  outcome: ResultOutcome;
+}
+
+/** Signs the forms server's result for Auth0's `/continue`. */
+export function signResultToken(outcome: ResultOutcome, context: ResultContext): string {
+  const now = context.now ?? Math.floor(Date.now() / 1000);
+  const claims: JwtClaims = {
+    v: CONTRACT_VERSION,
+    iss: context.formsOrigin,
+    aud: context.audience,
+    sub: context.userId,
+    state: context.state,
+    iat: now,
+    exp: now + RESULT_TTL_SECONDS,
+    jti: randomUUID(),
+    result: outcome.kind,
+  };
+  if (outcome.kind === 'verified') {
+    claims.method = outcome.method;
+    claims.authy_id = outcome.authyId;
+    claims.enrolled = outcome.enrolledNow;
+    claims.failures = 0;
+    if (outcome.approvalUuid) claims.approval_uuid = outcome.approvalUuid;
+  } else {
+    claims.failures = outcome.failures;
+    if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntil;
+  }
+  return signHs256(claims, context.secret);
+}
+
+/** Reads verified result claims (signature, expiry and state already checked). Throws ContractError. */
+export function parseResultClaims(claims: JwtClaims): ResultToken {
+  if (claims.v !== CONTRACT_VERSION) throw new ContractError('v', 'unsupported token version');
+  const base = {
+    issuer: str(claims, 'iss', /^https?:\/\/[^\s/]+$/),
+    audience: str(claims, 'aud', HOST),
+    userId: str(claims, 'sub', USER_ID),
+    state: str(claims, 'state', /^[^\s]{1,2048}$/),
+    issuedAt: int(claims, 'iat', 0, Number.MAX_SAFE_INTEGER),
+    expiresAt: int(claims, 'exp', 0, Number.MAX_SAFE_INTEGER),
+    id: str(claims, 'jti', /^[0-9a-f-]{36}$/),
+  };
+  const failures = int(claims, 'failures', 0, 10_000);
+  let outcome: ResultOutcome;
+  switch (claims.result) {
+    case 'verified': {
+      const method = claims.method;
+      if (typeof method !== 'string' || !(METHODS as readonly string[]).includes(method)) throw new ContractError('method', 'claim method is malformed');
+      const authyId = authyIdClaim(claims, 'authy_id');
+      if (!authyId) throw new ContractError('authy_id', 'claim authy_id is missing');
+      if (typeof claims.enrolled !== 'boolean') throw new ContractError('enrolled', 'claim enrolled is malformed');
+      const approvalUuid = optionalStr(claims, 'approval_uuid', /^[0-9a-fA-F-]{8,64}$/);
+      if (method === 'push' && !approvalUuid) throw new ContractError('approval_uuid', 'a push result needs approval_uuid');
+      outcome = { kind: 'verified', method: method as SecondFactorMethod, authyId, enrolledNow: claims.enrolled, approvalUuid };
+      break;
+    }
+    case 'cancelled':
+      outcome = { kind: 'cancelled', failures };
+      break;
+    case 'locked':
+      outcome = { kind: 'locked', failures, lockedUntil: int(claims, 'locked_until', 0, Number.MAX_SAFE_INTEGER) };
+      break;
+    default:
+      throw new ContractError('result', 'claim result is missing or unknown');
+  }
+  return { ...base, outcome };
+}
