@@ -1,0 +1,60 @@
+/**
+ * The sandbox phone: /phone (HTML), /phone.json (the same data for tests), the list fragment
+ * phone.js refreshes, Approve / Deny form posts, and the page's two static files.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ASSET_PATH, renderPhoneList, renderPhonePage } from '../views/phone-page';
+import type { RouteContext } from './context';
+
+const PUBLIC_DIR = join(__dirname, '..', 'public');
+const ASSETS: Record<string, { type: string; body: string }> = {
+  'phone.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(PUBLIC_DIR, 'phone.css'), 'utf8') },
+  'phone.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC_DIR, 'phone.js'), 'utf8') },
+};
+
+/** Only this origin's own files; no inline script or style. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+function pageHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('content-security-policy', CSP)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store');
+}
+
+/** A form post from another site must not approve a push request: the Origin, when sent, must be this host. */
+function sameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function phoneRoutes(app: FastifyInstance, { emulator }: RouteContext): void {
+  app.get('/phone', async (_request, reply) => pageHeaders(reply).type('text/html; charset=utf-8').send(renderPhonePage(emulator.phones())));
+
+  app.get('/phone/fragment', async (_request, reply) => pageHeaders(reply).type('text/html; charset=utf-8').send(renderPhoneList(emulator.phones())));
+
+  app.get('/phone.json', async (_request, reply) => reply.header('cache-control', 'no-store').send({ phones: emulator.phones() }));
+
+  app.get<{ Params: { file: string } }>(`${ASSET_PATH}/:file`, async (request, reply) => {
+    const asset = Object.hasOwn(ASSETS, request.params.file) ? ASSETS[request.params.file] : undefined;
+    if (!asset) return reply.code(404).type('text/plain').send('Not found');
+    return reply.header('x-content-type-options', 'nosniff').type(asset.type).send(asset.body);
+  });
+
+  app.post<{ Params: { uuid: string; decision: string } }>('/phone/approval/:uuid/:decision', async (request, reply) => {
+    const { uuid, decision } = request.params;
+    if (decision !== 'approve' && decision !== 'deny') return reply.code(404).type('text/plain').send('Not found');
+    if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('Cross-site request refused');
+    // Already answered or expired: nothing changes, the page simply shows the current state.
+    emulator.resolveApproval(uuid.toLowerCase(), decision === 'approve' ? 'approved' : 'denied');
+    return reply.redirect('/phone', 303);
+  });
+}
