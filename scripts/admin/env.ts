@@ -1,0 +1,47 @@
+/**
+ * The settings the admin tools read: Management API client credentials (the same names the
+ * deploy script uses) and, for `reset-2fa --remove-from-authy`, the Authy API key.
+ * Values come from the process environment, then from `.env` for names the environment lacks.
+ */
+import { config } from 'dotenv';
+import { AdminError } from './errors';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ManagementCredentials {
+  domain: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+// A bare tenant host such as "acme.eu.auth0.com" or a custom domain; no scheme, path or port.
+const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+
+function required(env: Env, name: string, purpose: string): string {
+  const value = env[name]?.trim();
+  if (!value) {
+    throw new AdminError('MISSING_CONFIG', `${name} is not set: ${purpose}. Set it in .env or in the environment.`);
+  }
+  return value;
+}
+
+export function readManagementCredentials(env: Env): ManagementCredentials {
+  const domain = required(env, 'AUTH0_DOMAIN', 'the tenant host, e.g. acme.eu.auth0.com');
+  if (!HOST.test(domain)) {
+    throw new AdminError('MISSING_CONFIG', 'AUTH0_DOMAIN must be a bare host name such as acme.eu.auth0.com (no https://, no path).');
+  }
+  const clientId = required(env, 'AUTH0_CLIENT_ID', 'the machine-to-machine application allowed to call the Management API');
+  const clientSecret = required(env, 'AUTH0_CLIENT_SECRET', "that application's client secret");
+  return { domain: domain.toLowerCase(), clientId, clientSecret };
+}
+
+export function readAuthyApiKey(env: Env): string {
+  return required(env, 'AUTHY_API_KEY', '--remove-from-authy calls the Authy API with it');
+}
+
+/** The process environment with `.env` filling the gaps; neither is modified. */
+export function loadEnvironment(base: Env = process.env, path = '.env'): Env {
+  const fromFile: Record<string, string> = {};
+  config({ path, processEnv: fromFile, quiet: true });
+  return { ...fromFile, ...base };
+}

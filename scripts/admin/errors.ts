@@ -1,0 +1,53 @@
+/**
+ * Named errors of the admin tools. Each carries a stable `code` and the process exit status
+ * the CLI returns; the message is written for support staff and never holds a secret.
+ */
+
+export type AdminErrorCode =
+  /** A required environment variable is missing or malformed. */
+  | 'MISSING_CONFIG'
+  /** The command line is wrong. */
+  | 'BAD_USAGE'
+  /** No user matches the given id or email. */
+  | 'USER_NOT_FOUND'
+  /** An email matches several users. */
+  | 'AMBIGUOUS_USER'
+  /** The operator did not confirm, or could not be asked. */
+  | 'NOT_CONFIRMED'
+  /** Auth0 kept answering 429 past the retry budget. */
+  | 'RATE_LIMITED'
+  /** The Management API (or the export download) failed. */
+  | 'API_ERROR'
+  /** The user export job failed or its file could not be read. */
+  | 'EXPORT_FAILED'
+  /** The checkpoint file belongs to another tenant or cannot be read. */
+  | 'BAD_CHECKPOINT'
+  /** Removing the user from Authy failed. */
+  | 'AUTHY_FAILED';
+
+const EXIT: Record<AdminErrorCode, number> = {
+  MISSING_CONFIG: 2,
+  BAD_USAGE: 2,
+  USER_NOT_FOUND: 3,
+  AMBIGUOUS_USER: 3,
+  NOT_CONFIRMED: 4,
+  RATE_LIMITED: 5,
+  API_ERROR: 1,
+  EXPORT_FAILED: 1,
+  BAD_CHECKPOINT: 2,
+  AUTHY_FAILED: 1,
+};
+
+export class AdminError extends Error {
+  readonly exitCode: number;
+  constructor(
+    readonly code: AdminErrorCode,
+    message: string,
+    /** Extra lines printed under the message (e.g. the users an ambiguous email matched). */
+    readonly details: string[] = [],
+  ) {
+    super(message);
+    this.name = 'AdminError';
+    this.exitCode = EXIT[code];
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>]
+ * Rewrites rule-era Authy state (app_metadata.authyID, app_metadata.mfa) in the Action's format.
+ * Dry run unless --apply. See docs/admin-tools.md.
+ */
+import { resolve } from 'node:path';
+import { systemClock } from './admin/clock';
+import { connect, parseCli, runCli, runMain, type CliDeps } from './admin/cli';
+import { AdminError } from './admin/errors';
+import { runMigration } from './admin/migrate';
+
+const USAGE = 'usage: npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>]';
+
+export async function main(deps: CliDeps): Promise<number> {
+  return runCli(deps, async (output) => {
+    const { values, positionals } = parseCli(
+      deps.argv,
+      {
+        apply: { type: 'boolean', default: false },
+        report: { type: 'string' },
+        checkpoint: { type: 'string' },
+        sample: { type: 'string', default: '5' },
+      },
+      USAGE,
+    );
+    if (values.help) {
+      output.out(USAGE);
+      return 0;
+    }
+    if (positionals.length > 0) throw new AdminError('BAD_USAGE', `unexpected argument "${positionals[0]}"\n${USAGE}`);
+    const sample = Number(values.sample);
+    if (!Number.isInteger(sample) || sample < 0 || sample > 1000) throw new AdminError('BAD_USAGE', '--sample takes a whole number from 0 to 1000');
+
+    const clock = deps.clock ?? systemClock;
+    const connection = connect(deps, output);
+    const cwd = deps.cwd ?? process.cwd();
+    const apply = values.apply === true;
+    const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
+    const reportPath = resolve(cwd, typeof values.report === 'string' ? values.report : `reports/migrate-users-${apply ? 'apply' : 'dry-run'}-${stamp}.json`);
+    const checkpointPath = resolve(cwd, typeof values.checkpoint === 'string' ? values.checkpoint : 'reports/migrate-users.checkpoint.ndjson');
+
+    await runMigration(
+      { apply, tenant: connection.credentials.domain, reportPath, checkpointPath, sample },
+      { api: connection.api, limiter: connection.limiter, clock, output, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
+    );
+    return 0;
+  });
+}
+
+if (require.main === module) runMain(main);
