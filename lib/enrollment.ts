@@ -87,6 +87,12 @@ export function readEnrollment(appMetadata: unknown): EnrollmentState {
   return { authyId: null, source: 'none', failures, lockedUntil };
 }
 
+/** The state as it applies now: once a lock has ended, its failures no longer count. */
+export function activeEnrollment(state: EnrollmentState, nowMs: number): EnrollmentState {
+  if (state.lockedUntil !== null && state.lockedUntil <= nowMs) return { ...state, failures: 0, lockedUntil: null };
+  return state;
+}
+
 /**
  * The top-level app_metadata keys to write so that a rule-era user is stored in the current
  * shape. Auth0 merges app_metadata key by key and a `null` value removes a key, so the result

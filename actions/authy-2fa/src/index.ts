@@ -4,7 +4,7 @@
  * any unexpected error denies the login.
  */
 import { createAuthyClient, AuthyError } from '../../../lib/authy-client';
-import { ENROLLMENT_KEY, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
+import { ENROLLMENT_KEY, activeEnrollment, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
 import { seal } from '../../../lib/seal';
 import { OUTBOUND_TTL_SECONDS, SESSION_TOKEN_PARAM, outboundPayload, parseResultClaims } from '../../../lib/token-contract';
 import type { PostLoginApi, PostLoginEvent } from './auth0-types';
@@ -58,7 +58,8 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
   run('execute', api, async () => {
     const settings = settingsOrDeny(event, api);
     if (!settings) return;
-    const enrollment = readEnrollment(event.user.app_metadata);
+    const now = Date.now();
+    const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), now);
     const decision = decideOnExecute(
       {
         protocol: event.transaction?.protocol,
@@ -68,7 +69,7 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
         sessionMethods: (event.authentication?.methods ?? []).map((m) => m.name),
         enrollment,
         hasEmail: typeof event.user.email === 'string' && event.user.email.includes('@'),
-        nowMs: Date.now(),
+        nowMs: now,
       },
       settings,
     );
@@ -138,13 +139,14 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
       api.access.deny(DENY.invalidResult);
       return;
     }
-    const enrollment = readEnrollment(event.user.app_metadata);
+    const now = Date.now();
+    const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), now);
     const storedValue = event.user.app_metadata?.[ENROLLMENT_KEY];
     const storedEnrolledAt =
       typeof storedValue === 'object' && storedValue !== null && typeof (storedValue as Record<string, unknown>).enrolled_at === 'string'
         ? ((storedValue as Record<string, unknown>).enrolled_at as string)
         : null;
-    const decision = decideOnContinue(token, { userId: event.user.user_id, tenantHost: tenantHost(event), enrollment, storedEnrolledAt, nowMs: Date.now() }, settings);
+    const decision = decideOnContinue(token, { userId: event.user.user_id, tenantHost: tenantHost(event), enrollment, storedEnrolledAt, nowMs: now }, settings);
 
     if (decision.kind === 'deny') {
       log('continue', `deny (${token.outcome.kind})`);

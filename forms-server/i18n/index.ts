@@ -1,0 +1,22 @@
+/**
+ * One catalogue per language; the page language follows the login's `ui_locales` (carried by
+ * the outbound token), with English as the fallback for anything missing.
+ */
+import { de } from './de';
+import { en, type Catalogue, type MessageKey } from './en';
+import { es } from './es';
+
+export type { Catalogue, MessageKey };
+
+const CATALOGUES: Record<string, Catalogue> = { en, es, de };
+
+/** The catalogue for a locale such as "es", "de-AT" or "" (English). */
+export function catalogueFor(locale: string): Catalogue {
+  const language = locale.toLowerCase().split('-')[0] ?? '';
+  return CATALOGUES[language] ?? en;
+}
+
+/** Fills `{name}` placeholders. Values are escaped by the template that prints the result. */
+export function format(template: string, params: Record<string, string | number> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}

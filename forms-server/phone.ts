@@ -1,0 +1,45 @@
+/**
+ * Parses and checks the phone number typed on the enrollment page before Authy sees it.
+ * Pure; the error codes are catalogue keys (i18n) for plain-words messages.
+ */
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+export type PhoneError = 'phoneEmpty' | 'phoneTooLong' | 'phoneLetters' | 'phoneInvalid' | 'phoneWrongCountry' | 'phoneLandline' | 'countryUnknown';
+
+export type PhoneResult = { ok: true; countryCallingCode: string; nationalNumber: string } | { ok: false; error: PhoneError };
+
+const COUNTRIES: ReadonlySet<string> = new Set(getCountries());
+
+export function isCountry(value: unknown): value is CountryCode {
+  return typeof value === 'string' && COUNTRIES.has(value);
+}
+
+/** Every country with its calling code, for the select on the enrollment page, named in `locale`. */
+export function countryOptions(locale: string): { code: string; label: string }[] {
+  let names: Intl.DisplayNames | null = null;
+  try {
+    names = new Intl.DisplayNames([locale || 'en', 'en'], { type: 'region' });
+  } catch {
+    names = null;
+  }
+  return getCountries()
+    .map((code) => ({ code, label: `${names?.of(code) ?? code} (+${getCountryCallingCode(code)})` }))
+    .sort((a, b) => a.label.localeCompare(b.label, locale || 'en'));
+}
+
+export function parsePhone(country: unknown, raw: unknown): PhoneResult {
+  if (!isCountry(country)) return { ok: false, error: 'countryUnknown' };
+  if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, error: 'phoneEmpty' };
+  const text = raw.trim();
+  if (text.length > 32) return { ok: false, error: 'phoneTooLong' };
+  // Digits, spaces and the usual separators only; a leading + for an international number.
+  if (!/^\+?[0-9 ().\-/]+$/.test(text)) return { ok: false, error: 'phoneLetters' };
+  const phone = parsePhoneNumberFromString(text, country);
+  if (!phone || !phone.isValid()) return { ok: false, error: 'phoneInvalid' };
+  if (phone.country && phone.country !== country && phone.countryCallingCode !== getCountryCallingCode(country)) {
+    return { ok: false, error: 'phoneWrongCountry' };
+  }
+  const type = phone.getType();
+  if (type === 'FIXED_LINE' || type === 'TOLL_FREE' || type === 'PREMIUM_RATE' || type === 'SHARED_COST') return { ok: false, error: 'phoneLandline' };
+  return { ok: true, countryCallingCode: phone.countryCallingCode, nationalNumber: phone.nationalNumber };
+}
