@@ -1,0 +1,16 @@
+/** Builds the Action with the project's own build script, so a deploy never ships a stale code.js. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DeployError } from './errors';
+
+const run = promisify(execFile);
+
+export async function buildAction(rootDir: string): Promise<void> {
+  try {
+    await run(process.execPath, [join(rootDir, 'scripts', 'build-action.mjs')], { cwd: rootDir });
+  } catch (err) {
+    const detail = typeof err === 'object' && err !== null && 'stderr' in err ? String((err as { stderr: unknown }).stderr).trim() : String(err);
+    throw new DeployError('BUILD_FAILED', `The Action did not build (npm run build):\n${detail}`);
+  }
+}
