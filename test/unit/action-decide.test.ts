@@ -1,0 +1,148 @@
+import { confirmed, decideOnContinue, decideOnExecute, methodUrl, DENY, type ExecuteFacts, type ContinueFacts } from '../../actions/authy-2fa/src/decide';
+import { parseSettings } from '../../actions/authy-2fa/src/settings';
+import type { EnrollmentState } from '../../lib/enrollment';
+import type { ResultOutcome, ResultToken } from '../../lib/token-contract';
+
+const settings = parseSettings({ FORMS_URL: 'https://2fa.example.com/2fa', SHARED_SECRET: 's'.repeat(32), AUTHY_API_KEY: 'k', EXEMPT_CLIENT_IDS: 'exempt-app', EXEMPT_CONNECTIONS: 'corp-sso' });
+const NOW = Date.parse('2026-11-26T10:00:00Z');
+const none: EnrollmentState = { authyId: null, source: 'none', failures: 0, lockedUntil: null };
+const enrolled: EnrollmentState = { authyId: '42', source: 'current', failures: 2, lockedUntil: null };
+
+function execute(over: Partial<ExecuteFacts> = {}) {
+  return decideOnExecute(
+    { protocol: 'oidc-basic-profile', silent: false, clientId: 'app', connectionName: 'Username-Password-Authentication', sessionMethods: ['pwd'], enrollment: enrolled, hasEmail: true, nowMs: NOW, ...over },
+    settings,
+  );
+}
+
+describe('decideOnExecute', () => {
+  test('an interactive login is redirected', () => {
+    expect(execute()).toEqual({ kind: 'redirect' });
+    expect(execute({ protocol: undefined })).toEqual({ kind: 'redirect' });
+    expect(execute({ protocol: 'samlp', enrollment: none })).toEqual({ kind: 'redirect' });
+  });
+
+  test('refresh-token exchange passes (its login passed 2FA)', () => {
+    expect(execute({ protocol: 'oauth2-refresh-token' })).toMatchObject({ kind: 'allow', why: 'refresh-token' });
+  });
+
+  test('password grants and other non-interactive flows are denied unless allowed', () => {
+    for (const protocol of ['oauth2-password', 'oauth2-resource-owner', 'oauth2-resource-owner-jwt-bearer', 'wstrust-usernamemixed', 'oauth2-token-exchange']) {
+      expect(execute({ protocol })).toEqual({ kind: 'deny', reason: DENY.nonInteractive });
+    }
+    const lenient = { ...settings, allowNonInteractive: true };
+    expect(decideOnExecute({ protocol: 'oauth2-password', silent: false, clientId: 'app', connectionName: 'c', sessionMethods: [], enrollment: enrolled, hasEmail: true, nowMs: NOW }, lenient)).toMatchObject({ kind: 'allow' });
+  });
+
+  test('prompt=none passes only with our method in the session', () => {
+    expect(execute({ silent: true })).toEqual({ kind: 'deny', reason: DENY.silent });
+    expect(execute({ silent: true, sessionMethods: ['pwd', 'https://evil.example/authy'] })).toEqual({ kind: 'deny', reason: DENY.silent });
+    expect(execute({ silent: true, sessionMethods: ['pwd', methodUrl(settings)] })).toMatchObject({ kind: 'allow', why: 'verified-in-session' });
+  });
+
+  test('exempt clients and connections pass', () => {
+    expect(execute({ clientId: 'exempt-app' })).toMatchObject({ kind: 'allow', why: 'exempt-client' });
+    expect(execute({ connectionName: 'corp-sso' })).toMatchObject({ kind: 'allow', why: 'exempt-connection' });
+  });
+
+  test('a locked user is denied with the time to come back', () => {
+    const decision = execute({ enrollment: { ...enrolled, lockedUntil: NOW + 60_000 } });
+    expect(decision).toEqual({ kind: 'deny', reason: DENY.locked(new Date(NOW + 60_000)) });
+    expect(decision.kind === 'deny' && decision.reason).toContain('2026-11-26 10:01 UTC');
+    expect(execute({ enrollment: { ...enrolled, lockedUntil: NOW - 1 } })).toEqual({ kind: 'redirect' });
+  });
+
+  test('a user with no enrollment and no email cannot enroll', () => {
+    expect(execute({ enrollment: none, hasEmail: false })).toEqual({ kind: 'deny', reason: DENY.noEmail });
+  });
+});
+
+function token(outcome: ResultOutcome, over: Partial<ResultToken> = {}): ResultToken {
+  const iat = Math.floor(NOW / 1000) - 5;
+  return { issuer: 'https://2fa.example.com', audience: 'example.eu.auth0.com', userId: 'auth0|1', state: 's', issuedAt: iat, expiresAt: iat + 120, id: '00000000-0000-4000-8000-000000000000', outcome, ...over };
+}
+
+function facts(over: Partial<ContinueFacts> = {}): ContinueFacts {
+  return { userId: 'auth0|1', tenantHost: 'example.eu.auth0.com', enrollment: enrolled, storedEnrolledAt: '2025-01-01T00:00:00.000Z', nowMs: NOW, ...over };
+}
+
+const verifiedApp: ResultOutcome = { kind: 'verified', method: 'app', authyId: '42', enrolledNow: false, approvalUuid: null };
+
+describe('decideOnContinue', () => {
+  test('a verified enrolled user is allowed, counter reset, enrolled_at kept', () => {
+    expect(decideOnContinue(token(verifiedApp), facts(), settings)).toEqual({
+      kind: 'allow',
+      method: 'app',
+      store: { v: 1, authy_id: '42', enrolled_at: '2025-01-01T00:00:00.000Z', failures: 0, last_method: 'app' },
+      confirm: { statusOf: null, requireRegistered: false, approval: null },
+    });
+  });
+
+  test('a first enrollment asks Authy to confirm the user', () => {
+    const decision = decideOnContinue(token({ ...verifiedApp, enrolledNow: true }), facts({ enrollment: none, storedEnrolledAt: null }), settings);
+    expect(decision).toMatchObject({ kind: 'allow', confirm: { statusOf: '42', requireRegistered: true }, store: { authy_id: '42', enrolled_at: new Date(NOW).toISOString() } });
+  });
+
+  test('the claims validateToken does not check are checked here', () => {
+    const deny = { kind: 'deny', reason: DENY.invalidResult, store: null };
+    expect(decideOnContinue(token(verifiedApp, { issuer: 'https://evil.example' }), facts(), settings)).toEqual(deny);
+    expect(decideOnContinue(token(verifiedApp, { audience: 'other.auth0.com' }), facts(), settings)).toEqual(deny);
+    expect(decideOnContinue(token(verifiedApp, { userId: 'auth0|2' }), facts(), settings)).toEqual(deny);
+    const old = Math.floor(NOW / 1000) - 600;
+    expect(decideOnContinue(token(verifiedApp, { issuedAt: old, expiresAt: old + 120 }), facts(), settings)).toEqual(deny);
+    const future = Math.floor(NOW / 1000) + 600;
+    expect(decideOnContinue(token(verifiedApp, { issuedAt: future, expiresAt: future + 120 }), facts(), settings)).toEqual(deny);
+    expect(decideOnContinue(token(verifiedApp, { expiresAt: Math.floor(NOW / 1000) + 3600 }), facts(), settings)).toEqual(deny);
+  });
+
+  test('an Authy id other than the stored one is denied', () => {
+    expect(decideOnContinue(token({ ...verifiedApp, authyId: '99' }), facts(), settings)).toEqual({ kind: 'deny', reason: DENY.otherDevice, store: null });
+  });
+
+  test('"enrolled now" must agree with what is stored', () => {
+    expect(decideOnContinue(token({ ...verifiedApp, enrolledNow: true }), facts(), settings)).toMatchObject({ kind: 'deny', reason: DENY.invalidResult });
+    expect(decideOnContinue(token(verifiedApp), facts({ enrollment: none }), settings)).toMatchObject({ kind: 'deny', reason: DENY.invalidResult });
+  });
+
+  test('cancel keeps the counter and denies', () => {
+    expect(decideOnContinue(token({ kind: 'cancelled', failures: 3 }), facts(), settings)).toMatchObject({ kind: 'deny', reason: DENY.cancelled, store: { failures: 3, authy_id: '42' } });
+    // A result can never lower the stored counter.
+    expect(decideOnContinue(token({ kind: 'cancelled', failures: 0 }), facts(), settings)).toMatchObject({ store: { failures: 2 } });
+  });
+
+  test('a lock is stored and bounded by our own setting', () => {
+    const until = Math.floor(NOW / 1000) + 900;
+    expect(decideOnContinue(token({ kind: 'locked', failures: 5, lockedUntil: until }), facts(), settings)).toMatchObject({
+      kind: 'deny',
+      store: { failures: 5, locked_until: new Date(until * 1000).toISOString() },
+    });
+    const forever = Math.floor(NOW / 1000) + 10 * 365 * 86400;
+    expect(decideOnContinue(token({ kind: 'locked', failures: 5, lockedUntil: forever }), facts(), settings)).toMatchObject({
+      store: { locked_until: new Date(NOW + 900_000).toISOString() },
+    });
+  });
+
+  test('push needs the approval confirmed by Authy', () => {
+    const push: ResultOutcome = { kind: 'verified', method: 'push', authyId: '42', enrolledNow: false, approvalUuid: 'abcdef01-2345-6789-abcd-ef0123456789' };
+    const decision = decideOnContinue(token(push), facts(), settings);
+    expect(decision).toMatchObject({ kind: 'allow', confirm: { approval: { uuid: 'abcdef01-2345-6789-abcd-ef0123456789', authyId: '42' } } });
+  });
+});
+
+describe('confirmed', () => {
+  const status = { statusOf: '42', requireRegistered: true, approval: null };
+  test('status must exist, be enabled and (for app codes) registered', () => {
+    expect(confirmed(status, { status: { exists: true, registered: true, disabled: false }, approval: null })).toBe(true);
+    expect(confirmed(status, { status: null, approval: null })).toBe(false);
+    expect(confirmed(status, { status: { exists: true, registered: true, disabled: true }, approval: null })).toBe(false);
+    expect(confirmed(status, { status: { exists: true, registered: false, disabled: false }, approval: null })).toBe(false);
+    expect(confirmed({ ...status, requireRegistered: false }, { status: { exists: true, registered: false, disabled: false }, approval: null })).toBe(true);
+  });
+  test('approval must be approved by the same user', () => {
+    const push = { statusOf: null, requireRegistered: false, approval: { uuid: 'u', authyId: '42' } };
+    expect(confirmed(push, { status: null, approval: { status: 'approved', authyId: '42' } })).toBe(true);
+    expect(confirmed(push, { status: null, approval: { status: 'pending', authyId: '42' } })).toBe(false);
+    expect(confirmed(push, { status: null, approval: { status: 'approved', authyId: '7' } })).toBe(false);
+    expect(confirmed(push, { status: null, approval: null })).toBe(false);
+  });
+});
