@@ -99,6 +99,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Errors may come from another realm (vm contexts, test runners): look at the name, not the class. */
+function isTimeout(error: unknown): boolean {
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
 function isTrue(value: unknown): boolean {
   return value === true || value === 'true';
 }
@@ -163,16 +169,14 @@ export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
         redirect: 'error',
       });
     } catch (error) {
-      const name = error instanceof Error ? error.name : '';
-      if (name === 'TimeoutError' || name === 'AbortError') throw new AuthyError('TIMEOUT', `Authy did not answer within ${timeoutMs} ms`);
+      if (isTimeout(error)) throw new AuthyError('TIMEOUT', `Authy did not answer within ${timeoutMs} ms`);
       throw new AuthyError('UNAVAILABLE', 'Authy could not be reached');
     }
     let body: unknown;
     try {
       body = await response.json();
     } catch (error) {
-      const name = error instanceof Error ? error.name : '';
-      if (name === 'TimeoutError' || name === 'AbortError') throw new AuthyError('TIMEOUT', `Authy did not answer within ${timeoutMs} ms`);
+      if (isTimeout(error)) throw new AuthyError('TIMEOUT', `Authy did not answer within ${timeoutMs} ms`);
       if (!response.ok) throw authyErrorFrom(response.status, undefined);
       throw new AuthyError('BAD_RESPONSE', 'Authy answered with malformed JSON', response.status);
     }
