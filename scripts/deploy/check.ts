@@ -73,7 +73,7 @@ function secretProblems(secret: SecretName, keyword: string, value: string): str
       https = false;
     }
     if (!https) {
-      problems.push(`${keyword}: ${secret} must be an absolute https URL (got a value that is not)`);
+      problems.push(`${keyword}: ${secret} must be an absolute https URL`);
       return problems;
     }
   }
@@ -98,21 +98,48 @@ function bindingNames(env: Record<string, string | undefined>, variable: string,
   return names.filter((name) => name !== '' && name !== ACTION_NAME);
 }
 
-/** Checks everything a deploy needs. Throws DeployError('INPUT') listing every problem. */
-export function checkDeployInputs(env: Record<string, string | undefined>, sources: DeploySources): DeployInputs {
-  const problems: string[] = [];
-
+/** The tenant host and the Management API credentials: a token, or a client id and secret. */
+function connectionSettings(env: Record<string, string | undefined>, problems: string[]): { domain?: string; credentials?: Credentials } {
   const domain = present(env, 'AUTH0_DOMAIN')?.trim();
   if (domain === undefined) problems.push('AUTH0_DOMAIN: not set (your tenant host, e.g. example.eu.auth0.com)');
   else if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(domain)) problems.push('AUTH0_DOMAIN: must be a bare host name such as example.eu.auth0.com (no https://, no path)');
 
-  let credentials: Credentials | undefined;
   const accessToken = present(env, 'AUTH0_ACCESS_TOKEN');
   const clientId = present(env, 'AUTH0_CLIENT_ID');
   const clientSecret = present(env, 'AUTH0_CLIENT_SECRET');
+  let credentials: Credentials | undefined;
   if (accessToken !== undefined) credentials = { kind: 'token', accessToken: accessToken.trim() };
   else if (clientId !== undefined && clientSecret !== undefined) credentials = { kind: 'client', clientId: clientId.trim(), clientSecret };
   else problems.push('AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (or AUTH0_ACCESS_TOKEN): not set');
+  return { ...(domain !== undefined ? { domain } : {}), ...(credentials ? { credentials } : {}) };
+}
+
+function inputError(problems: readonly string[]): DeployError {
+  return new DeployError('INPUT', `Nothing was sent to Auth0. Fix these settings first:\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
+}
+
+export interface Connection {
+  domain: string;
+  credentials: Credentials;
+  sensitiveValues: string[];
+}
+
+/** Checks only what a Management API call needs (for scripts that do not deploy the Action). */
+export function checkConnection(env: Record<string, string | undefined>): Connection {
+  const problems: string[] = [];
+  const { domain, credentials } = connectionSettings(env, problems);
+  if (problems.length > 0 || domain === undefined || credentials === undefined) throw inputError(problems);
+  const sensitiveValues = [present(env, 'AUTH0_ACCESS_TOKEN'), present(env, 'AUTH0_CLIENT_SECRET')].filter((v): v is string => v !== undefined);
+  return { domain, credentials, sensitiveValues };
+}
+
+/** Checks everything a deploy needs. Throws DeployError('INPUT') listing every problem. */
+export function checkDeployInputs(env: Record<string, string | undefined>, sources: DeploySources): DeployInputs {
+  const problems: string[] = [];
+
+  const { domain, credentials } = connectionSettings(env, problems);
+  const accessToken = present(env, 'AUTH0_ACCESS_TOKEN');
+  const clientSecret = present(env, 'AUTH0_CLIENT_SECRET');
 
   const mappings: KeywordMappings = {};
   const secretValues: Record<string, string> = {};
@@ -168,7 +195,7 @@ export function checkDeployInputs(env: Record<string, string | undefined>, sourc
   }
 
   if (problems.length > 0 || domain === undefined || credentials === undefined) {
-    throw new DeployError('INPUT', `Nothing was sent to Auth0. Fix these settings first:\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
+    throw inputError(problems);
   }
   return { domain, credentials, mappings, bindings, sensitiveValues };
 }

@@ -48,7 +48,17 @@ function statusOf(err: unknown): number | undefined {
   return undefined;
 }
 
+/** Auth0's own explanation: the error body's message (v7 SDK) or the error text (a0deploy). */
 function messageOf(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'body' in err) {
+    const body = (err as { body: unknown }).body;
+    if (typeof body === 'object' && body !== null) {
+      const record = body as Record<string, unknown>;
+      for (const key of ['message', 'error_description']) {
+        if (typeof record[key] === 'string') return record[key];
+      }
+    }
+  }
   if (err instanceof Error) return err.message;
   return String(err);
 }

@@ -4,9 +4,12 @@
  * It never deletes a rule and never touches any other rule.
  */
 import type { ManagementClient } from 'auth0';
-import { DeployError } from './errors';
+import { checkConnection } from './check';
+import { loadDeployEnv } from './env';
+import { DeployError, RULE_SCOPES, explainAuth0Error } from './errors';
 import { ACTION_NAME } from './keywords';
-import { findAction, postLoginBindings } from './management';
+import { findAction, getAccessToken, managementClient, postLoginBindings } from './management';
+import { maskText, withMaskedOutput } from './output';
 
 export interface RetiredRule {
   name: string;
@@ -44,4 +47,28 @@ export async function retireRule(client: ManagementClient, name: string, dryRun:
   if (!rule.enabled) return { name, id: rule.id, alreadyDisabled: true };
   if (!dryRun) await client.rules.update(rule.id, { enabled: false });
   return { name, id: rule.id, alreadyDisabled: false };
+}
+
+export interface RetireRequest {
+  rootDir: string;
+  envName: string;
+  ruleName: string;
+  dryRun: boolean;
+  processEnv: NodeJS.ProcessEnv;
+}
+
+/** `npm run retire-rule`: load the target's connection settings, then retire the rule by name. */
+export async function runRetireRule(request: RetireRequest): Promise<RetiredRule & { domain: string }> {
+  const { values } = loadDeployEnv(request.rootDir, request.envName, request.processEnv);
+  const connection = checkConnection(values);
+  return withMaskedOutput(connection.sensitiveValues, async () => {
+    try {
+      const token = await getAccessToken(connection.domain, connection.credentials);
+      const client = managementClient(connection.domain, token, 3);
+      return { ...(await retireRule(client, request.ruleName, request.dryRun)), domain: connection.domain };
+    } catch (err) {
+      const explained = explainAuth0Error(err, connection.domain, ['read:actions', 'read:triggers', ...RULE_SCOPES]);
+      throw new DeployError(explained.code, maskText(explained.message, connection.sensitiveValues), explained.problems);
+    }
+  });
 }
