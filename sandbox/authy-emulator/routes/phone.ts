@@ -21,7 +21,7 @@ function pageHeaders(reply: FastifyReply): FastifyReply {
   return reply
     .header('content-security-policy', CSP)
     .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin') // no-referrer would make browsers send `Origin: null` on the form posts
     .header('cache-control', 'no-store');
 }
 
@@ -40,6 +40,9 @@ export function phoneRoutes(app: FastifyInstance, { emulator }: RouteContext): v
   app.get('/phone', async (_request, reply) => pageHeaders(reply).type('text/html; charset=utf-8').send(renderPhonePage(emulator.phones())));
 
   app.get('/phone/fragment', async (_request, reply) => pageHeaders(reply).type('text/html; charset=utf-8').send(renderPhoneList(emulator.phones())));
+
+  // Browsers ask for it; an empty answer keeps their consoles free of 404s.
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
 
   app.get('/phone.json', async (_request, reply) => reply.header('cache-control', 'no-store').send({ phones: emulator.phones() }));
 

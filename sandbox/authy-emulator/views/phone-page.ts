@@ -14,9 +14,14 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
-/** "14:03:27 UTC": the sandbox runs on one machine, UTC avoids guessing the viewer's zone. */
+/** "14:03:27 UTC": the page is rendered on the server, UTC avoids guessing the viewer's zone. */
 function clock(iso: string): string {
   return `${iso.slice(11, 19)} UTC`;
+}
+
+/** "2030-01-02 14:03 UTC": expiries can be a day or more away, so they carry the date. */
+function dateTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
 const CHANNEL_LABEL = { sms: 'SMS', call: 'Voice call' } as const;
@@ -46,7 +51,7 @@ function renderApprovals(phone: PhoneView): string {
         `<li class="approval" data-uuid="${id}">\n` +
         `<p id="msg-${id}" class="approval-message">${escapeHtml(a.message)}</p>\n` +
         (details ? `<dl>${details}</dl>\n` : '') +
-        `<p class="muted">Expires at <time datetime="${escapeHtml(a.expires_at)}">${escapeHtml(clock(a.expires_at))}</time></p>\n` +
+        `<p class="muted">Expires at <time datetime="${escapeHtml(a.expires_at)}">${escapeHtml(dateTime(a.expires_at))}</time></p>\n` +
         `<div class="actions">` +
         `<form method="post" action="/phone/approval/${id}/approve"><button type="submit" class="approve" id="approve-${id}" aria-describedby="msg-${id}">Approve</button></form>` +
         `<form method="post" action="/phone/approval/${id}/deny"><button type="submit" class="deny" id="deny-${id}" aria-describedby="msg-${id}">Deny</button></form>` +
