@@ -234,8 +234,12 @@ describe('migrate-users on a tenant larger than the search API can return', () =
     expect(dry.code).toBe(0);
     expect(dry.report.counts).toMatchObject({ scanned: 1500, to_migrate: legacy.length });
 
+    const callsBefore = tenant.apiRequests().length;
     const applied = await run('--apply');
     expect(applied.code).toBe(0);
+    // 1 export job + 3 polls + (GET + PATCH) per legacy user: 1 + 3 + 2 * 643 = 1,290
+    expect(legacy).toHaveLength(643);
+    expect(tenant.apiRequests().length - callsBefore).toBe(1 + 3 + 2 * legacy.length);
     expect(applied.report.counts).toMatchObject({ scanned: 1500, migrated: legacy.length, pending: 0 });
     const patched = new Set(tenant.patches().map((p) => p.path.replace('/api/v2/users/', '')));
     expect(patched.size).toBe(legacy.length);
