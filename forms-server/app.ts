@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyView from '@fastify/view';
@@ -72,7 +71,6 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
   const now = deps.now ?? (() => Date.now());
 
   await app.register(fastifyFormbody);
-  await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,

@@ -18,13 +18,13 @@ export type AuthyErrorCode =
   | 'BAD_API_KEY'
   /** Authy's rate limit (429 / 60003). */
   | 'RATE_LIMITED'
-  /** The phone number was refused as invalid (60033 and similar). */
+  /** The phone number was refused as invalid (60027 on users/new, 60033). */
   | 'INVALID_PHONE'
   /** The number cannot receive codes: landline, toll-free, VoIP (60082, 60083). */
   | 'UNSUPPORTED_PHONE'
   /** The country is not supported (60078). */
   | 'UNSUPPORTED_COUNTRY'
-  /** The Authy user does not exist (60026 and similar, or 404). */
+  /** The Authy user does not exist (60026, or 404). */
   | 'USER_NOT_FOUND'
   /** A parameter was refused (60002, 60004). */
   | 'INVALID_REQUEST'
@@ -123,15 +123,15 @@ export function authyErrorFrom(status: number, body: unknown): AuthyError {
     case '60020':
       return by('WRONG_CODE', 'the code is not valid');
     case '60033':
+    // "User was not valid": what users/new answers for a phone (or email) Authy refuses.
+    case '60027':
       return by('INVALID_PHONE', 'the phone number is not valid');
     case '60078':
       return by('UNSUPPORTED_COUNTRY', 'the country is not supported');
     case '60082':
     case '60083':
       return by('UNSUPPORTED_PHONE', 'the phone number cannot receive codes');
-    case '60023':
     case '60026':
-    case '60027':
       return by('USER_NOT_FOUND', 'the Authy user does not exist');
     case '60002':
     case '60004':

@@ -14,6 +14,7 @@ import { checkSend, codeTarget, isLocked, normalizeCode, parseChannel, triesLeft
 import { contentSecurityPolicy } from '../security-headers';
 import type { FormsServerConfig } from '../config';
 import { BadFormError, CsrfError, InvalidLinkError, SessionEndedError } from '../errors';
+import { readFlowCookie, setFlowCookie } from '../flow-cookie';
 import { catalogueFor, format, type MessageKey } from '../i18n';
 import { countryOptions, parsePhone } from '../phone';
 import type { Flow, Store } from '../store';
@@ -25,7 +26,6 @@ export interface FlowDeps {
   now: () => number;
 }
 
-export const FLOW_COOKIE = 'authy2fa_flow';
 const FLOW_PATH = '/2fa/flow';
 /** A visit may last as long as the outbound token, and never more than this. */
 const MAX_VISIT_MS = 15 * 60 * 1000;
@@ -83,8 +83,8 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
   }
 
   async function loadFlow(request: FastifyRequest): Promise<Flow> {
-    const id = request.cookies[FLOW_COOKIE];
-    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(id)) throw new SessionEndedError('no flow cookie');
+    const id = readFlowCookie(request);
+    if (!id) throw new SessionEndedError('no flow cookie');
     const flow = await store.getFlow(id, now());
     if (!flow) throw new SessionEndedError('flow unknown or expired');
     return flow;
@@ -136,8 +136,10 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
     const email = outbound.sealedEmail ? unseal(outbound.sealedEmail, config.sharedSecret) : null;
     if (!outbound.authyId && !email) throw new InvalidLinkError('sealed email refused');
 
-    // One visit per outbound token: a link replayed from history or a log starts nothing.
-    const tokenHash = createHash('sha256').update(String(token)).digest('base64url');
+    // One visit per link (token + state): a link replayed from history or a log starts nothing.
+    // The state is part of the key because Auth0's tokens are deterministic: two logins of one
+    // user in the same second carry the same token, but never the same state.
+    const tokenHash = createHash('sha256').update(`${String(token)}|${query.state}`).digest('base64url');
     if (!(await store.markUsed(`outbound:${tokenHash}`, outbound.expiresAt * 1000, now()))) throw new InvalidLinkError('outbound token already used');
 
     const counterKey = `${outbound.tenantIssuer}|${outbound.userId}`;
@@ -166,14 +168,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
     };
     await lockIfNeeded(flow);
     await store.createFlow(flow);
-    reply.setCookie(FLOW_COOKIE, flow.id, {
-      path: '/2fa',
-      httpOnly: true,
-      secure: config.secureCookies,
-      // Lax: the cookie is set on a cross-site navigation from Auth0 and must ride the redirect that follows.
-      sameSite: 'lax',
-      maxAge: Math.ceil((flow.expiresAt - now()) / 1000),
-    });
+    setFlowCookie(reply, flow.id, { secure: config.secureCookies, maxAgeSeconds: (flow.expiresAt - now()) / 1000 });
     request.log.info({ step: 'entry', enrolled: Boolean(outbound.authyId) }, 'visit started');
     return reply.code(303).header('location', FLOW_PATH).send();
   });

@@ -13,6 +13,12 @@ import { parseSettings, SettingsError, type Settings } from './settings';
 
 const LOG_PREFIX = '[authy-2fa]';
 
+/** The error's name for the log; errors may come from another realm, so no instanceof. */
+function errorName(error: unknown): string {
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && /^[A-Za-z]{1,40}$/.test(name) ? name : 'error';
+}
+
 /** Logs a decision without PII: no user id, email, phone, token or code. */
 function log(step: string, detail: string): void {
   console.log(`${LOG_PREFIX} ${step}: ${detail}`);
@@ -49,7 +55,7 @@ async function run(step: string, api: PostLoginApi, body: () => Promise<void>): 
     await body();
   } catch (error) {
     // Unexpected: never let the login through, never leak the error to the browser.
-    log(step, `unexpected ${error instanceof Error ? error.name : 'error'}`);
+    log(step, `unexpected ${errorName(error)}`);
     api.access.deny(DENY.internal);
   }
 }
@@ -135,7 +141,7 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
       claims = api.redirect.validateToken({ secret: settings.sharedSecret, tokenParameterName: SESSION_TOKEN_PARAM });
       token = parseResultClaims(claims);
     } catch (error) {
-      log('continue', `invalid result token (${error instanceof Error ? error.name : 'error'})`);
+      log('continue', `invalid result token (${errorName(error)})`);
       api.access.deny(DENY.invalidResult);
       return;
     }
