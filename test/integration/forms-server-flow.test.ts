@@ -1,0 +1,499 @@
+/**
+ * The forms server's visit, through `inject` with Authy intercepted by nock: enrollment, the
+ * code page, resends, wrong codes and the lock, cancel and push, ending each time on the page
+ * that POSTs a signed result to the trusted tenant's /continue.
+ */
+import nock from 'nock';
+import {
+  AUTHY_ID,
+  Clock,
+  EMAIL,
+  FORMS_ORIGIN,
+  MemoryStore,
+  SECOND_TENANT_HOST,
+  STATE,
+  TENANT_HOST,
+  USER,
+  Visit,
+  alertsOf,
+  authy,
+  authyCall,
+  authyRegister,
+  authyReplies,
+  authySms,
+  authyVerify,
+  buildTestServer,
+  closeTestServers,
+  continueFormOf,
+  decodeResult,
+  expectNoInlineScript,
+  expectSecurityHeaders,
+  headingOf,
+  mintOutbound,
+  resultClaims,
+  statusesOf,
+  triesLeftText,
+  watchUnmatched,
+  type Page,
+} from '../helpers/forms';
+
+let unmatched: ReturnType<typeof watchUnmatched>;
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+beforeEach(() => {
+  unmatched = watchUnmatched();
+});
+afterEach(async () => {
+  unmatched.stop();
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  await closeTestServers();
+  // Every interceptor a test set up was used, and nothing reached Authy that no test expected.
+  expect(pending).toEqual([]);
+  expect(unmatched.list).toEqual([]);
+});
+
+function continueOf(page: Page) {
+  const form = continueFormOf(page.body);
+  if (!form) throw new Error(`no continue form on page "${headingOf(page.body)}"`);
+  return form;
+}
+
+describe('a user who is not enrolled', () => {
+  test('enroll page → phone → code page → right code → done page with a verified, enrolled result', async () => {
+    const { app, clock } = await buildTestServer();
+    const visit = new Visit(app);
+    const enroll = await visit.start(mintOutbound());
+    expect(enroll.statusCode).toBe(200);
+    expectSecurityHeaders(enroll);
+    expect(headingOf(enroll.body)).toBe('Protect your account');
+    // Labelled fields: country select and a telephone input with the national-number autocomplete.
+    expect(enroll.body).toMatch(/<label for="country">Country<\/label>/);
+    expect(enroll.body).toMatch(/<select id="country" name="country"/);
+    expect(enroll.body).toMatch(/<option value="US" selected>/);
+    expect(enroll.body).toMatch(/<option value="DE">Germany \(\+49\)<\/option>/);
+    expect(enroll.body).toMatch(/<label for="phone">Mobile number<\/label>/);
+    const phoneInput = /<input id="phone"[^>]*>/.exec(enroll.body)?.[0] ?? '';
+    expect(phoneInput).toContain('type="tel"');
+    expect(phoneInput).toContain('autocomplete="tel-national"');
+    expect(phoneInput).toContain('name="phone"');
+    expect(visit.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    authyRegister({ email: EMAIL, cellphone: '2015550123', countryCode: '1' }).reply(200, authyReplies.userCreated(1234));
+    const code = await visit.post('/2fa/enroll', { country: 'US', phone: '(201) 555-0123' });
+    expect(code.statusCode).toBe(200);
+    expect(headingOf(code.body)).toBe('Enter your code');
+    expect(code.body).toContain('Your number is registered.');
+    const codeInput = /<input id="code"[^>]*>/.exec(code.body)?.[0] ?? '';
+    expect(codeInput).toContain('autocomplete="one-time-code"');
+    expect(codeInput).toContain('inputmode="numeric"');
+    expect(code.body).toMatch(/<label for="code">Verification code<\/label>/);
+    // A number registered a minute ago has no app to push to.
+    expect(code.body).not.toContain('action="/2fa/push"');
+    expect(code.body).toContain('action="/2fa/change-number"');
+
+    authyVerify('1234567').reply(200, authyReplies.tokenValid);
+    const done = await visit.post('/2fa/verify', { code: '123 4567' });
+    expect(done.statusCode).toBe(200);
+    expectSecurityHeaders(done);
+    expectNoInlineScript(done.body);
+    expect(done.body).toMatch(/<script src="\/2fa\/static\/continue\.js" defer><\/script>/);
+    expect(done.body).toContain('<button type="submit" class="primary">Continue</button>');
+    const form = continueOf(done);
+    expect(form.action).toBe(`https://${TENANT_HOST}/continue`);
+    expect(form.state).toBe(STATE);
+    const result = decodeResult(form.sessionToken, clock.ms);
+    expect(result).toMatchObject({
+      issuer: FORMS_ORIGIN,
+      audience: TENANT_HOST,
+      userId: USER,
+      state: STATE,
+      issuedAt: clock.seconds(),
+      expiresAt: clock.seconds() + 120,
+      outcome: { kind: 'verified', method: 'app', authyId: AUTHY_ID, enrolledNow: true, approvalUuid: null },
+    });
+    expect(resultClaims(form.sessionToken)).toMatchObject({ result: 'verified', enrolled: true, method: 'app', failures: 0 });
+    // The done page's CSP lets the form go to the tenant, and still no inline script.
+    const csp = String(done.headers['content-security-policy']);
+    expect(csp).toContain(`form-action 'self' https://${TENANT_HOST}`);
+  });
+});
+
+describe('an enrolled user', () => {
+  test('goes straight to the code page (with push), and a right code gives a verified result that is not an enrollment', async () => {
+    const { app, clock } = await buildTestServer();
+    const visit = new Visit(app);
+    const page = await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    expect(page.statusCode).toBe(200);
+    expect(headingOf(page.body)).toBe('Enter your code');
+    expect(page.body).toContain('Open the Authy app on your phone');
+    expect(page.body).toContain('action="/2fa/push"');
+    expect(page.body).not.toContain('action="/2fa/change-number"');
+    expect(page.body).not.toContain('action="/2fa/enroll"');
+
+    authyVerify('7654321').reply(200, authyReplies.tokenValid);
+    const done = await visit.post('/2fa/verify', { code: '7654321' });
+    const result = decodeResult(continueOf(done).sessionToken, clock.ms);
+    expect(result.outcome).toEqual({ kind: 'verified', method: 'app', authyId: AUTHY_ID, enrolledNow: false, approvalUuid: null });
+    expect(result.userId).toBe(USER);
+  });
+
+  test('SMS, then a call: each with force=true and the key; a second ask within 30 s shows the wait notice and calls nobody', async () => {
+    const { app, clock } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+
+    const sms = authySms().reply(200, authyReplies.smsSent);
+    let page = await visit.post('/2fa/send', { channel: 'sms' });
+    expect(sms.isDone()).toBe(true);
+    expect(headingOf(page.body)).toBe('Enter your code');
+    expect(statusesOf(page.body)).toEqual(['We sent a code by text message.']);
+
+    clock.advance(10);
+    page = await visit.post('/2fa/send', { channel: 'sms' });
+    expect(alertsOf(page.body)).toEqual(['Please wait 20 seconds before asking for another code.']);
+    clock.advance(5);
+    page = await visit.post('/2fa/send', { channel: 'call' });
+    expect(alertsOf(page.body)).toEqual(['Please wait 15 seconds before asking for another code.']);
+
+    clock.advance(15);
+    const call = authyCall().reply(200, authyReplies.callStarted);
+    page = await visit.post('/2fa/send', { channel: 'call' });
+    expect(call.isDone()).toBe(true);
+    expect(statusesOf(page.body)).toEqual(['We are calling your phone with a code.']);
+    expect(alertsOf(page.body)).toEqual([]);
+
+    authyVerify('1122334').reply(200, authyReplies.tokenValid);
+    const done = await visit.post('/2fa/verify', { code: '1122334' });
+    expect(decodeResult(continueOf(done).sessionToken, clock.ms).outcome).toMatchObject({ kind: 'verified', method: 'call' });
+  });
+
+  test('a request without force=true or without the API key would not match: the interceptors insist on both', async () => {
+    // Guard for the other tests: a plain GET without force=true reaches no interceptor.
+    const scope = authySms().reply(200, authyReplies.smsSent);
+    const withoutForce = await fetch('https://api.authy.com/protected/json/sms/1234', { headers: { 'X-Authy-API-Key': 'authy-test-api-key-d41d8cd98f00b204' } }).catch(
+      (error: unknown) => error,
+    );
+    expect(withoutForce).toBeInstanceOf(Error);
+    const withoutKey = await fetch('https://api.authy.com/protected/json/sms/1234?force=true').catch((error: unknown) => error);
+    expect(withoutKey).toBeInstanceOf(Error);
+    expect(scope.isDone()).toBe(false);
+    expect(unmatched.list).toHaveLength(2);
+    unmatched.list.length = 0;
+    nock.cleanAll();
+  });
+
+  test('after five asks the visit refuses more SMS or calls', async () => {
+    const { app, clock } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    authySms().times(5).reply(200, authyReplies.smsSent);
+    for (let i = 0; i < 5; i += 1) {
+      const page = await visit.post('/2fa/send', { channel: 'sms' });
+      expect(statusesOf(page.body)).toEqual(['We sent a code by text message.']);
+      clock.advance(31);
+    }
+    const page = await visit.post('/2fa/send', { channel: 'sms' });
+    expect(alertsOf(page.body)).toEqual(['You have asked for too many codes. Use the Authy app or try again later.']);
+  });
+
+  test('wrong code twice, then right: the page says how many tries are left, and success clears the counter', async () => {
+    const { app, clock, store } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    authyVerify('1111111').reply(401, authyReplies.tokenInvalid);
+    let page = await visit.post('/2fa/verify', { code: '1111111' });
+    expect(headingOf(page.body)).toBe('Enter your code');
+    expect(alertsOf(page.body)).toEqual([triesLeftText(4)]);
+    expect(page.body).toContain('aria-invalid=true');
+    expect(page.body).toMatch(/aria-describedby="code-hint notice"/);
+
+    authyVerify('2222222').reply(401, authyReplies.tokenInvalid);
+    page = await visit.post('/2fa/verify', { code: '2222222' });
+    expect(alertsOf(page.body)).toEqual([triesLeftText(3)]);
+    expect(continueFormOf(page.body)).toBeNull();
+    expect((await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).failures).toBe(2);
+
+    // A notice is shown once: reloading the page drops it.
+    page = await visit.show();
+    expect(alertsOf(page.body)).toEqual([]);
+
+    authyVerify('3333333').reply(200, authyReplies.tokenValid);
+    page = await visit.post('/2fa/verify', { code: '3333333' });
+    expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome.kind).toBe('verified');
+    expect(await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).toEqual({ failures: 0, lockedUntil: null });
+  });
+
+  test('a code Authy says was already used counts as a wrong answer', async () => {
+    const { app } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    authyVerify('4444444').reply(401, authyReplies.tokenReused);
+    const page = await visit.post('/2fa/verify', { code: '4444444' });
+    expect(alertsOf(page.body)).toEqual(['That code was already used. Wait for a new one. 4 tries left.']);
+    expect(continueFormOf(page.body)).toBeNull();
+  });
+
+  test('failures reported by the Action count: with 3 already, one wrong code leaves 1 try', async () => {
+    const { app } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID, failures: 3 }));
+    authyVerify('1111111').reply(401, authyReplies.tokenInvalid);
+    const page = await visit.post('/2fa/verify', { code: '1111111' });
+    expect(alertsOf(page.body)).toEqual([triesLeftText(1)]);
+  });
+});
+
+describe('the lock', () => {
+  async function fiveWrong(visit: Visit): Promise<Page> {
+    authyVerify('9999999').times(5).reply(401, authyReplies.tokenInvalid);
+    let page: Page | null = null;
+    for (let left = 4; left >= 0; left -= 1) {
+      page = await visit.post('/2fa/verify', { code: '9999999' });
+      if (left > 0) expect(alertsOf(page.body)).toEqual([triesLeftText(left)]);
+    }
+    return page as Page;
+  }
+
+  test('five wrong codes lock: the page says until when, and its form posts a locked result', async () => {
+    const { app, clock } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    const locked = await fiveWrong(visit);
+    expect(locked.statusCode).toBe(200);
+    expectSecurityHeaders(locked);
+    expectNoInlineScript(locked.body);
+    expect(headingOf(locked.body)).toBe('Too many wrong codes');
+    expect(alertsOf(locked.body)).toEqual(['For your security, two-step verification is locked until 2030-01-01 12:15 UTC. Please come back then.']);
+    expect(locked.body).not.toContain('action="/2fa/verify"');
+    const form = continueOf(locked);
+    expect(form.action).toBe(`https://${TENANT_HOST}/continue`);
+    expect(form.state).toBe(STATE);
+    const result = decodeResult(form.sessionToken, clock.ms);
+    expect(result.outcome).toEqual({ kind: 'locked', failures: 5, lockedUntil: clock.seconds() + 900 });
+    expect(resultClaims(form.sessionToken)).toMatchObject({ result: 'locked', failures: 5, locked_until: clock.seconds() + 900 });
+    expect(resultClaims(form.sessionToken)).not.toHaveProperty('authy_id');
+
+    // The locked visit's old code form, replayed: still locked, and Authy is not asked.
+    const replay = await visit.post('/2fa/verify', { code: '1234567' });
+    expect(headingOf(replay.body)).toBe('Too many wrong codes');
+  });
+
+  test('the lock holds across logins (a new outbound token, the same store, even another replica) until it ends', async () => {
+    const store = new MemoryStore();
+    const clock = new Clock();
+    const first = await buildTestServer({ store, clock });
+    const visit = new Visit(first.app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    await fiveWrong(visit);
+
+    clock.advance(60);
+    // The Action reports no failures (it may not have stored them yet): the server's counter decides.
+    const again = new Visit(first.app);
+    const page = await again.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms, failures: 0 }), 'state-login-2');
+    expect(headingOf(page.body)).toBe('Too many wrong codes');
+    expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome).toMatchObject({ kind: 'locked', failures: 5, lockedUntil: Math.floor(first.clock.ms / 1000) - 60 + 900 });
+    // The locked page offers no form back into the flow (no CSRF token to post a code with).
+    expect(again.csrf).toBeNull();
+    expect(page.body).not.toContain('name="csrf"');
+
+    const replica = await buildTestServer({ store, clock });
+    const third = new Visit(replica.app);
+    expect(headingOf((await third.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms }), 'state-login-3')).body)).toBe('Too many wrong codes');
+
+    // Another user of the same tenant is not affected.
+    const other = new Visit(first.app);
+    expect(headingOf((await other.start(mintOutbound({ authyId: '5678', sub: 'auth0|someone-else', at: clock.ms }))).body)).toBe('Enter your code');
+
+    clock.advance(900);
+    const after = new Visit(first.app);
+    const fresh = await after.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms }), 'state-login-4');
+    expect(headingOf(fresh.body)).toBe('Enter your code');
+    authyVerify('9999999').reply(401, authyReplies.tokenInvalid);
+    expect(alertsOf((await after.post('/2fa/verify', { code: '9999999' })).body)).toEqual([triesLeftText(4)]);
+  });
+
+  test('a replayed older form (same CSRF token) counts again and cannot reset the counter; a new login does not reset it either', async () => {
+    const { app, clock, store } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    const firstCsrf = visit.csrf;
+    authyVerify('1111111').times(3).reply(401, authyReplies.tokenInvalid);
+    await visit.post('/2fa/verify', { code: '1111111' });
+    await visit.post('/2fa/verify', { code: '1111111' });
+    // The older form, posted again exactly as it was.
+    const replay = await visit.post('/2fa/verify', { code: '1111111' }, { csrf: firstCsrf });
+    expect(alertsOf(replay.body)).toEqual([triesLeftText(2)]);
+    expect((await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).failures).toBe(3);
+
+    // A new login whose token says 0 failures starts where the server left off.
+    const next = new Visit(app);
+    await next.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms, failures: 0 }), 'state-of-the-next-login');
+    authyVerify('2222222').reply(401, authyReplies.tokenInvalid);
+    expect(alertsOf((await next.post('/2fa/verify', { code: '2222222' })).body)).toEqual([triesLeftText(1)]);
+  });
+
+  test('lockout numbers come from the token: 3 tries, 60 seconds', async () => {
+    const { app, clock } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID, maxFailures: 3, lockSeconds: 60 }));
+    authyVerify('1111111').times(3).reply(401, authyReplies.tokenInvalid);
+    expect(alertsOf((await visit.post('/2fa/verify', { code: '1111111' })).body)).toEqual([triesLeftText(2)]);
+    expect(alertsOf((await visit.post('/2fa/verify', { code: '1111111' })).body)).toEqual([triesLeftText(1)]);
+    const locked = await visit.post('/2fa/verify', { code: '1111111' });
+    expect(decodeResult(continueOf(locked).sessionToken, clock.ms).outcome).toEqual({ kind: 'locked', failures: 3, lockedUntil: clock.seconds() + 60 });
+  });
+});
+
+describe('cancel', () => {
+  test('from the code page: a done page whose form posts a cancelled result with the failures so far', async () => {
+    const { app, clock } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    authyVerify('1111111').reply(401, authyReplies.tokenInvalid);
+    await visit.post('/2fa/verify', { code: '1111111' });
+    const page = await visit.post('/2fa/cancel');
+    expect(headingOf(page.body)).toBe('Sign-in cancelled');
+    expectNoInlineScript(page.body);
+    const form = continueOf(page);
+    expect(form.action).toBe(`https://${TENANT_HOST}/continue`);
+    const result = decodeResult(form.sessionToken, clock.ms);
+    expect(result.outcome).toEqual({ kind: 'cancelled', failures: 1 });
+    expect(result.state).toBe(STATE);
+    // Once over, the visit stays over: a code posted now changes nothing and asks no one.
+    const after = await visit.post('/2fa/verify', { code: '1234567' });
+    expect(headingOf(after.body)).toBe('Sign-in cancelled');
+  });
+
+  test('from the enrollment page', async () => {
+    const { app, clock } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound());
+    const page = await visit.post('/2fa/cancel');
+    expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome).toEqual({ kind: 'cancelled', failures: 0 });
+  });
+});
+
+describe('enrollment details', () => {
+  test('"use another number" goes back to the phone page; the new number is registered', async () => {
+    const { app } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ locale: 'de' }));
+    authyRegister({ email: EMAIL, cellphone: '15123456789', countryCode: '49' }).reply(200, authyReplies.userCreated(777));
+    let page = await visit.post('/2fa/enroll', { country: 'DE', phone: '0151 23456789' });
+    expect(headingOf(page.body)).toBe('Code eingeben');
+    page = await visit.post('/2fa/change-number');
+    expect(page.body).toContain('action="/2fa/enroll"');
+    authyRegister({ email: EMAIL, cellphone: '2015550123', countryCode: '1' }).reply(200, authyReplies.userCreated(778));
+    page = await visit.post('/2fa/enroll', { country: 'US', phone: '201-555-0123' });
+    authyVerify('1234567', '778').reply(200, authyReplies.tokenValid);
+    page = await visit.post('/2fa/verify', { code: '1234567' });
+    expect(decodeResult(continueOf(page).sessionToken).outcome).toMatchObject({ kind: 'verified', authyId: '778', enrolledNow: true });
+  });
+
+  test('Authy refusing the number is told in plain words, and the phone page stays', async () => {
+    const { app } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound());
+    authyRegister().reply(400, authyReplies.invalidPhone);
+    const page = await visit.post('/2fa/enroll', { country: 'US', phone: '2015550123' });
+    expect(page.body).toContain('action="/2fa/enroll"');
+    expect(alertsOf(page.body)).toHaveLength(1);
+    expect(page.body).not.toContain('60027');
+    expect(page.body).not.toContain('User was not valid');
+  });
+
+  test('pages follow the login locale: Spanish, German (country preselected from the region), English as the fallback', async () => {
+    const { app } = await buildTestServer();
+    const es = await new Visit(app).start(mintOutbound({ locale: 'es' }));
+    expect(es.body).toContain('<html lang="es">');
+    expect(es.body).not.toContain('Protect your account');
+    const de = await new Visit(app).start(mintOutbound({ locale: 'de-AT', sub: 'auth0|de' }));
+    expect(de.body).toContain('<html lang="de">');
+    expect(headingOf(de.body)).toBe('Schützen Sie Ihr Konto');
+    expect(de.body).toMatch(/<option value="AT" selected>/);
+    const fr = await new Visit(app).start(mintOutbound({ locale: 'fr', sub: 'auth0|fr' }));
+    expect(fr.body).toContain('<html lang="en">');
+    expect(headingOf(fr.body)).toBe('Protect your account');
+    expect(fr.body).toMatch(/<option value="FR" selected>/);
+  });
+
+  test('a second trusted tenant: the form goes back to that tenant, and the result is for it', async () => {
+    const { app, clock } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID, iss: SECOND_TENANT_HOST, continueHost: SECOND_TENANT_HOST }));
+    authyVerify('1234567').reply(200, authyReplies.tokenValid);
+    const page = await visit.post('/2fa/verify', { code: '1234567' });
+    const form = continueOf(page);
+    expect(form.action).toBe(`https://${SECOND_TENANT_HOST}/continue`);
+    expect(decodeResult(form.sessionToken, clock.ms).audience).toBe(SECOND_TENANT_HOST);
+  });
+});
+
+describe('push (OneTouch)', () => {
+  const UUID = 'f5c9c1a0-4b8e-0137-5d2b-0e8d2b6b1c3a';
+
+  async function pushVisit() {
+    const server = await buildTestServer();
+    const visit = new Visit(server.app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    authy()
+      .post(`/onetouch/json/users/${AUTHY_ID}/approval_requests`, (body: Record<string, string>) => body.message === 'Two-step verification' && body.seconds_to_expire === '120')
+      .reply(200, authyReplies.approvalCreated(UUID));
+    const page = await visit.post('/2fa/push');
+    expect(headingOf(page.body)).toBe('Approve the request');
+    expectSecurityHeaders(page);
+    return { ...server, visit };
+  }
+
+  function status(value: 'pending' | 'approved' | 'denied' | 'expired', owner = 1234) {
+    return authy().get(`/onetouch/json/approval_requests/${UUID}`).reply(200, authyReplies.approvalStatus(value, UUID, owner));
+  }
+
+  test('pending, then approved: a verified push result naming the approval request', async () => {
+    const { visit, clock } = await pushVisit();
+    status('pending');
+    let page = await visit.post('/2fa/push/check', { action: 'check' });
+    expect(headingOf(page.body)).toBe('Approve the request');
+    expect(statusesOf(page.body)).toEqual(['The request is not approved yet. Approve it in the Authy app, then try again.']);
+    status('approved');
+    page = await visit.post('/2fa/push/check', { action: 'check' });
+    const result = decodeResult(continueOf(page).sessionToken, clock.ms);
+    expect(result.outcome).toEqual({ kind: 'verified', method: 'push', authyId: AUTHY_ID, enrolledNow: false, approvalUuid: UUID });
+  });
+
+  test('denied: back to the code page, counted as a wrong answer', async () => {
+    const { visit, store, clock } = await pushVisit();
+    status('denied');
+    const page = await visit.post('/2fa/push/check', { action: 'check' });
+    expect(headingOf(page.body)).toBe('Enter your code');
+    expect(alertsOf(page.body)).toEqual(['The request was denied in the Authy app. 4 tries left.']);
+    expect((await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).failures).toBe(1);
+    expect(continueFormOf(page.body)).toBeNull();
+  });
+
+  test('expired: back to the code page with a notice, not counted', async () => {
+    const { visit, store, clock } = await pushVisit();
+    status('expired');
+    const page = await visit.post('/2fa/push/check', { action: 'check' });
+    expect(headingOf(page.body)).toBe('Enter your code');
+    expect(alertsOf(page.body)).toEqual(['The request expired. Send a new one or enter a code.']);
+    expect((await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).failures).toBe(0);
+  });
+
+  test("an approval that belongs to another Authy user is not this user's login", async () => {
+    const { visit } = await pushVisit();
+    status('approved', 999);
+    const page = await visit.post('/2fa/push/check', { action: 'check' });
+    expect(continueFormOf(page.body)).toBeNull();
+    expect(headingOf(page.body)).toBe('Approve the request');
+    expect(alertsOf(page.body)).toHaveLength(1);
+  });
+
+  test('"enter a code instead" returns to the code page without asking Authy', async () => {
+    const { visit } = await pushVisit();
+    const page = await visit.post('/2fa/push/check', { action: 'back' });
+    expect(headingOf(page.body)).toBe('Enter your code');
+  });
+});
