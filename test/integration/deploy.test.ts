@@ -1,13 +1,14 @@
 /**
  * The real deploy() of auth0-deploy-cli, run by `npm run deploy`'s code against a nock fake of
  * the Management API. Each deploy() takes tens of seconds here (schema validation twice and a
- * fixed 2 s wait before bindings), so this file keeps to three runs sharing one fake tenant.
+ * fixed 2 s wait before bindings), so this file keeps to four runs, the first three sharing one fake tenant.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SECRET_NAMES } from '../../actions/authy-2fa/src/settings';
 import { runDeploy } from '../../scripts/deploy/run';
-import { ACCESS_TOKEN, DOMAIN, FakeTenant, type RecordedCall } from '../fixtures/deploy/fake-management-api';
+import { DeployError } from '../../scripts/deploy/errors';
+import { ACCESS_TOKEN, AUTH0_ERRORS, DOMAIN, FakeTenant, type RecordedCall } from '../fixtures/deploy/fake-management-api';
 import { TEST_ENV, makeWorkspace, noBuild, removeWorkspace } from '../fixtures/deploy/workspace';
 
 jest.mock('chalk', () => require('../fixtures/deploy/esm-shims').chalk);
@@ -103,17 +104,28 @@ describe('npm run deploy, with the real auth0-deploy-cli deploy()', () => {
     }
   });
 
-  it('second run: updates the same Action (PATCH, new version), no duplicate', async () => {
+  it('second run with --retire-rule: updates the same Action (no duplicate), then disables only that rule', async () => {
     tenant.calls.length = 0;
+    const keep = tenant.addRule('Add country to profile', true);
+    const legacy = tenant.addRule('Authy 2FA', true);
     const output = captureOutput();
     let report;
     try {
-      report = await runDeploy({ rootDir: dir, envName: 'test', dryRun: false, processEnv: {}, build: noBuild, log: () => undefined });
+      report = await runDeploy({ rootDir: dir, envName: 'test', dryRun: false, processEnv: {}, build: noBuild, log: () => undefined, retireRuleName: 'Authy 2FA' });
     } finally {
       output.restore();
     }
+    // The rule is disabled only after the Action is deployed and bound: never a login without 2FA.
     const writes = tenant.writes().map((c) => `${c.method} ${c.path}`);
-    expect(writes).toEqual(['POST /oauth/token', 'PATCH /api/v2/actions/actions/act_3', 'POST /api/v2/actions/actions/act_3/deploy', `PATCH ${BINDINGS_PATH}`]);
+    expect(writes).toEqual([
+      'POST /oauth/token',
+      'PATCH /api/v2/actions/actions/act_3',
+      'POST /api/v2/actions/actions/act_3/deploy',
+      `PATCH ${BINDINGS_PATH}`,
+      `PATCH /api/v2/rules/${legacy.id}`,
+    ]);
+    expect([legacy.enabled, keep.enabled]).toEqual([false, true]);
+    expect(report?.retiredRule).toEqual({ name: 'Authy 2FA', id: legacy.id, alreadyDisabled: false });
     expect(tenant.actions.filter((a) => a.name === 'authy-2fa')).toHaveLength(1);
     const update = tenant.calls.find((c) => c.method === 'PATCH' && c.path === '/api/v2/actions/actions/act_3') as RecordedCall;
     const secrets = (update.body as { secrets: Array<{ name: string; value: string }> }).secrets;
@@ -137,5 +149,27 @@ describe('npm run deploy, with the real auth0-deploy-cli deploy()', () => {
     expect(output.text()).toContain('Dry Run');
     expect(output.text()).not.toContain(TEST_ENV.AUTHY2FA_SHARED_SECRET);
     expect(report).toMatchObject({ dryRun: true, actionVersion: null, bindings: ['add-roles', 'authy-2fa', 'audit-log'] });
+  });
+
+  it('a 403 inside a0deploy (no create:actions) stops with the scopes to grant, and nothing is bound', async () => {
+    tenant.stop();
+    const fresh = new FakeTenant();
+    fresh.failures.push({ method: 'POST', pathPrefix: '/api/v2/actions/actions', status: 403, body: AUTH0_ERRORS.insufficientScope('create:actions') });
+    fresh.start();
+    const output = captureOutput();
+    let caught: unknown;
+    try {
+      await runDeploy({ rootDir: dir, envName: 'test', dryRun: false, processEnv: {}, build: noBuild, log: () => undefined });
+    } catch (err) {
+      caught = err;
+    } finally {
+      output.restore();
+      fresh.stop();
+    }
+    expect(caught).toBeInstanceOf(DeployError);
+    expect((caught as DeployError).code).toBe('MISSING_SCOPES');
+    expect((caught as DeployError).message).toContain('create:actions');
+    expect(fresh.writes().map((c) => `${c.method} ${c.path}`)).toEqual(['POST /oauth/token', 'POST /api/v2/actions/actions']);
+    expect(fresh.bindings).toEqual([]);
   });
 });
