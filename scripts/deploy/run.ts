@@ -14,7 +14,7 @@ import { DEPLOY_SCOPES, DRY_RUN_SCOPES, DeployError, RULE_SCOPES, explainAuth0Er
 import { ACTION_NAME, AFTER_VARIABLE, BEFORE_VARIABLE } from './keywords';
 import { findAction, getAccessToken, managementClient, postLoginBindings } from './management';
 import { maskText, withMaskedOutput, type DeployReport } from './output';
-import { retireRule } from './rule';
+import { retireRule, type RetiredRule } from './rule';
 
 export interface DeployRequest {
   /** Folder holding tenant.yaml, actions/ and the .env files (the project root). */
@@ -98,7 +98,16 @@ export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
         }
       }
 
-      const retiredRule = request.retireRuleName !== undefined ? await retireRule(client, request.retireRuleName, request.dryRun) : null;
+      let retiredRule: RetiredRule | null = null;
+      if (request.retireRuleName !== undefined) {
+        try {
+          retiredRule = await retireRule(client, request.retireRuleName, request.dryRun);
+        } catch (err) {
+          const explained = explainAuth0Error(err, inputs.domain, scopes);
+          const done = request.dryRun ? 'The dry run found a problem with the rule' : `The Action is deployed (version ${action?.version}) and bound; the rule was NOT disabled`;
+          throw new DeployError(explained.code, `${done}: ${explained.message}`);
+        }
+      }
       return {
         domain: inputs.domain,
         envFile: file,

@@ -5,7 +5,7 @@
  */
 import { DeployError, explainAuth0Error } from '../../scripts/deploy/errors';
 import { loadDeployEnv } from '../../scripts/deploy/env';
-import { MASK, maskText } from '../../scripts/deploy/output';
+import { MASK, maskText, withMaskedOutput } from '../../scripts/deploy/output';
 import { runDeploy } from '../../scripts/deploy/run';
 import { AUTH0_ERRORS, FakeTenant } from '../fixtures/deploy/fake-management-api';
 import { TEST_ENV, makeWorkspace, noBuild, removeWorkspace } from '../fixtures/deploy/workspace';
@@ -111,5 +111,24 @@ describe('loadDeployEnv', () => {
 
   it('refuses an environment name that could be a path', () => {
     expect(() => loadDeployEnv('/tmp', '../prod', {})).toThrow(/--env must be a short name/);
+  });
+});
+
+describe('withMaskedOutput', () => {
+  it('masks what anything writes to stdout while the deploy runs, and restores the stream after', async () => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await withMaskedOutput(['authy-api-key-1234'], async () => {
+        process.stdout.write('secrets: [{"name":"AUTHY_API_KEY","value":"authy-api-key-1234"}]\n');
+      });
+      process.stdout.write('after: authy-api-key-1234\n');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual([`secrets: [{"name":"AUTHY_API_KEY","value":"${MASK}"}]\n`, 'after: authy-api-key-1234\n']);
   });
 });
