@@ -156,10 +156,11 @@ export function rawJwt(header: Record<string, unknown>, claims: JwtClaims, signa
   return `${part(header)}.${part(claims)}.${signature}`;
 }
 
-export function entryUrl(token: string | undefined, state: string | undefined = STATE): string {
+/** The forms server's entry URL as Auth0 redirects to it; `null` leaves a parameter out. */
+export function entryUrl(token: string | null | undefined, state: string | null = STATE): string {
   const query = new URLSearchParams();
-  if (state !== undefined) query.set('state', state);
-  if (token !== undefined) query.set('session_token', token);
+  if (state !== null) query.set('state', state);
+  if (token !== null && token !== undefined) query.set('session_token', token);
   return `/2fa?${query.toString()}`;
 }
 
@@ -191,7 +192,7 @@ export class Visit {
   constructor(readonly app: FastifyInstance) {}
 
   /** GET /2fa with the token; on success follows to the first page. Returns the last response. */
-  async start(token: string | undefined, state: string | undefined = STATE): Promise<Page> {
+  async start(token: string | null | undefined, state: string | null = STATE): Promise<Page> {
     const entry = pageOf(await this.app.inject({ method: 'GET', url: entryUrl(token, state) }));
     for (const line of setCookieHeaders(entry)) {
       const match = new RegExp(`^${FLOW_COOKIE}=([^;]*)`).exec(line);
