@@ -24,7 +24,6 @@ import {
   continueFormOf,
   expectNoInlineScript,
   expectSecurityHeaders,
-  headingOf,
   mintOutbound,
   setCookieHeaders,
   statusesOf,

@@ -1,0 +1,70 @@
+/** One catalogue per language, each complete; English is the fallback. */
+import { catalogueFor, format } from '../../forms-server/i18n';
+import { de } from '../../forms-server/i18n/de';
+import { en } from '../../forms-server/i18n/en';
+import { es } from '../../forms-server/i18n/es';
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe.each([
+  ['es', es],
+  ['de', de],
+])('the %s catalogue', (lang, catalogue) => {
+  test('has every key of English, and no other', () => {
+    expect(Object.keys(catalogue).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  test('every message is a non-empty string with the same placeholders as English', () => {
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      const text: unknown = catalogue[key];
+      expect(typeof text).toBe('string');
+      expect(`${key}: ${(text as string).trim() === ''}`).toBe(`${key}: false`);
+      expect(`${key}: ${placeholders(text as string).join(',')}`).toBe(`${key}: ${placeholders(en[key]).join(',')}`);
+    }
+  });
+
+  test('names its language and is translated (the page texts differ from English)', () => {
+    expect(catalogue.lang).toBe(lang);
+    const same = (Object.keys(en) as (keyof typeof en)[]).filter((key) => key !== 'lang' && catalogue[key] === en[key]);
+    expect(same).toEqual([]);
+  });
+});
+
+describe('catalogueFor', () => {
+  test.each([
+    ['es', 'es'],
+    ['es-MX', 'es'],
+    ['ES', 'es'],
+    ['de', 'de'],
+    ['de-AT', 'de'],
+    ['en', 'en'],
+    ['en-GB', 'en'],
+    ['', 'en'],
+    ['fr', 'en'],
+    ['pt-BR', 'en'],
+    ['toString', 'en'],
+  ])('%j → %s', (locale, lang) => {
+    expect(catalogueFor(locale).lang).toBe(lang);
+  });
+});
+
+// BUG (latent; forms-server/i18n/index.ts catalogueFor): `CATALOGUES[language] ?? en` reads
+// inherited properties, so "__proto__" gives Object.prototype and "constructor" gives Object (no
+// `lang`, no messages). Today both callers only pass 2-3 letter first subtags, so HTTP cannot
+// reach it; `Object.hasOwn` would close it for good.
+test.failing.each([['__proto__'], ['constructor']])('catalogueFor(%j) falls back to English', (locale) => {
+  expect(catalogueFor(locale).lang).toBe('en');
+});
+
+describe('format', () => {
+  test('fills placeholders and leaves unknown ones as they are', () => {
+    expect(format(en.wrongCode, { left: 3 })).toBe('That code is not right. 3 tries left.');
+    expect(format(de.wrongCode, { left: 3 })).toContain('3');
+    expect(format('{a} and {b}', { a: 'x' })).toBe('x and {b}');
+    expect(format('no placeholders')).toBe('no placeholders');
+  });
+
+  test('a value is inserted as text once, not read as a placeholder again', () => {
+    expect(format('{a}{b}', { a: '{b}', b: 'B' })).toBe('{b}B');
+  });
+});
