@@ -346,6 +346,53 @@ describe('the lock', () => {
   });
 });
 
+describe('what a visit cannot do', () => {
+  test('an enrolled user cannot register another number or change it in the visit', async () => {
+    const { app } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    let page = await visit.post('/2fa/enroll', { country: 'US', phone: '2015550123' });
+    expect(headingOf(page.body)).toBe('Enter your code');
+    page = await visit.post('/2fa/change-number');
+    expect(headingOf(page.body)).toBe('Enter your code');
+    expect(page.body).not.toContain('action="/2fa/enroll"');
+  });
+
+  test('a number registered in this visit cannot be approved by push (there is no app yet), only by a code', async () => {
+    const { app } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound());
+    authyRegister().reply(200, authyReplies.userCreated(1234));
+    await visit.post('/2fa/enroll', { country: 'US', phone: '2015550123' });
+    let page = await visit.post('/2fa/push');
+    expect(headingOf(page.body)).toBe('Enter your code');
+    page = await visit.post('/2fa/push/check', { action: 'check' });
+    expect(continueFormOf(page.body)).toBeNull();
+  });
+
+  test('a visit opened before another visit locked the user cannot verify a code afterwards', async () => {
+    const { app, clock } = await buildTestServer();
+    const early = new Visit(app);
+    await early.start(mintOutbound({ authyId: AUTHY_ID }), 'state-early');
+    clock.advance(5);
+    const locking = new Visit(app);
+    await locking.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms }), 'state-locking');
+    authyVerify('9999999').times(5).reply(401, authyReplies.tokenInvalid);
+    for (let i = 0; i < 5; i += 1) await locking.post('/2fa/verify', { code: '9999999' });
+    // The early visit's right code never reaches Authy: the lock is checked first.
+    const page = await early.post('/2fa/verify', { code: '1234567' });
+    expect(headingOf(page.body)).toBe('Too many wrong codes');
+    expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome.kind).toBe('locked');
+  });
+
+  test('a user with no email cannot be registered (Authy needs one): a clean 400 page, no visit', async () => {
+    const { app } = await buildTestServer();
+    const page = await new Visit(app).start(mintOutbound({ email: '' }));
+    expect(page.statusCode).toBe(400);
+    expect(continueFormOf(page.body)).toBeNull();
+  });
+});
+
 describe('cancel', () => {
   test('from the code page: a done page whose form posts a cancelled result with the failures so far', async () => {
     const { app, clock } = await buildTestServer();
