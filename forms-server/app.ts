@@ -48,7 +48,7 @@ function localeOf(request: FastifyRequest): string {
 
 export async function renderError(reply: FastifyReply, status: number, key: MessageKey, locale: string): Promise<FastifyReply> {
   const t = catalogueFor(locale);
-  return reply.code(status).header('content-type', 'text/html; charset=utf-8').view('error', { t, message: t[key] });
+  return reply.code(status).header('content-type', 'text/html; charset=utf-8').view('error', { t, lang: t.lang, message: t[key] });
 }
 
 export async function buildFormsServer(config: FormsServerConfig, deps: FormsServerDeps = {}): Promise<FastifyInstance> {

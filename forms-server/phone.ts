@@ -16,15 +16,22 @@ export function isCountry(value: unknown): value is CountryCode {
 
 /** Every country with its calling code, for the select on the enrollment page, named in `locale`. */
 export function countryOptions(locale: string): { code: string; label: string }[] {
-  let names: Intl.DisplayNames | null = null;
-  try {
-    names = new Intl.DisplayNames([locale || 'en', 'en'], { type: 'region' });
-  } catch {
-    names = null;
-  }
+  const language = supportedLocale(locale);
+  const names = new Intl.DisplayNames([language, 'en'], { type: 'region' });
   return getCountries()
-    .map((code) => ({ code, label: `${names?.of(code) ?? code} (+${getCountryCallingCode(code)})` }))
-    .sort((a, b) => a.label.localeCompare(b.label, locale || 'en'));
+    .map((code) => ({ code, label: `${names.of(code) ?? code} (+${getCountryCallingCode(code)})` }))
+    .sort((a, b) => a.label.localeCompare(b.label, language));
+}
+
+/** The locale if Intl accepts it, else English: a login's ui_locales may be well-formed yet unknown. */
+function supportedLocale(locale: string): string {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(locale || 'en');
+    new Intl.DisplayNames([canonical ?? 'en'], { type: 'region' });
+    return canonical ?? 'en';
+  } catch {
+    return 'en';
+  }
 }
 
 export function parsePhone(country: unknown, raw: unknown): PhoneResult {

@@ -57,6 +57,7 @@ export const de: Catalogue = {
   authyUnsupportedCountry: 'Nummern aus diesem Land werden nicht unterstützt.',
   authyRateLimited: 'Gerade zu viele Versuche. Warten Sie eine Minute und versuchen Sie es erneut.',
   authyUnavailable: 'Authy ist gerade nicht erreichbar. Versuchen Sie es gleich noch einmal.',
+  authyUserMissing: 'Ihre Bestätigung in zwei Schritten muss neu eingerichtet werden. Bitte wenden Sie sich an den Support.',
   authyConfig: 'Die Bestätigung in zwei Schritten ist gerade nicht verfügbar. Wenden Sie sich an Ihre Administration.',
   errBadLink: 'Dieser Anmeldelink ist ungültig oder abgelaufen. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',
   errSession: 'Ihre Bestätigungssitzung ist beendet oder diese Seite wurde in einem anderen Browser geöffnet. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',

@@ -56,6 +56,7 @@ export const en = {
   authyUnsupportedCountry: 'Phone numbers from this country are not supported.',
   authyRateLimited: 'Too many attempts right now. Wait a minute and try again.',
   authyUnavailable: 'Authy is not reachable right now. Try again in a moment.',
+  authyUserMissing: 'Your two-step verification needs to be set up again. Please contact support.',
   authyConfig: 'Two-step verification is not available right now. Please contact your administrator.',
   // Error pages
   errBadLink: 'This sign-in link is not valid or has expired. Go back to the application and sign in again.',

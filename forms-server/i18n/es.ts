@@ -57,6 +57,7 @@ export const es: Catalogue = {
   authyUnsupportedCountry: 'No se admiten números de este país.',
   authyRateLimited: 'Demasiados intentos ahora mismo. Espere un minuto y vuelva a intentarlo.',
   authyUnavailable: 'Authy no está disponible ahora mismo. Inténtelo de nuevo en un momento.',
+  authyUserMissing: 'Su verificación en dos pasos debe configurarse de nuevo. Contacte con soporte.',
   authyConfig: 'La verificación en dos pasos no está disponible. Contacte con su administrador.',
   errBadLink: 'Este enlace de inicio de sesión no es válido o ha caducado. Vuelva a la aplicación e inicie sesión de nuevo.',
   errSession: 'Su sesión de verificación ha terminado o esta página se abrió en otro navegador. Vuelva a la aplicación e inicie sesión de nuevo.',

@@ -45,6 +45,8 @@ function authyNotice(error: unknown): MessageKey {
       return 'authyRateLimited';
     case 'BAD_API_KEY':
       return 'authyConfig';
+    case 'USER_NOT_FOUND':
+      return 'authyUserMissing';
     default:
       return 'authyUnavailable';
   }
@@ -175,8 +177,8 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
 
   // ------------------------------------------------------------ render
 
-  app.get(FLOW_PATH, async (request, reply) => {
-    const flow = await loadFlow(request);
+  /** Renders whatever the visit's state calls for; shows the pending notice once. */
+  async function renderFlow(reply: FastifyReply, flow: Flow, status = 200): Promise<FastifyReply> {
     const t = catalogueFor(flow.locale);
     const shown = flow.notice ? { kind: flow.notice.kind, text: format(t[flow.notice.key as MessageKey], flow.notice.params) } : null;
     if (flow.notice) {
@@ -184,7 +186,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
       await store.saveFlow(flow);
     }
     const page = { t, csrf: flow.csrf, notice: shown, lang: t.lang };
-    reply.header('content-type', 'text/html; charset=utf-8');
+    reply.code(status).header('content-type', 'text/html; charset=utf-8');
 
     if (flow.outcome) {
       const sessionToken = signResultToken(flow.outcome, {
@@ -221,7 +223,9 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
       });
     }
     return reply.view('enroll', { ...page, countries: countryOptions(flow.locale), country: defaultCountry(flow.locale) });
-  });
+  }
+
+  app.get(FLOW_PATH, async (request, reply) => renderFlow(reply, await loadFlow(request)));
 
   // ------------------------------------------------------------ enroll
 
@@ -230,8 +234,9 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
     if (flow.outcome || codeTarget(flow)) return backToFlow(reply, flow);
     const phone = parsePhone(form.country, form.phone);
     if (!phone.ok) {
+      // Input the server refuses outright: the same page, with the reason, as a 422.
       notice(flow, phone.error, 'error');
-      return backToFlow(reply, flow);
+      return renderFlow(reply, flow, 422);
     }
     try {
       const registered = await authy.registerUser({ email: flow.email ?? '', cellphone: phone.nationalNumber, countryCode: phone.countryCallingCode });
@@ -264,7 +269,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
     const code = normalizeCode(form.code);
     if (!code) {
       notice(flow, 'codeFormat', 'error');
-      return backToFlow(reply, flow);
+      return renderFlow(reply, flow, 422);
     }
     try {
       await authy.verifyToken(target, code);
@@ -288,6 +293,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
     const channel = parseChannel(form.channel);
     if (!channel) throw new BadFormError('unknown channel');
     if (flow.outcome || !target) return backToFlow(reply, flow);
+    if (await lockIfNeeded(flow)) return backToFlow(reply, flow);
     const check = checkSend(flow, now());
     if (!check.ok) {
       notice(flow, check.key, 'error', check.key === 'sendTooSoon' ? { seconds: check.seconds } : undefined);

@@ -300,7 +300,7 @@ describe('phone numbers', () => {
     const visit = new Visit(server.app);
     await visit.start(mintOutbound());
     const page = await visit.post('/2fa/enroll', fields);
-    expect(page.statusCode).toBe(200);
+    expect(page.statusCode).toBe(422);
     expectSecurityHeaders(page);
     expect(page.body).toContain('action="/2fa/enroll"');
     expect(alertsOf(page.body)).toEqual([message]);
@@ -335,7 +335,7 @@ describe('codes', () => {
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
     const page = await visit.post('/2fa/verify', fields);
-    expect(page.statusCode).toBe(200);
+    expect(page.statusCode).toBe(422);
     expect(headingOf(page.body)).toBe('Enter your code');
     expect(alertsOf(page.body)).toEqual(['Enter the code as 6 to 8 digits.']);
     expect(continueFormOf(page.body)).toBeNull();

@@ -128,9 +128,8 @@ describe('every page', () => {
     }
   });
 
-  // BUG (forms-server/app.ts renderError): error pages render `<html lang="undefined">` because
-  // renderError passes `{ t, message }` to the view but the layout prints `it.lang`.
-  test.failing('error pages name their language too', async () => {
+  // Error pages once rendered `<html lang="undefined">`.
+  test('error pages name their language too', async () => {
     const { pages } = await everyPage();
     for (const name of ['error400', 'error403', 'error404', 'error413']) {
       expect(`${name}: ${/<html lang="([^"]*)">/.exec(pages[name]?.body ?? '')?.[1]}`).toBe(`${name}: en`);
