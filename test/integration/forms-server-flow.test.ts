@@ -385,6 +385,31 @@ describe('what a visit cannot do', () => {
     expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome.kind).toBe('locked');
   });
 
+  test('a visit opened before another visit locked the user cannot ask for SMS or calls afterwards', async () => {
+    const { app, clock } = await buildTestServer();
+    const early = new Visit(app);
+    await early.start(mintOutbound({ authyId: AUTHY_ID }), 'state-early');
+    const locking = new Visit(app);
+    await locking.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms + 1000 }), 'state-locking');
+    authyVerify('9999999').times(5).reply(401, authyReplies.tokenInvalid);
+    for (let i = 0; i < 5; i += 1) await locking.post('/2fa/verify', { code: '9999999' });
+    // No SMS interceptor: a send reaching Authy would fail the test (net connect is disabled).
+    const page = await early.post('/2fa/send', { channel: 'sms' });
+    expect(headingOf(page.body)).toBe('Too many wrong codes');
+    expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome.kind).toBe('locked');
+  });
+
+  test('an enrolled user Authy no longer knows is told to have 2FA set up again (not "Authy is down")', async () => {
+    const { app, store, clock } = await buildTestServer();
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    authyVerify('1234567').reply(404, { message: 'User not found.', success: false, errors: { message: 'User not found.' }, error_code: '60026' });
+    const page = await visit.post('/2fa/verify', { code: '1234567' });
+    expect(alertsOf(page.body)).toEqual(['Your two-step verification needs to be set up again. Please contact support.']);
+    expect(continueFormOf(page.body)).toBeNull();
+    expect((await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).failures).toBe(0);
+  });
+
   test('a user with no email cannot be registered (Authy needs one): a clean 400 page, no visit', async () => {
     const { app } = await buildTestServer();
     const page = await new Visit(app).start(mintOutbound({ email: '' }));
