@@ -197,8 +197,8 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
         secret: config.sharedSecret,
         now: Math.floor(now() / 1000),
       });
-      // The POST to /continue is answered by a redirect to the application: allow any https target for it.
-      reply.header('content-security-policy', contentSecurityPolicy(["'self'", new URL(flow.continueUrl).origin, 'https:']));
+      // These pages' only form posts to the trusted tenant's /continue, fixed by the server.
+      reply.header('content-security-policy', contentSecurityPolicy(null));
       const continueForm = { action: flow.continueUrl, state: flow.state, tokenName: SESSION_TOKEN_PARAM, token: sessionToken };
       if (flow.outcome.kind === 'locked') {
         const until = new Date(flow.outcome.lockedUntil * 1000).toISOString().slice(0, 16).replace('T', ' ');

@@ -187,8 +187,9 @@ describe('every page', () => {
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     expect(css.body).not.toMatch(/url\(|@import|https?:/);
-    // The done page may post to the tenant; the other pages only to the server itself.
-    expect(String(done.headers['content-security-policy'])).toMatch(/form-action 'self' https:\/\/tenant\.example\.auth0\.com/);
+    // The done page posts to the tenant, whose answer redirects to the application: no form-action
+    // there (browsers apply it to that redirect). The other pages only post to the server itself.
+    expect(String(done.headers['content-security-policy'])).not.toContain('form-action');
     expect(String(pages.code!.headers['content-security-policy'])).toContain("form-action 'self';");
   });
 
