@@ -5,7 +5,6 @@
  * again; prompt=none without 2FA is refused; Cancel ends with access_denied.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { allowContinueRedirectTo } from './helpers/form-action-workaround';
 import { browserDescribe, launchChromium, newPage, screenshot } from './helpers/browser';
 import {
   clickAndLoad,
@@ -43,7 +42,6 @@ browserDescribe('sign-in journeys')('sign-in journeys in Chromium', () => {
   beforeEach(async () => {
     sandbox = await startE2eSandbox();
     ({ context, page } = await newPage(browser));
-    await allowContinueRedirectTo(page, sandbox.urls.forms, sandbox.urls.demo);
   });
   afterEach(async () => {
     await context?.close();

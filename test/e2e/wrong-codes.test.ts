@@ -5,7 +5,6 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { browserDescribe, launchChromium, newPage, screenshot } from './helpers/browser';
-import { allowContinueRedirectTo } from './helpers/form-action-workaround';
 import {
   clickAndLoad,
   enroll,
@@ -42,7 +41,6 @@ browserDescribe('wrong codes')('wrong codes and the lock in Chromium', () => {
   beforeEach(async () => {
     sandbox = await startE2eSandbox();
     ({ context, page } = await newPage(browser));
-    await allowContinueRedirectTo(page, sandbox.urls.forms, sandbox.urls.demo);
   });
   afterEach(async () => {
     await context?.close();

@@ -1,0 +1,69 @@
+/**
+ * SMS and voice fallbacks in Chromium: "Text me a code" and "Call me" deliver a fresh code to
+ * the emulator's phone page, and that code signs the user in with the matching method claim.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { browserDescribe, launchChromium, newPage, screenshot } from './helpers/browser';
+import { askFor, enroll, heading, noticeText, readSignedIn, signInToForms, signOut, typeCode, waitForDemoHome } from './helpers/journey';
+import { deliveredCode, hideActionLog, readPhone, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
+
+const PHONE = '2015550123';
+
+browserDescribe('fallbacks')('SMS and voice fallbacks in Chromium', () => {
+  let browser: Browser;
+  let sandbox: E2eSandbox;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    hideActionLog();
+    browser = await launchChromium();
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    sandbox = await startE2eSandbox();
+    ({ context, page } = await newPage(browser));
+  });
+  afterEach(async () => {
+    await context?.close();
+    await sandbox?.stop();
+  });
+
+  it('"Text me a code" while enrolling, then "Call me" on the next login: each delivered code works', async () => {
+    const alice = sandbox.user('alice@example.com');
+    await signInToForms(page, sandbox, alice);
+    await enroll(page, 'US', '201 555 0123');
+    expect((await readPhone(sandbox, PHONE)).messages).toEqual([]);
+
+    await askFor(page, 'sms');
+    expect(await noticeText(page)).toBe('We sent a code by text message.');
+    expect(await page.locator('#notice').getAttribute('role')).toBe('status');
+    await screenshot(page, 'code-sms-sent');
+    const sms = await deliveredCode(sandbox, PHONE, 'sms');
+    expect(sms).not.toBe((await readPhone(sandbox, PHONE)).appCode);
+
+    // The phone page shows the same message to a person.
+    const phonePage = await context.newPage();
+    await phonePage.goto(sandbox.urls.phone);
+    expect((await phonePage.locator('.messages .code[data-channel=sms]').first().innerText()).replace(/\D/g, '')).toBe(sms);
+    await screenshot(phonePage, 'phone-page-sms');
+    await phonePage.close();
+
+    await typeCode(page, sms);
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'sms' });
+
+    await signOut(page, sandbox);
+    await signInToForms(page, sandbox, alice);
+    expect(await heading(page)).toBe('Enter your code');
+    await askFor(page, 'call');
+    expect(await noticeText(page)).toBe('We are calling your phone with a code.');
+    const call = await deliveredCode(sandbox, PHONE, 'call');
+    expect(call).not.toBe(sms);
+    await typeCode(page, call);
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'call' });
+  }, 40_000);
+});
