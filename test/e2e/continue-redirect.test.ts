@@ -13,7 +13,7 @@ import { browserDescribe, launchChromium, newPage } from './helpers/browser';
 import { enroll, readSignedIn, signInToForms, typeCode } from './helpers/journey';
 import { appCode, hideActionLog, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
 
-browserDescribe('continue redirect')('the result reaches an http://localhost application', () => {
+browserDescribe()('the result reaches an http://localhost application', () => {
   let browser: Browser;
   let sandbox: E2eSandbox;
   let context: BrowserContext;

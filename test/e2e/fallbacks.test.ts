@@ -9,7 +9,7 @@ import { deliveredCode, hideActionLog, readPhone, startE2eSandbox, type E2eSandb
 
 const PHONE = '2015550123';
 
-browserDescribe('fallbacks')('SMS and voice fallbacks in Chromium', () => {
+browserDescribe()('SMS and voice fallbacks in Chromium', () => {
   let browser: Browser;
   let sandbox: E2eSandbox;
   let context: BrowserContext;

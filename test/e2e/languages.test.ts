@@ -7,7 +7,7 @@ import { browserDescribe, launchChromium, newPage, screenshot } from './helpers/
 import { enroll, heading, noticeText, openLoginFromDemo, submitPassword, typeWrongCode, waitForForms } from './helpers/journey';
 import { hideActionLog, startE2eSandbox, wrongCode, type E2eSandbox } from './helpers/sandbox';
 
-browserDescribe('languages')('languages in Chromium', () => {
+browserDescribe()('languages in Chromium', () => {
   let browser: Browser;
   let sandbox: E2eSandbox;
   let context: BrowserContext;

@@ -26,7 +26,7 @@ import { appCode, hideActionLog, readPhone, startE2eSandbox, type E2eSandbox } f
 
 const ALICE_PHONE = '2015550123';
 
-browserDescribe('sign-in journeys')('sign-in journeys in Chromium', () => {
+browserDescribe()('sign-in journeys in Chromium', () => {
   let browser: Browser;
   let sandbox: E2eSandbox;
   let context: BrowserContext;

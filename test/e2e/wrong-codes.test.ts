@@ -25,7 +25,7 @@ import { LOCK_SECONDS, appCode, hideActionLog, startE2eSandbox, wrongCode, type 
 const LOCKED_REASON = /^Too many wrong codes\. Try again after \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\.$/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-browserDescribe('wrong codes')('wrong codes and the lock in Chromium', () => {
+browserDescribe()('wrong codes and the lock in Chromium', () => {
   let browser: Browser;
   let sandbox: E2eSandbox;
   let context: BrowserContext;

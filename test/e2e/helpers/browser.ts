@@ -3,7 +3,8 @@
  * /usr/bin/chromium the suites skip with one line saying how to install it, except in CI,
  * where a missing browser fails the run.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
@@ -13,13 +14,33 @@ const INSTALL_HINT = 'apt-get install -y chromium';
 export const SCREENSHOTS = join(__dirname, '..', '..', '..', 'test-output', 'screenshots');
 
 /** `describe` when Chromium is there, `describe.skip` otherwise; throws in CI without it. */
-export function browserDescribe(suite: string): jest.Describe {
+export function browserDescribe(): jest.Describe {
   if (existsSync(CHROMIUM)) return describe;
   if (process.env.CI === 'true') {
     throw new Error(`End-to-end tests need Chromium at ${CHROMIUM} in CI: ${INSTALL_HINT}`);
   }
-  process.stderr.write(`Skipping browser tests "${suite}": Chromium not found at ${CHROMIUM}; install it with "${INSTALL_HINT}".\n`);
+  if (firstToSay()) process.stderr.write(`Skipping the browser tests: Chromium not found at ${CHROMIUM}; install it with "${INSTALL_HINT}".\n`);
   return describe.skip;
+}
+
+/**
+ * One line per run, not one per test file: test files run in separate workers (or module
+ * registries), so they agree through a marker file named after the process that started them.
+ */
+function firstToSay(): boolean {
+  const marker = join(tmpdir(), `authy-2fa-e2e-no-chromium-${process.ppid}`);
+  try {
+    if (Date.now() - statSync(marker).mtimeMs < 10 * 60_000) return false;
+    rmSync(marker, { force: true });
+  } catch {
+    // No marker yet.
+  }
+  try {
+    writeFileSync(marker, '', { flag: 'wx' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function launchChromium(): Promise<Browser> {
