@@ -11,7 +11,10 @@ const STEP_TIMEOUT = 10_000;
 
 /** Clicks something that submits a form or follows a link, and waits for the new document. */
 export async function clickAndLoad(page: Page, target: Locator): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: STEP_TIMEOUT }), target.click()]);
+  // The URL may not change (POST → 303 → the same /2fa/flow), so wait for the next document's load event.
+  const loaded = page.waitForEvent('load', { timeout: STEP_TIMEOUT });
+  await target.click();
+  await loaded;
 }
 
 function onOrigin(origin: string, pathname?: string): (url: URL) => boolean {
