@@ -74,7 +74,8 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
   await app.register(fastifyRateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
-    allowList: (request) => request.url === '/healthz',
+    // Health checks and the two static files cost nothing; every page and form post counts.
+    allowList: (request) => request.url === '/healthz' || request.url === '/favicon.ico' || request.url.startsWith('/2fa/static/'),
     errorResponseBuilder: () => ({ statusCode: 429, error: 'Too Many Requests', message: 'rate limited' }),
   });
   await app.register(fastifyView, {
@@ -87,7 +88,8 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
-    reply.header('cache-control', 'no-store');
+    // Pages are never stored; the stylesheet and script (no user data) may be cached.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     reply.header('cross-origin-opener-policy', 'same-origin');
     if (config.secureCookies) reply.header('strict-transport-security', 'max-age=31536000');
     return payload;
@@ -118,8 +120,11 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
   app.get<{ Params: { file: string } }>('/2fa/static/:file', async (request, reply) => {
     const file = Object.hasOwn(STATIC_FILES, request.params.file) ? STATIC_FILES[request.params.file] : undefined;
     if (!file) return renderError(reply, 404, 'errNotFound', localeOf(request));
-    return reply.header('content-type', file.type).send(file.body);
+    return reply.header('content-type', file.type).header('cache-control', 'public, max-age=3600').send(file.body);
   });
+
+  // Browsers ask for it on every site; an empty answer keeps their consoles and our logs quiet.
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
 
   registerFlowRoutes(app, { config, store, authy, now });
   return app;

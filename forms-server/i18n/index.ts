@@ -18,5 +18,13 @@ export function catalogueFor(locale: string): Catalogue {
 
 /** Fills `{name}` placeholders. Values are escaped by the template that prints the result. */
 export function format(template: string, params: Record<string, string | number> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
+}
+
+/** A notice in the catalogue's language; a `left` count also fills `{triesLeft}`, singular or plural. */
+export function message(t: Catalogue, key: MessageKey, params: Record<string, string | number> = {}): string {
+  const left = params.left;
+  if (typeof left !== 'number') return format(t[key], params);
+  const form = new Intl.PluralRules(t.lang).select(left) === 'one' ? t.triesLeftOne : t.triesLeftOther;
+  return format(t[key], { ...params, triesLeft: format(form, { left }) });
 }

@@ -15,8 +15,8 @@ import { contentSecurityPolicy } from '../security-headers';
 import type { FormsServerConfig } from '../config';
 import { BadFormError, CsrfError, InvalidLinkError, SessionEndedError } from '../errors';
 import { readFlowCookie, setFlowCookie } from '../flow-cookie';
-import { catalogueFor, format, type MessageKey } from '../i18n';
-import { countryOptions, parsePhone } from '../phone';
+import { catalogueFor, format, message, type MessageKey } from '../i18n';
+import { countryOptions, isCountry, parsePhone } from '../phone';
 import type { Flow, Store } from '../store';
 
 export interface FlowDeps {
@@ -178,9 +178,9 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
   // ------------------------------------------------------------ render
 
   /** Renders whatever the visit's state calls for; shows the pending notice once. */
-  async function renderFlow(reply: FastifyReply, flow: Flow, status = 200): Promise<FastifyReply> {
+  async function renderFlow(reply: FastifyReply, flow: Flow, status = 200, typed: { phone?: string; country?: string } = {}): Promise<FastifyReply> {
     const t = catalogueFor(flow.locale);
-    const shown = flow.notice ? { kind: flow.notice.kind, text: format(t[flow.notice.key as MessageKey], flow.notice.params) } : null;
+    const shown = flow.notice ? { kind: flow.notice.kind, text: message(t, flow.notice.key as MessageKey, flow.notice.params) } : null;
     if (flow.notice) {
       flow.notice = null;
       await store.saveFlow(flow);
@@ -222,7 +222,8 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
         canPush: Boolean(flow.authyId),
       });
     }
-    return reply.view('enroll', { ...page, countries: countryOptions(flow.locale), country: defaultCountry(flow.locale) });
+    // A refused number is shown again so the user can correct it rather than retype it.
+    return reply.view('enroll', { ...page, countries: countryOptions(flow.locale), country: typed.country ?? defaultCountry(flow.locale), phone: typed.phone ?? '' });
   }
 
   app.get(FLOW_PATH, async (request, reply) => renderFlow(reply, await loadFlow(request)));
@@ -236,7 +237,11 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
     if (!phone.ok) {
       // Input the server refuses outright: the same page, with the reason, as a 422.
       notice(flow, phone.error, 'error');
-      return renderFlow(reply, flow, 422);
+      const typed = {
+        ...(typeof form.phone === 'string' && form.phone.length <= 32 ? { phone: form.phone } : {}),
+        ...(isCountry(form.country) ? { country: form.country } : {}),
+      };
+      return renderFlow(reply, flow, 422, typed);
     }
     try {
       const registered = await authy.registerUser({ email: flow.email ?? '', cellphone: phone.nationalNumber, countryCode: phone.countryCallingCode });

@@ -116,9 +116,8 @@ browserDescribe()('wrong codes and the lock in Chromium', () => {
     expect(signedIn.secondFactor).toEqual({ provider: 'authy', method: 'app' });
   }, 60_000);
 
-  // KNOWN BUG (forms-server/i18n/en.ts `wrongCode`, and es/de): one template for every count,
-  // so the last try reads "1 tries left". Remove `.failing` once the catalogue has a singular.
-  test.failing('the last try is worded in the singular: "1 try left"', async () => {
+  // The last try is singular in every language (Intl.PluralRules picks the catalogue's form).
+  test('the last try is worded in the singular: "1 try left"', async () => {
     await signInToForms(page, sandbox, sandbox.user('carol@example.com'));
     await enroll(page, 'US', '201 555 0188');
     for (let n = 0; n < 4; n++) await typeWrongCode(page, await wrongCode(sandbox, '2015550188'));

@@ -300,8 +300,8 @@ export function resultClaims(token: string, nowMs = T0): JwtClaims {
   return verifyHs256(token, SECRET, { now: Math.floor(nowMs / 1000) });
 }
 
-/** Every header the brief asks for on every page. */
-export function expectSecurityHeaders(page: Page): void {
+/** Every header the brief asks for on every page (static files may be cached: `cache: 'public'`). */
+export function expectSecurityHeaders(page: Page, cache: 'no-store' | 'public' = 'no-store'): void {
   const csp = String(page.headers['content-security-policy'] ?? '');
   expect(csp).not.toBe('');
   expect(csp).not.toContain('unsafe-inline');
@@ -309,7 +309,8 @@ export function expectSecurityHeaders(page: Page): void {
   expect(csp).toContain("frame-ancestors 'none'");
   expect(csp).toMatch(/script-src 'self'(;|$)/);
   expect(page.headers['referrer-policy']).toBe('no-referrer');
-  expect(page.headers['cache-control']).toBe('no-store');
+  if (cache === 'no-store') expect(page.headers['cache-control']).toBe('no-store');
+  else expect(page.headers['cache-control']).toMatch(/^public, max-age=\d+$/);
   expect(page.headers['x-content-type-options']).toBe('nosniff');
 }
 
@@ -406,7 +407,7 @@ export function watchUnmatched(): { list: string[]; stop: () => void } {
 
 /** The code page's notice texts for the catalogue's English strings with `{left}` filled. */
 export function triesLeftText(left: number): string {
-  return `That code is not right. ${left} tries left.`;
+  return `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`;
 }
 
 export { FLOW_COOKIE, MemoryStore };

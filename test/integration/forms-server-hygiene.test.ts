@@ -182,7 +182,8 @@ describe('every page', () => {
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(script.body).toContain("getElementById('continue')");
     expect(script.body).toContain('.submit()');
-    expectSecurityHeaders(script);
+    // Static files hold no user data: cacheable, with every other header.
+    expectSecurityHeaders(script, 'public');
     const css = await get(server, '/2fa/static/app.css');
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');

@@ -1,5 +1,5 @@
 /** One catalogue per language, each complete; English is the fallback. */
-import { catalogueFor, format } from '../../forms-server/i18n';
+import { catalogueFor, format, message } from '../../forms-server/i18n';
 import { de } from '../../forms-server/i18n/de';
 import { en } from '../../forms-server/i18n/en';
 import { es } from '../../forms-server/i18n/es';
@@ -53,10 +53,21 @@ test.each([['__proto__'], ['constructor']])('catalogueFor(%j) falls back to Engl
   expect(catalogueFor(locale).lang).toBe('en');
 });
 
+describe('message', () => {
+  test('tries left are singular for one, plural otherwise, in each language', () => {
+    expect(message(en, 'wrongCode', { left: 3 })).toBe('That code is not right. 3 tries left.');
+    expect(message(en, 'wrongCode', { left: 1 })).toBe('That code is not right. 1 try left.');
+    expect(message(es, 'wrongCode', { left: 1 })).toBe('Ese código no es correcto. Queda 1 intento.');
+    expect(message(es, 'wrongCode', { left: 2 })).toBe('Ese código no es correcto. Quedan 2 intentos.');
+    expect(message(de, 'pushDenied', { left: 1 })).toBe('Die Anfrage wurde in der Authy-App abgelehnt. Noch 1 Versuch.');
+    expect(message(de, 'codeReused', { left: 0 })).toContain('Noch 0 Versuche.');
+    expect(message(en, 'sendTooSoon', { seconds: 12 })).toBe('Please wait 12 seconds before asking for another code.');
+  });
+});
+
 describe('format', () => {
   test('fills placeholders and leaves unknown ones as they are', () => {
-    expect(format(en.wrongCode, { left: 3 })).toBe('That code is not right. 3 tries left.');
-    expect(format(de.wrongCode, { left: 3 })).toContain('3');
+    expect(format(en.triesLeftOther, { left: 3 })).toBe('3 tries left.');
     expect(format('{a} and {b}', { a: 'x' })).toBe('x and {b}');
     expect(format('no placeholders')).toBe('no placeholders');
   });
