@@ -3,19 +3,14 @@
  * critical axe-core violation, no horizontal scroll at 375 px, the list refreshes by itself,
  * and Approve works. Listens on 127.0.0.1, port 0. Skips when Chromium is missing, except in CI.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { buildAuthyEmulator } from '../../sandbox/authy-emulator/app';
+import { browserDescribe, launchChromium } from '../e2e/helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasBrowser = existsSync(CHROMIUM);
-if (!hasBrowser && process.env.CI === 'true') {
-  throw new Error(`Chromium is required in CI: apt-get install -y chromium (expected at ${CHROMIUM})`);
-}
-if (!hasBrowser) console.log(`Skipping phone page browser test: install Chromium with "apt-get install -y chromium".`);
-const describeBrowser = hasBrowser ? describe : describe.skip;
+const describeBrowser = browserDescribe();
 
 const KEY = 'browser-test-key';
 const OUTPUT = join(__dirname, '..', '..', 'test-output', 'authy-emulator');
@@ -38,7 +33,7 @@ describeBrowser('phone page in Chromium', () => {
   beforeAll(async () => {
     app = await buildAuthyEmulator({ apiKey: KEY });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 30_000);
 
   afterAll(async () => {

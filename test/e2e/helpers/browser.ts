@@ -1,14 +1,15 @@
 /**
  * Debian's Chromium through playwright-core (never a downloaded browser). Without
  * /usr/bin/chromium the suites skip with one line saying how to install it, except in CI,
- * where a missing browser fails the run.
+ * where a missing browser fails the run. CHROMIUM_PATH points at another Chromium-based
+ * browser already on the machine (e.g. a CI runner's preinstalled Chrome).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const INSTALL_HINT = 'apt-get install -y chromium';
 
 export const SCREENSHOTS = join(__dirname, '..', '..', '..', 'test-output', 'screenshots');
