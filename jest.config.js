@@ -1,6 +1,8 @@
 /** Jest runs every test under test/: unit, integration (nock, inject) and end-to-end (browser). */
 module.exports = {
   testEnvironment: 'node',
+  // nock keeps an interceptor on the global scope across test files; keep Jest from soft-deleting it.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {

@@ -21,6 +21,16 @@ import {
 } from '../../sandbox/tenant/post-login-runtime';
 
 export const ROOT = join(__dirname, '..', '..');
+
+// The Action logs one line per decision (as it does in Auth0's logs); keep test output readable.
+const print = console.log;
+beforeAll(() => {
+  jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('[authy-2fa]')) return;
+    print(...args);
+  });
+});
+afterAll(() => jest.restoreAllMocks());
 export const CODE_PATH = join(ROOT, 'actions', 'authy-2fa', 'code.js');
 export const TENANT_HOST = 'localhost:3001';
 export const SHARED_SECRET = 'action-test-shared-secret-0123456789abcdef';
