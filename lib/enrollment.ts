@@ -37,6 +37,8 @@ export interface EnrollmentState {
   failures: number;
   /** Epoch milliseconds, or null. */
   lockedUntil: number | null;
+  /** ISO time of enrollment, when stored in the current shape. */
+  enrolledAt: string | null;
 }
 
 const AUTHY_ID = /^[0-9]{1,15}$/;
@@ -81,10 +83,11 @@ export function readEnrollment(appMetadata: unknown): EnrollmentState {
   const failures = current ? nonNegativeInt(current.failures) : 0;
   const lockedUntil = current ? isoToMillis(current.locked_until) : null;
   const currentId = current ? normalizeAuthyId(current.authy_id) : null;
-  if (currentId) return { authyId: currentId, source: 'current', failures, lockedUntil };
+  const enrolledAt = current && typeof current.enrolled_at === 'string' && isoToMillis(current.enrolled_at) !== null ? current.enrolled_at : null;
+  if (currentId) return { authyId: currentId, source: 'current', failures, lockedUntil, enrolledAt };
   const legacy = readLegacyAuthyId(appMetadata);
-  if (legacy) return { authyId: legacy.authyId, source: legacy.source, failures, lockedUntil };
-  return { authyId: null, source: 'none', failures, lockedUntil };
+  if (legacy) return { authyId: legacy.authyId, source: legacy.source, failures, lockedUntil, enrolledAt: null };
+  return { authyId: null, source: 'none', failures, lockedUntil, enrolledAt: null };
 }
 
 /** The state as it applies now: once a lock has ended, its failures no longer count. */

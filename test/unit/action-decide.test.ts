@@ -5,8 +5,8 @@ import type { ResultOutcome, ResultToken } from '../../lib/token-contract';
 
 const settings = parseSettings({ FORMS_URL: 'https://2fa.example.com/2fa', SHARED_SECRET: 's'.repeat(32), AUTHY_API_KEY: 'k', EXEMPT_CLIENT_IDS: 'exempt-app', EXEMPT_CONNECTIONS: 'corp-sso' });
 const NOW = Date.parse('2026-11-26T10:00:00Z');
-const none: EnrollmentState = { authyId: null, source: 'none', failures: 0, lockedUntil: null };
-const enrolled: EnrollmentState = { authyId: '42', source: 'current', failures: 2, lockedUntil: null };
+const none: EnrollmentState = { authyId: null, source: 'none', failures: 0, lockedUntil: null, enrolledAt: null };
+const enrolled: EnrollmentState = { authyId: '42', source: 'current', failures: 2, lockedUntil: null, enrolledAt: '2025-01-01T00:00:00.000Z' };
 
 function execute(over: Partial<ExecuteFacts> = {}) {
   return decideOnExecute(
@@ -63,7 +63,7 @@ function token(outcome: ResultOutcome, over: Partial<ResultToken> = {}): ResultT
 }
 
 function facts(over: Partial<ContinueFacts> = {}): ContinueFacts {
-  return { userId: 'auth0|1', tenantHost: 'example.eu.auth0.com', enrollment: enrolled, storedEnrolledAt: '2025-01-01T00:00:00.000Z', nowMs: NOW, ...over };
+  return { userId: 'auth0|1', tenantHost: 'example.eu.auth0.com', enrollment: enrolled, nowMs: NOW, ...over };
 }
 
 const verifiedApp: ResultOutcome = { kind: 'verified', method: 'app', authyId: '42', enrolledNow: false, approvalUuid: null };
@@ -79,7 +79,7 @@ describe('decideOnContinue', () => {
   });
 
   test('a first enrollment asks Authy to confirm the user', () => {
-    const decision = decideOnContinue(token({ ...verifiedApp, enrolledNow: true }), facts({ enrollment: none, storedEnrolledAt: null }), settings);
+    const decision = decideOnContinue(token({ ...verifiedApp, enrolledNow: true }), facts({ enrollment: none }), settings);
     expect(decision).toMatchObject({ kind: 'allow', confirm: { statusOf: '42', requireRegistered: true }, store: { authy_id: '42', enrolled_at: new Date(NOW).toISOString() } });
   });
 

@@ -81,8 +81,6 @@ export interface ContinueFacts {
   /** `event.request.hostname` of the /continue request: the result token's audience. */
   tenantHost: string;
   enrollment: EnrollmentState;
-  /** The stored `app_metadata.authy_2fa`, to keep `enrolled_at`. */
-  storedEnrolledAt: string | null;
   nowMs: number;
 }
 
@@ -125,7 +123,7 @@ export function resultTokenProblem(token: ResultToken, facts: ContinueFacts, set
 export function decideOnContinue(token: ResultToken, facts: ContinueFacts, settings: Settings): ContinueDecision {
   if (resultTokenProblem(token, facts, settings)) return { kind: 'deny', reason: DENY.invalidResult, store: null };
   const outcome = token.outcome;
-  const enrolledAt = facts.storedEnrolledAt;
+  const enrolledAt = facts.enrollment.enrolledAt;
   // Counters only move forward here: a result can report more failures than stored, never fewer.
   const failures = (reported: number) => Math.max(reported, facts.enrollment.failures);
 

@@ -147,12 +147,7 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
     }
     const now = Date.now();
     const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), now);
-    const storedValue = event.user.app_metadata?.[ENROLLMENT_KEY];
-    const storedEnrolledAt =
-      typeof storedValue === 'object' && storedValue !== null && typeof (storedValue as Record<string, unknown>).enrolled_at === 'string'
-        ? ((storedValue as Record<string, unknown>).enrolled_at as string)
-        : null;
-    const decision = decideOnContinue(token, { userId: event.user.user_id, tenantHost: tenantHost(event), enrollment, storedEnrolledAt, nowMs: now }, settings);
+    const decision = decideOnContinue(token, { userId: event.user.user_id, tenantHost: tenantHost(event), enrollment, nowMs: now }, settings);
 
     if (decision.kind === 'deny') {
       log('continue', `deny (${token.outcome.kind})`);
