@@ -109,7 +109,10 @@ export function legacyMigrationPatch(appMetadata: unknown, nowIso: string): Reco
   if (!legacy) return null;
   const patch: Record<string, unknown> = {};
   if (state.source !== 'current') {
+    // Keep whatever the current key already holds (counters, last method): only the id is new.
+    const existing = appMetadata[ENROLLMENT_KEY];
     const stored: StoredEnrollment = {
+      ...(isObject(existing) ? existing : {}),
       v: 1,
       authy_id: legacy.authyId,
       enrolled_at: nowIso,

@@ -41,5 +41,10 @@ describe('enrollment in app_metadata', () => {
     expect(legacyMigrationPatch({ authy_2fa: { v: 1, authy_id: '42', failures: 0 }, authyID: 42 }, now)).toEqual({ authyID: null });
     expect(legacyMigrationPatch({ authy_2fa: { v: 1, authy_id: '42', failures: 0 } }, now)).toBeNull();
     expect(legacyMigrationPatch({ mfa: { provider: 'duo' } }, now)).toBeNull();
+    // Counters already kept under the current key survive the rewrite.
+    expect(legacyMigrationPatch({ authy_2fa: { v: 1, failures: 2, last_method: 'sms' }, authyID: 42 }, now)).toEqual({
+      authy_2fa: { v: 1, authy_id: '42', enrolled_at: now, failures: 2, last_method: 'sms' },
+      authyID: null,
+    });
   });
 });
