@@ -395,6 +395,33 @@ export function authyRegister(expectBody?: { email: string; cellphone: string; c
   });
 }
 
+/**
+ * The lifecycle every forms-server test file shares: no network, and after each test every
+ * Authy interceptor was used, nothing reached Authy that no test expected, servers are closed.
+ */
+export function guardAuthyCalls(): { readonly unmatched: string[] } {
+  let unmatched: ReturnType<typeof watchUnmatched> = { list: [], stop: () => undefined };
+  beforeAll(() => nock.disableNetConnect());
+  afterAll(() => nock.enableNetConnect());
+  beforeEach(() => {
+    unmatched = watchUnmatched();
+  });
+  afterEach(async () => {
+    unmatched.stop();
+    const pending = nock.pendingMocks();
+    nock.abortPendingRequests();
+    nock.cleanAll();
+    await closeTestServers();
+    expect(pending).toEqual([]);
+    expect(unmatched.list).toEqual([]);
+  });
+  return {
+    get unmatched() {
+      return unmatched.list;
+    },
+  };
+}
+
 /** Requests that reached nock but matched no interceptor (wrong path, missing force or key). */
 export function watchUnmatched(): { list: string[]; stop: () => void } {
   const list: string[] = [];

@@ -22,7 +22,6 @@ import {
   authySms,
   authyVerify,
   buildTestServer,
-  closeTestServers,
   continueFormOf,
   entryUrl,
   expectRefusalPage,
@@ -33,30 +32,14 @@ import {
   setCookieHeaders,
   statusesOf,
   triesLeftText,
-  watchUnmatched,
+  guardAuthyCalls,
   type Page,
   type TestServer,
 } from '../helpers/forms';
 import { signHs256 } from '../../lib/jwt-hs256';
 import { outboundPayload } from '../../lib/token-contract';
 
-let unmatched: ReturnType<typeof watchUnmatched>;
-
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(() => {
-  unmatched = watchUnmatched();
-});
-afterEach(async () => {
-  unmatched.stop();
-  const pending = nock.pendingMocks();
-  nock.abortPendingRequests();
-  nock.cleanAll();
-  await closeTestServers();
-  expect(pending).toEqual([]);
-  // Nothing reached Authy that a test did not expect.
-  expect(unmatched.list).toEqual([]);
-});
+guardAuthyCalls();
 
 const BAD_LINK = /^This sign-in link is not valid or has expired\. Go back to the application and sign in again\.$/;
 const SESSION_ENDED = /^Your verification session has ended or this page was opened in another browser\./;

@@ -23,7 +23,6 @@ import {
   authySms,
   authyVerify,
   buildTestServer,
-  closeTestServers,
   continueFormOf,
   decodeResult,
   expectNoInlineScript,
@@ -33,26 +32,11 @@ import {
   resultClaims,
   statusesOf,
   triesLeftText,
-  watchUnmatched,
+  guardAuthyCalls,
   type Page,
 } from '../helpers/forms';
 
-let unmatched: ReturnType<typeof watchUnmatched>;
-
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(() => {
-  unmatched = watchUnmatched();
-});
-afterEach(async () => {
-  unmatched.stop();
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  await closeTestServers();
-  // Every interceptor a test set up was used, and nothing reached Authy that no test expected.
-  expect(pending).toEqual([]);
-  expect(unmatched.list).toEqual([]);
-});
+const authyGuard = guardAuthyCalls();
 
 function continueOf(page: Page) {
   const form = continueFormOf(page.body);
@@ -181,8 +165,8 @@ describe('an enrolled user', () => {
     const withoutKey = await fetch('https://api.authy.com/protected/json/sms/1234?force=true').catch((error: unknown) => error);
     expect(withoutKey).toBeInstanceOf(Error);
     expect(scope.isDone()).toBe(false);
-    expect(unmatched.list).toHaveLength(2);
-    unmatched.list.length = 0;
+    expect(authyGuard.unmatched).toHaveLength(2);
+    authyGuard.unmatched.length = 0;
     nock.cleanAll();
   });
 

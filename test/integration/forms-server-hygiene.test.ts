@@ -20,33 +20,18 @@ import {
   authySms,
   authyVerify,
   buildTestServer,
-  closeTestServers,
   continueFormOf,
   expectNoInlineScript,
   expectSecurityHeaders,
   mintOutbound,
   setCookieHeaders,
   statusesOf,
-  watchUnmatched,
+  guardAuthyCalls,
   type Page,
   type TestServer,
 } from '../helpers/forms';
 
-let unmatched: ReturnType<typeof watchUnmatched>;
-
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(() => {
-  unmatched = watchUnmatched();
-});
-afterEach(async () => {
-  unmatched.stop();
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  await closeTestServers();
-  expect(pending).toEqual([]);
-  expect(unmatched.list).toEqual([]);
-});
+guardAuthyCalls();
 
 async function get(server: TestServer, url: string, headers: Record<string, string> = {}): Promise<Page> {
   const r = await server.app.inject({ method: 'GET', url, headers });
