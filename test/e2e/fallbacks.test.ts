@@ -2,34 +2,18 @@
  * SMS and voice fallbacks in Chromium: "Text me a code" and "Call me" deliver a fresh code to
  * the emulator's phone page, and that code signs the user in with the matching method claim.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserDescribe, launchChromium, newPage, screenshot } from './helpers/browser';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserDescribe, screenshot } from './helpers/browser';
 import { askFor, enroll, heading, noticeText, readSignedIn, signInToForms, signOut, typeCode, waitForDemoHome } from './helpers/journey';
-import { deliveredCode, hideActionLog, readPhone, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
+import { deliveredCode, readPhone, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
 
 const PHONE = '2015550123';
 
 browserDescribe()('SMS and voice fallbacks in Chromium', () => {
-  let browser: Browser;
   let sandbox: E2eSandbox;
   let context: BrowserContext;
   let page: Page;
-
-  beforeAll(async () => {
-    hideActionLog();
-    browser = await launchChromium();
-  }, 30_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    sandbox = await startE2eSandbox();
-    ({ context, page } = await newPage(browser));
-  });
-  afterEach(async () => {
-    await context?.close();
-    await sandbox?.stop();
-  });
+  useBrowserSession((session) => ({ sandbox, context, page } = session));
 
   it('"Text me a code" while enrolling, then "Call me" on the next login: each delivered code works', async () => {
     const alice = sandbox.user('alice@example.com');

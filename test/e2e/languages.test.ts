@@ -2,33 +2,16 @@
  * The forms pages follow the login's ui_locales (demo application → tenant → Action → outbound
  * token): Spanish and German from the demo application's links, English for anything else.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserDescribe, launchChromium, newPage, screenshot } from './helpers/browser';
+import type { Page } from 'playwright-core';
+import { browserDescribe, screenshot } from './helpers/browser';
 import { enroll, heading, noticeText, openLoginFromDemo, submitPassword, typeWrongCode, waitForForms } from './helpers/journey';
-import { hideActionLog, startE2eSandbox, wrongCode, type E2eSandbox } from './helpers/sandbox';
+import { wrongCode, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
 
 browserDescribe()('languages in Chromium', () => {
-  let browser: Browser;
   let sandbox: E2eSandbox;
-  let context: BrowserContext;
   let page: Page;
-
-  beforeAll(async () => {
-    hideActionLog();
-    browser = await launchChromium();
-  }, 30_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    sandbox = await startE2eSandbox();
-    // The browser itself asks for English: the page language must come from ui_locales.
-    ({ context, page } = await newPage(browser, { locale: 'en-US' }));
-  });
-  afterEach(async () => {
-    await context?.close();
-    await sandbox?.stop();
-  });
+  // The browser itself asks for English: the page language must come from ui_locales.
+  useBrowserSession((session) => ({ sandbox, page } = session), { locale: 'en-US' });
 
   async function pageFacts() {
     return {

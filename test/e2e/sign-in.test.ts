@@ -4,8 +4,8 @@
  * comes back to the code page, approves a push; a second login in the session is not asked
  * again; prompt=none without 2FA is refused; Cancel ends with access_denied.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserDescribe, launchChromium, newPage, screenshot } from './helpers/browser';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserDescribe, screenshot } from './helpers/browser';
 import {
   clickAndLoad,
   enroll,
@@ -22,31 +22,15 @@ import {
   waitForDemoHome,
   waitForForms,
 } from './helpers/journey';
-import { appCode, hideActionLog, readPhone, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
+import { appCode, readPhone, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
 
 const ALICE_PHONE = '2015550123';
 
 browserDescribe()('sign-in journeys in Chromium', () => {
-  let browser: Browser;
   let sandbox: E2eSandbox;
   let context: BrowserContext;
   let page: Page;
-
-  beforeAll(async () => {
-    hideActionLog();
-    browser = await launchChromium();
-  }, 30_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    sandbox = await startE2eSandbox();
-    ({ context, page } = await newPage(browser));
-  });
-  afterEach(async () => {
-    await context?.close();
-    await sandbox?.stop();
-  });
+  useBrowserSession((session) => ({ sandbox, context, page } = session));
 
   /** A new user all the way to the demo application, second factor by app code. */
   async function enrollAndSignIn(email: string, phone: string): Promise<void> {

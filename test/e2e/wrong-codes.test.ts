@@ -3,8 +3,8 @@
  * five wrong codes lock the user (the Action is set to a 6-second lock), the application is
  * told access_denied, every login during the lock is refused, and after it the user gets in.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserDescribe, launchChromium, newPage, screenshot } from './helpers/browser';
+import type { Page } from 'playwright-core';
+import { browserDescribe, screenshot } from './helpers/browser';
 import {
   clickAndLoad,
   enroll,
@@ -20,32 +20,15 @@ import {
   waitForDemoHome,
   waitForForms,
 } from './helpers/journey';
-import { LOCK_SECONDS, appCode, hideActionLog, startE2eSandbox, wrongCode, type E2eSandbox } from './helpers/sandbox';
+import { LOCK_SECONDS, appCode, wrongCode, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
 
 const LOCKED_REASON = /^Too many wrong codes\. Try again after \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\.$/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 browserDescribe()('wrong codes and the lock in Chromium', () => {
-  let browser: Browser;
   let sandbox: E2eSandbox;
-  let context: BrowserContext;
   let page: Page;
-
-  beforeAll(async () => {
-    hideActionLog();
-    browser = await launchChromium();
-  }, 30_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    sandbox = await startE2eSandbox();
-    ({ context, page } = await newPage(browser));
-  });
-  afterEach(async () => {
-    await context?.close();
-    await sandbox?.stop();
-  });
+  useBrowserSession((session) => ({ sandbox, page } = session));
 
   it('two wrong codes show "4 tries left" then "3 tries left"; the right code then signs in', async () => {
     await signInToForms(page, sandbox, sandbox.user('alice@example.com'));

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../../sandbox/start';
 import type { SeedUser } from '../../../sandbox/tenant/user-store';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { launchChromium, newPage } from './browser';
 
 /** LOCK_MINUTES of the Action in the tests: 0.1 minute = 6 seconds. */
 export const LOCK_SECONDS = 6;
@@ -145,5 +147,41 @@ export function hideActionLog(): void {
   jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
     if (typeof args[0] === 'string' && args[0].startsWith('[authy-2fa]')) return;
     print(...args);
+  });
+}
+
+/** What each browser test gets: a fresh sandbox and a fresh browser context with one page. */
+export interface BrowserSession {
+  sandbox: E2eSandbox;
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Registers the hooks every journey file shares: one Chromium per file, and per test a new
+ * sandbox (its own ports, data and rate-limit budget) and a new browser context. `use` receives
+ * each test's session.
+ */
+export function useBrowserSession(use: (session: BrowserSession) => void, contextOptions: BrowserContextOptions = {}): void {
+  let browser: Browser | undefined;
+  let session: BrowserSession | undefined;
+  beforeAll(async () => {
+    hideActionLog();
+    browser = await launchChromium();
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    if (!browser) throw new Error('Chromium did not start');
+    const sandbox = await startE2eSandbox();
+    const { context, page } = await newPage(browser, contextOptions);
+    session = { sandbox, context, page };
+    use(session);
+  });
+  afterEach(async () => {
+    await session?.context.close();
+    await session?.sandbox.stop();
+    session = undefined;
   });
 }
