@@ -4,12 +4,13 @@
  * shows who signed in and the ID-token claims (including the 2FA claim), can refresh its
  * tokens (the Action runs again) and signs out of both itself and the tenant.
  */
+import { addPageHeaders, sendHtml } from '../page-headers';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import { clearCookie, readCookie, setSessionCookie } from '../tenant/cookies';
 import { verifyRs256 } from '../tenant/rs256';
-import { PAGE_CSP, errorPage, signedInPage, signedOutPage } from './pages';
+import { errorPage, signedInPage, signedOutPage } from './pages';
 
 /** Distinct from every other sandbox cookie: all sandbox servers share `localhost`. */
 export const DEMO_SESSION_COOKIE = 'sandbox_demo_session';
@@ -69,17 +70,8 @@ export async function buildDemoApp(options: DemoAppOptions): Promise<FastifyInst
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 });
   await app.register(formbody);
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', PAGE_CSP);
-      reply.header('referrer-policy', 'no-referrer');
-    }
-    return payload;
-  });
-
-  const html = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
+  addPageHeaders(app);
+  const html = sendHtml;
 
   function session(request: FastifyRequest, reply: FastifyReply): DemoSession {
     const id = readCookie(request, DEMO_SESSION_COOKIE);

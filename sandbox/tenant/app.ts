@@ -12,6 +12,7 @@
  * Sessions, login transactions, codes and refresh tokens live in memory; users and their
  * metadata live in a JSON file (optional) so that enrollment survives a restart.
  */
+import { addPageHeaders, sendHtml } from '../page-headers';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -29,7 +30,7 @@ import {
 } from './post-login-runtime';
 import type { TransactionProtocol } from './post-login-event';
 import { clearCookie, readCookie, setSessionCookie } from './cookies';
-import { PAGE_CSP, errorPage, homePage, loginPage, messagePage } from './pages';
+import { errorPage, homePage, loginPage, messagePage } from './pages';
 import { loadOrCreateSigningKey, signRs256, type SigningKey } from './rs256';
 import { createUserStore, type SeedUser, type UserStore } from './user-store';
 
@@ -181,17 +182,8 @@ export async function buildTenant(options: TenantOptions): Promise<FastifyInstan
   await app.register(formbody);
   app.decorate('tenant', { users, signingKey, issuer });
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', PAGE_CSP);
-      reply.header('referrer-policy', 'no-referrer');
-    }
-    return payload;
-  });
-
-  const html = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
+  addPageHeaders(app);
+  const html = sendHtml;
 
   function sessionOf(request: FastifyRequest): TenantSession | null {
     const id = readCookie(request, TENANT_SESSION_COOKIE);

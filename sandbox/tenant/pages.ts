@@ -9,7 +9,7 @@ export function escapeHtml(value: unknown): string {
 }
 
 /** Pages carry no script: inline styles only, no framing. */
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+
 
 const STYLE = `
   *{box-sizing:border-box} body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#eef1f5;color:#1b1f24}

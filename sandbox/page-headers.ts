@@ -1,0 +1,23 @@
+/**
+ * Headers of the sandbox's own pages (demo application and stand-in tenant): never cached,
+ * no sniffing, and on HTML a strict policy (their small stylesheets are inline, scripts none).
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+export const SANDBOX_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+
+export function addPageHeaders(app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('content-security-policy', SANDBOX_PAGE_CSP);
+      reply.header('referrer-policy', 'no-referrer');
+    }
+    return payload;
+  });
+}
+
+export function sendHtml(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
+}
