@@ -7,7 +7,7 @@ import { checkDeployInputs } from '../../scripts/deploy/check';
 import { DeployError } from '../../scripts/deploy/errors';
 import { runDeploy } from '../../scripts/deploy/run';
 import { FakeTenant } from '../fixtures/deploy/fake-management-api';
-import { TEST_ENV, makeWorkspace, noBuild, removeWorkspace } from '../fixtures/deploy/workspace';
+import { TEST_ENV, bundledActionPath, makeWorkspace, noBuild, removeWorkspace } from '../fixtures/deploy/workspace';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,7 +17,7 @@ jest.mock('@clack/prompts', () => require('../fixtures/deploy/esm-shims').clackP
 const REPO = join(__dirname, '..', '..');
 const SOURCES = {
   tenantYaml: readFileSync(join(REPO, 'tenant.yaml'), 'utf8'),
-  actionCode: readFileSync(join(REPO, 'test', 'fixtures', 'deploy', 'actions', 'authy-2fa', 'code.js'), 'utf8'),
+  actionCode: readFileSync(bundledActionPath(), 'utf8'),
 };
 
 function without(name: string): Record<string, string> {
