@@ -46,7 +46,7 @@ function localeOf(request: FastifyRequest): string {
   return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(first) ? first : '';
 }
 
-export async function renderError(reply: FastifyReply, status: number, key: MessageKey, locale: string): Promise<FastifyReply> {
+async function renderError(reply: FastifyReply, status: number, key: MessageKey, locale: string): Promise<FastifyReply> {
   const t = catalogueFor(locale);
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').view('error', { t, lang: t.lang, message: t[key] });
 }

@@ -1,5 +1,6 @@
 /**
- * Headers of the sandbox's own pages (demo application and stand-in tenant): never cached,
+ * HTTP helpers of the sandbox's own pages (demo application and stand-in tenant).
+ * Headers of those pages (demo application and stand-in tenant): never cached,
  * no sniffing, and on HTML a strict policy (their small stylesheets are inline, scripts none).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -20,4 +21,11 @@ export function addPageHeaders(app: FastifyInstance): void {
 
 export function sendHtml(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(body);
+}
+
+/** The string parameters of a parsed query or form (repeated or nested ones are dropped). */
+export function flatQuery(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  return out;
 }

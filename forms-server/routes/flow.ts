@@ -4,10 +4,12 @@
  * Every POST is checked against the visit's cookie and CSRF token, then redirects (303) to
  * GET /2fa/flow, which renders whatever the visit's state calls for.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthyError, type AuthyClient } from '../../lib/authy-client';
 import { verifyHs256 } from '../../lib/jwt-hs256';
+import { safeEqual } from '../../lib/safe-equal';
+import { utcMinute } from '../../lib/utc-minute';
 import { unseal } from '../../lib/seal';
 import { SESSION_TOKEN_PARAM, parseOutboundClaims, signResultToken, type OutboundToken } from '../../lib/token-contract';
 import { checkSend, codeTarget, isLocked, normalizeCode, parseChannel, triesLeft } from '../attempts';
@@ -17,7 +19,7 @@ import { BadFormError, CsrfError, InvalidLinkError, SessionEndedError } from '..
 import { readFlowCookie, setFlowCookie } from '../flow-cookie';
 import { catalogueFor, format, message, type MessageKey } from '../i18n';
 import { countryOptions, isCountry, parsePhone } from '../phone';
-import type { Flow, Store } from '../store';
+import type { Counter, Flow, Store } from '../store';
 
 export interface FlowDeps {
   config: FormsServerConfig;
@@ -58,12 +60,6 @@ function body(request: FastifyRequest): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
 export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
   const { config, store, authy, now } = deps;
 
@@ -96,7 +92,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
   async function postedFlow(request: FastifyRequest): Promise<{ flow: Flow; form: Record<string, unknown> }> {
     const form = body(request);
     const flow = await loadFlow(request);
-    if (typeof form.csrf !== 'string' || !sameSecret(form.csrf, flow.csrf)) throw new CsrfError();
+    if (typeof form.csrf !== 'string' || !safeEqual(form.csrf, flow.csrf)) throw new CsrfError();
     return { flow, form };
   }
 
@@ -109,20 +105,21 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
     flow.notice = params ? { key, kind, params } : { key, kind };
   }
 
-  async function lockIfNeeded(flow: Flow): Promise<boolean> {
-    const counter = await store.getCounter(flow.counterKey, now());
+  /** Ends the visit as locked when the counter is; true if it did. */
+  function endIfLocked(flow: Flow, counter: Counter): boolean {
     if (!isLocked(counter, now())) return false;
     flow.outcome = { kind: 'locked', failures: counter.failures, lockedUntil: Math.ceil((counter.lockedUntil ?? now()) / 1000) };
     return true;
   }
 
+  async function lockIfNeeded(flow: Flow): Promise<boolean> {
+    return endIfLocked(flow, await store.getCounter(flow.counterKey, now()));
+  }
+
   /** Counts one wrong answer; ends the visit as locked when the limit is reached. */
   async function wrongAnswer(flow: Flow, key: MessageKey): Promise<void> {
     const counter = await store.recordFailure(flow.counterKey, flow.maxFailures, flow.lockSeconds, now());
-    if (isLocked(counter, now())) {
-      flow.outcome = { kind: 'locked', failures: counter.failures, lockedUntil: Math.ceil((counter.lockedUntil ?? now()) / 1000) };
-      return;
-    }
+    if (endIfLocked(flow, counter)) return;
     notice(flow, key, 'error', { left: triesLeft(counter, flow.maxFailures) });
   }
 
@@ -145,7 +142,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
     if (!(await store.markUsed(`outbound:${tokenHash}`, outbound.expiresAt * 1000, now()))) throw new InvalidLinkError('outbound token already used');
 
     const counterKey = `${outbound.tenantIssuer}|${outbound.userId}`;
-    await store.raiseCounter(counterKey, outbound.failures);
+    const counter = await store.raiseCounter(counterKey, outbound.failures);
     const flow: Flow = {
       id: randomBytes(32).toString('base64url'),
       csrf: randomBytes(32).toString('base64url'),
@@ -168,7 +165,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
       outcome: null,
       expiresAt: Math.min(outbound.expiresAt * 1000, now() + MAX_VISIT_MS),
     };
-    await lockIfNeeded(flow);
+    endIfLocked(flow, counter);
     await store.createFlow(flow);
     setFlowCookie(reply, flow.id, { secure: config.secureCookies, maxAgeSeconds: (flow.expiresAt - now()) / 1000 });
     request.log.info({ step: 'entry', enrolled: Boolean(outbound.authyId) }, 'visit started');
@@ -201,7 +198,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowDeps): void {
       reply.header('content-security-policy', contentSecurityPolicy(null));
       const continueForm = { action: flow.continueUrl, state: flow.state, tokenName: SESSION_TOKEN_PARAM, token: sessionToken };
       if (flow.outcome.kind === 'locked') {
-        const until = new Date(flow.outcome.lockedUntil * 1000).toISOString().slice(0, 16).replace('T', ' ');
+        const until = utcMinute(new Date(flow.outcome.lockedUntil * 1000));
         return reply.view('locked', { ...page, continueForm, intro: format(t.lockedIntro, { until }) });
       }
       const cancelled = flow.outcome.kind === 'cancelled';

@@ -4,8 +4,9 @@
  * shows who signed in and the ID-token claims (including the 2FA claim), can refresh its
  * tokens (the Action runs again) and signs out of both itself and the tenant.
  */
-import { addPageHeaders, sendHtml } from '../page-headers';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../../lib/safe-equal';
+import { addPageHeaders, flatQuery, sendHtml } from '../page-headers';
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import { clearCookie, readCookie, setSessionCookie } from '../tenant/cookies';
@@ -35,18 +36,6 @@ interface DemoSession {
 }
 
 const randomId = (): string => randomBytes(24).toString('base64url');
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function flatQuery(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
 
 /** The tenant answered something the app cannot use; the message is safe to show. */
 class SignInError extends Error {

@@ -12,8 +12,9 @@
  * Sessions, login transactions, codes and refresh tokens live in memory; users and their
  * metadata live in a JSON file (optional) so that enrollment survives a restart.
  */
-import { addPageHeaders, sendHtml } from '../page-headers';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../../lib/safe-equal';
+import { addPageHeaders, flatQuery, sendHtml } from '../page-headers';
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import {
@@ -139,20 +140,6 @@ const randomId = (bytes = 24): string => randomBytes(bytes).toString('base64url'
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function flatQuery(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
-  }
-  return out;
 }
 
 function bodyOf(request: FastifyRequest): Record<string, unknown> {

@@ -2,6 +2,7 @@
  * The Authy emulator, through HTTP only (`inject`, no port): Authy's paths, key, force
  * semantics and error bodies, the phone page, faults, and persistence across restarts.
  */
+import type { PhoneView } from '../../sandbox/authy-emulator/emulator';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,22 +56,8 @@ async function createUser(app: FastifyInstance, cellphone?: string): Promise<num
   return response.json().user.id;
 }
 
-interface PhoneJson {
-  phones: {
-    authy_id: number;
-    email: string;
-    country_code: string;
-    phone: string;
-    masked_phone: string;
-    app_code: string;
-    seconds_left: number;
-    messages: { channel: 'sms' | 'call'; code: string; at: string }[];
-    pending_approvals: { uuid: string; message: string; created_at: string }[];
-  }[];
-}
-
 async function phoneOf(app: FastifyInstance, id: number) {
-  const body = (await app.inject({ method: 'GET', url: '/phone.json' })).json() as PhoneJson;
+  const body = (await app.inject({ method: 'GET', url: '/phone.json' })).json() as { phones: PhoneView[] };
   const phone = body.phones.find((p) => p.authy_id === id);
   if (!phone) throw new Error(`phone of ${id} not shown`);
   return phone;

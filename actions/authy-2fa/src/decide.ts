@@ -5,6 +5,7 @@
  */
 import { type EnrollmentState, type StoredEnrollment } from '../../../lib/enrollment';
 import { RESULT_TTL_SECONDS, type ResultToken, type SecondFactorMethod } from '../../../lib/token-contract';
+import { utcMinute } from '../../../lib/utc-minute';
 import type { Settings } from './settings';
 
 /** User-facing deny reasons. They reach the application as `error_description`: they name no secret and no internal detail. */
@@ -12,7 +13,7 @@ export const DENY = {
   misconfigured: (setting: string) => `Two-factor login is not configured correctly (${setting}). Please contact your administrator.`,
   nonInteractive: 'This sign-in method cannot complete two-factor login.',
   silent: 'Two-factor login needs an interactive sign-in.',
-  locked: (until: Date) => `Too many wrong codes. Try again after ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+  locked: (until: Date) => `Too many wrong codes. Try again after ${utcMinute(until)} UTC.`,
   cancelled: 'Two-factor login was cancelled.',
   invalidResult: 'Two-factor login could not be verified. Please try again.',
   otherDevice: 'This second factor does not belong to this account.',
