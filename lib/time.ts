@@ -1,0 +1,18 @@
+/**
+ * The one place where epoch values change unit. Names elsewhere say their unit
+ * (`expiresAtMs`, `issuedAtSec`); JWT claims (`exp`, `iat`) are whole seconds, clocks are ms.
+ */
+
+/** Whole seconds (rounded down) for a millisecond value. */
+export function msToSec(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+export function secToMs(sec: number): number {
+  return sec * 1000;
+}
+
+/** The current time in whole seconds, from a millisecond clock. */
+export function nowSec(nowMs: () => number = Date.now): number {
+  return msToSec(nowMs());
+}
