@@ -16,3 +16,8 @@ export function secToMs(sec: number): number {
 export function nowSec(nowMs: () => number = Date.now): number {
   return msToSec(nowMs());
 }
+
+/** Whole seconds from `nowMs` until `targetMs`, rounded up (0 or less once it has passed). */
+export function secondsUntil(targetMs: number, nowMs: number): number {
+  return Math.ceil((targetMs - nowMs) / 1000);
+}
