@@ -21,3 +21,8 @@ export function nowSec(nowMs: () => number = Date.now): number {
 export function secondsUntil(targetMs: number, nowMs: number): number {
   return Math.ceil((targetMs - nowMs) / 1000);
 }
+
+/** Whole seconds (rounded up) for a millisecond value: a deadline never shown earlier than it is. */
+export function msToSecCeil(ms: number): number {
+  return Math.ceil(ms / 1000);
+}
