@@ -10,7 +10,7 @@
  *   `state` (checked by `api.redirect.validateToken`), `iat`, `exp` (two minutes), `jti`,
  *   and the outcome.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { signHs256, type JwtClaims } from './jwt-hs256';
 import { normalizeAuthyId } from './enrollment';
 
@@ -66,6 +66,9 @@ export function outboundPayload(input: OutboundInput): Record<string, unknown> {
     max_failures: input.maxFailures,
     lock_seconds: input.lockSeconds,
     locale: input.locale,
+    // Random per redirect: Auth0's tokens are otherwise the same for two logins of one user in
+    // one second, and the forms server opens one visit per token.
+    nonce: randomBytes(16).toString('base64url'),
   };
   if (input.authyId) payload.authy_id = input.authyId;
   if (input.sealedEmail) payload.sealed_email = input.sealedEmail;
