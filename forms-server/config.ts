@@ -3,7 +3,8 @@
  * by server.ts). A missing or malformed setting stops the start with a ConfigError that
  * names it. Nothing else reads process.env.
  */
-import { MIN_SECRET_BYTES, parseServiceUrl } from '../actions/authy-2fa/src/settings';
+import { MIN_SECRET_BYTES } from '../lib/action-secrets';
+import { parseServiceUrl } from '../lib/service-url';
 
 export interface FormsServerConfig {
   host: string;

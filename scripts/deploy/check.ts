@@ -4,13 +4,8 @@
  * variable to fix, because a0deploy would otherwise send an unmapped '##KEY##' as the literal
  * secret value or silently drop it.
  */
-import {
-  MIN_SECRET_BYTES,
-  REQUIRED_SECRETS,
-  SettingsError,
-  parseSettings,
-  type SecretName,
-} from '../../actions/authy-2fa/src/settings';
+import { MIN_SECRET_BYTES, REQUIRED_SECRETS, type SecretName } from '../../lib/action-secrets';
+import { SettingsError, parseSettings } from '../../lib/action-settings';
 import { DeployError } from './errors';
 import {
   ACTION_NAME,

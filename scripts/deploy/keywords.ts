@@ -1,8 +1,8 @@
 /**
  * The one place that says which tenant.yaml keyword carries which value. Secret keywords are
- * derived from the Action's own SECRET_NAMES, so no secret name is spelled twice.
+ * derived from the Action's own SECRET_NAMES (lib/action-secrets.ts), so no secret name is spelled twice.
  */
-import { SECRET_NAMES, type SecretName } from '../../actions/authy-2fa/src/settings';
+import { SECRET_NAMES, type SecretName } from '../../lib/action-secrets';
 
 /** The Action's name in tenant.yaml (and its folder under actions/). */
 export const ACTION_NAME = 'authy-2fa';

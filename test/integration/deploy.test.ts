@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SECRET_NAMES } from '../../actions/authy-2fa/src/settings';
+import { SECRET_NAMES } from '../../lib/action-secrets';
 import { runDeploy } from '../../scripts/deploy/run';
 import { DeployError } from '../../scripts/deploy/errors';
 import { ACCESS_TOKEN, AUTH0_ERRORS, DOMAIN, FakeTenant, type RecordedCall } from '../fixtures/deploy/fake-management-api';

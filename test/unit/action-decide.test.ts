@@ -1,5 +1,5 @@
 import { confirmed, decideOnContinue, decideOnExecute, methodUrl, DENY, type ExecuteFacts, type ContinueFacts } from '../../actions/authy-2fa/src/decide';
-import { parseSettings } from '../../actions/authy-2fa/src/settings';
+import { parseSettings } from '../../lib/action-settings';
 import type { EnrollmentState } from '../../lib/enrollment';
 import type { ResultOutcome, ResultToken } from '../../lib/token-contract';
 

@@ -1,4 +1,4 @@
-import { parseSettings, SettingsError } from '../../actions/authy-2fa/src/settings';
+import { parseSettings, SettingsError } from '../../lib/action-settings';
 
 const good = {
   FORMS_URL: 'https://2fa.example.com/2fa',

@@ -3,10 +3,10 @@
  * clock. The handlers in index.ts gather the facts, call these, and apply the result.
  * Every branch that is not a clear "yes" is a deny (fail closed).
  */
+import type { Settings } from '../../../lib/action-settings';
 import { type EnrollmentState, type StoredEnrollment } from '../../../lib/enrollment';
 import { RESULT_TTL_SECONDS, type ResultToken, type SecondFactorMethod } from '../../../lib/token-contract';
 import { utcMinute } from '../../../lib/utc-minute';
-import type { Settings } from './settings';
 
 /** User-facing deny reasons. They reach the application as `error_description`: they name no secret and no internal detail. */
 export const DENY = {

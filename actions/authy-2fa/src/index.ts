@@ -3,13 +3,13 @@
  * pure decisions in decide.ts, apply them through `api`. Nothing throws out of a handler:
  * any unexpected error denies the login.
  */
+import { parseSettings, SettingsError, type Settings } from '../../../lib/action-settings';
 import { createAuthyClient, AuthyError } from '../../../lib/authy-client';
 import { ENROLLMENT_KEY, activeEnrollment, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
 import { seal } from '../../../lib/seal';
 import { OUTBOUND_TTL_SECONDS, SESSION_TOKEN_PARAM, outboundPayload, parseResultClaims } from '../../../lib/token-contract';
 import type { PostLoginApi, PostLoginEvent } from './auth0-types';
 import { DENY, confirmed, decideOnContinue, decideOnExecute, methodUrl, type Confirmation, type ConfirmationFacts } from './decide';
-import { parseSettings, SettingsError, type Settings } from './settings';
 
 const LOG_PREFIX = '[authy-2fa]';
 

@@ -1,27 +1,11 @@
 /**
  * The Action's settings, read from its secrets (`event.secrets`). Each is parsed once per
  * execution; a missing or malformed one yields a SettingsError naming the setting, so the
- * admin can fix it, and the login is denied (fail closed).
+ * admin can fix it, and the login is denied (fail closed). In lib/ because the deploy checks
+ * each value with this same parser before it sends anything to Auth0.
  */
-
-/** Every secret the Action reads. tenant.yaml must map each of them (see scripts/deploy). */
-export const SECRET_NAMES = [
-  'FORMS_URL',
-  'SHARED_SECRET',
-  'AUTHY_API_KEY',
-  'AUTHY_API_URL',
-  'AUTHY_TIMEOUT_MS',
-  'MAX_FAILURES',
-  'LOCK_MINUTES',
-  'EXEMPT_CLIENT_IDS',
-  'EXEMPT_CONNECTIONS',
-  'ALLOW_NON_INTERACTIVE',
-  'CLAIM_NAMESPACE',
-] as const;
-export type SecretName = (typeof SECRET_NAMES)[number];
-
-/** Secrets that must be set; the others have defaults. */
-export const REQUIRED_SECRETS: readonly SecretName[] = ['FORMS_URL', 'SHARED_SECRET', 'AUTHY_API_KEY'];
+import { MIN_SECRET_BYTES, type SecretName } from './action-secrets';
+import { parseServiceUrl } from './service-url';
 
 export interface Settings {
   /** The forms server page the Action redirects to. */
@@ -51,24 +35,6 @@ export class SettingsError extends Error {
     super(message);
     this.name = 'SettingsError';
   }
-}
-
-export const MIN_SECRET_BYTES = 32;
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** An absolute https URL (plain http only on a loopback host, for local development). */
-export function parseServiceUrl(value: string): URL | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return null;
-  }
-  if (url.username || url.password) return null;
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url;
-  return null;
 }
 
 function text(secrets: Record<string, unknown>, name: SecretName): string | undefined {
