@@ -8,6 +8,8 @@
  * HTTP 401 with error_code 60020, which is also the status of a wrong API key (60001).
  */
 
+import { isRecord } from './is-record';
+
 /** Stable codes for what went wrong with an Authy call. */
 export type AuthyErrorCode =
   /** The code was wrong (401 + 60020). The user's fault. */
@@ -95,13 +97,9 @@ const ID = /^[0-9]{1,15}$/;
 const TOKEN = /^[0-9]{6,8}$/;
 const UUID = /^[0-9a-fA-F-]{8,64}$/;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Errors may come from another realm (vm contexts, test runners): look at the name, not the class. */
 function isTimeout(error: unknown): boolean {
-  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  const name = isRecord(error) ? error.name : undefined;
   return name === 'TimeoutError' || name === 'AbortError';
 }
 
@@ -111,7 +109,7 @@ function isTrue(value: unknown): boolean {
 
 /** Maps an Authy error answer to an AuthyError. One table for the whole product. */
 export function authyErrorFrom(status: number, body: unknown): AuthyError {
-  const code = isObject(body) && (typeof body.error_code === 'string' || typeof body.error_code === 'number') ? String(body.error_code) : undefined;
+  const code = isRecord(body) && (typeof body.error_code === 'string' || typeof body.error_code === 'number') ? String(body.error_code) : undefined;
   const by = (c: AuthyErrorCode, message: string) => new AuthyError(c, message, status, code);
   switch (code) {
     case '60001':
@@ -181,7 +179,7 @@ export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
       throw new AuthyError('BAD_RESPONSE', 'Authy answered with malformed JSON', response.status);
     }
     if (!response.ok) throw authyErrorFrom(response.status, body);
-    if (!isObject(body)) throw new AuthyError('BAD_RESPONSE', 'Authy answered with an unexpected body', response.status);
+    if (!isRecord(body)) throw new AuthyError('BAD_RESPONSE', 'Authy answered with an unexpected body', response.status);
     return body;
   }
 
@@ -201,7 +199,7 @@ export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
         'user[country_code]': countryCode,
       });
       const user = body.user;
-      const id = isObject(user) ? user.id : undefined;
+      const id = isRecord(user) ? user.id : undefined;
       const authyId = typeof id === 'number' || typeof id === 'string' ? String(id) : '';
       if (!isTrue(body.success) || !ID.test(authyId)) throw new AuthyError('BAD_RESPONSE', 'Authy did not return a user id');
       return { authyId };
@@ -227,7 +225,7 @@ export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
     async userStatus(authyId) {
       const body = await call('GET', `/protected/json/users/${requireId(authyId)}/status`);
       const status = body.status;
-      if (!isTrue(body.success) || !isObject(status)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no user status');
+      if (!isTrue(body.success) || !isRecord(status)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no user status');
       const returnedId = status.authy_id;
       if (returnedId !== undefined && String(returnedId) !== authyId) throw new AuthyError('BAD_RESPONSE', 'Authy returned the status of another user');
       return {
@@ -251,7 +249,7 @@ export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
         seconds_to_expire: String(secondsToExpire),
       });
       const request = body.approval_request;
-      const uuid = isObject(request) ? request.uuid : undefined;
+      const uuid = isRecord(request) ? request.uuid : undefined;
       if (!isTrue(body.success) || typeof uuid !== 'string' || !UUID.test(uuid)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no approval request');
       return { uuid };
     },
@@ -260,7 +258,7 @@ export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
       if (!UUID.test(uuid)) throw new AuthyError('INVALID_REQUEST', 'the approval request id is malformed');
       const body = await call('GET', `/onetouch/json/approval_requests/${uuid}`);
       const request = body.approval_request;
-      if (!isTrue(body.success) || !isObject(request)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no approval request');
+      if (!isTrue(body.success) || !isRecord(request)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no approval request');
       const status = request.status;
       if (status !== 'pending' && status !== 'approved' && status !== 'denied' && status !== 'expired') {
         throw new AuthyError('BAD_RESPONSE', 'Authy returned an unknown approval status');

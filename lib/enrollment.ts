@@ -6,6 +6,7 @@
  *   - `app_metadata.mfa = { provider: "authy", payload: { id } }`.
  * The Action, the migration script and the admin tools all read and write through here.
  */
+import { isRecord } from './is-record';
 
 /** The app_metadata key this product owns. */
 export const ENROLLMENT_KEY = 'authy_2fa';
@@ -50,10 +51,6 @@ export function normalizeAuthyId(value: unknown): string | null {
   return null;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function nonNegativeInt(value: unknown): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0;
 }
@@ -66,9 +63,9 @@ function isoToMillis(value: unknown): number | null {
 
 /** Reads the rule-era Authy id, if the user has one (the `mfa` shape wins over `authyID`). */
 export function readLegacyAuthyId(appMetadata: unknown): { authyId: string; source: 'legacy-authyID' | 'legacy-mfa' } | null {
-  if (!isObject(appMetadata)) return null;
+  if (!isRecord(appMetadata)) return null;
   const mfa = appMetadata[LEGACY_MFA_KEY];
-  if (isObject(mfa) && mfa.provider === 'authy' && isObject(mfa.payload)) {
+  if (isRecord(mfa) && mfa.provider === 'authy' && isRecord(mfa.payload)) {
     const id = normalizeAuthyId(mfa.payload.id);
     if (id) return { authyId: id, source: 'legacy-mfa' };
   }
@@ -78,8 +75,8 @@ export function readLegacyAuthyId(appMetadata: unknown): { authyId: string; sour
 
 /** Reads the user's 2FA state from `app_metadata` (current shape first, then rule-era shapes). */
 export function readEnrollment(appMetadata: unknown): EnrollmentState {
-  const stored = isObject(appMetadata) ? appMetadata[ENROLLMENT_KEY] : undefined;
-  const current = isObject(stored) ? stored : null;
+  const stored = isRecord(appMetadata) ? appMetadata[ENROLLMENT_KEY] : undefined;
+  const current = isRecord(stored) ? stored : null;
   const failures = current ? nonNegativeInt(current.failures) : 0;
   const lockedUntil = current ? isoToMillis(current.locked_until) : null;
   const currentId = current ? normalizeAuthyId(current.authy_id) : null;
@@ -103,7 +100,7 @@ export function activeEnrollment(state: EnrollmentState, nowMs: number): Enrollm
  * Returns null when there is nothing to migrate. An `mfa` key of another provider is kept.
  */
 export function legacyMigrationPatch(appMetadata: unknown, nowIso: string): Record<string, unknown> | null {
-  if (!isObject(appMetadata)) return null;
+  if (!isRecord(appMetadata)) return null;
   const state = readEnrollment(appMetadata);
   const legacy = readLegacyAuthyId(appMetadata);
   if (!legacy) return null;
@@ -112,7 +109,7 @@ export function legacyMigrationPatch(appMetadata: unknown, nowIso: string): Reco
     // Keep whatever the current key already holds (counters, last method): only the id is new.
     const existing = appMetadata[ENROLLMENT_KEY];
     const stored: StoredEnrollment = {
-      ...(isObject(existing) ? existing : {}),
+      ...(isRecord(existing) ? existing : {}),
       v: 1,
       authy_id: legacy.authyId,
       enrolled_at: nowIso,
@@ -127,10 +124,10 @@ export function legacyMigrationPatch(appMetadata: unknown, nowIso: string): Reco
 
 /** The rule-era keys present in app_metadata that hold Authy state (an `mfa` of another provider is not ours). */
 export function legacyKeysToRemove(appMetadata: unknown): string[] {
-  if (!isObject(appMetadata)) return [];
+  if (!isRecord(appMetadata)) return [];
   const keys: string[] = [];
   if (LEGACY_AUTHY_ID_KEY in appMetadata) keys.push(LEGACY_AUTHY_ID_KEY);
   const mfa = appMetadata[LEGACY_MFA_KEY];
-  if (isObject(mfa) && mfa.provider === 'authy') keys.push(LEGACY_MFA_KEY);
+  if (isRecord(mfa) && mfa.provider === 'authy') keys.push(LEGACY_MFA_KEY);
   return keys;
 }

@@ -4,6 +4,7 @@
  * whose header names any other algorithm (including "none") is refused before any check.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isRecord } from './is-record';
 
 /** Why a token was refused. Stable codes that callers may switch on. */
 export type JwtErrorCode =
@@ -55,10 +56,6 @@ function parseSegment(segment: string): unknown {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export interface VerifyOptions {
   /** Current time in seconds; defaults to the clock. */
   now?: number;
@@ -78,7 +75,7 @@ export function verifyHs256(token: unknown, secret: string, options: VerifyOptio
   const [headerPart, bodyPart, signaturePart] = parts as [string, string, string];
 
   const header = parseSegment(headerPart);
-  if (!isObject(header) || header.alg !== 'HS256') throw new JwtError('ERR_JWT_ALG', 'token algorithm is not HS256');
+  if (!isRecord(header) || header.alg !== 'HS256') throw new JwtError('ERR_JWT_ALG', 'token algorithm is not HS256');
 
   if (!/^[A-Za-z0-9_-]+$/.test(signaturePart)) throw new JwtError('ERR_JWT_SIGNATURE', 'token signature is malformed');
   const expected = hmac(secret, `${headerPart}.${bodyPart}`);
@@ -88,7 +85,7 @@ export function verifyHs256(token: unknown, secret: string, options: VerifyOptio
   }
 
   const claims = parseSegment(bodyPart);
-  if (!isObject(claims)) throw new JwtError('ERR_JWT_MALFORMED', 'token claims are not an object');
+  if (!isRecord(claims)) throw new JwtError('ERR_JWT_MALFORMED', 'token claims are not an object');
 
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const tolerance = options.clockToleranceSeconds ?? 5;

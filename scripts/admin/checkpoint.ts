@@ -8,7 +8,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AdminError } from './errors';
-import { isObject } from './management';
+import { isRecord } from '../../lib/is-record';
 import type { ListedUser } from './plan-migration';
 
 export interface CheckpointHeader {
@@ -48,7 +48,7 @@ function parseHeader(line: string, path: string): CheckpointHeader {
     value = undefined;
   }
   if (
-    !isObject(value) ||
+    !isRecord(value) ||
     value.kind !== 'migrate-users-checkpoint' ||
     value.version !== 1 ||
     typeof value.tenant !== 'string' ||
@@ -63,7 +63,7 @@ function parseHeader(line: string, path: string): CheckpointHeader {
 function parseEntry(line: string): CheckpointEntry | null {
   try {
     const value: unknown = JSON.parse(line);
-    if (!isObject(value) || typeof value.user_id !== 'string') return null;
+    if (!isRecord(value) || typeof value.user_id !== 'string') return null;
     if (value.outcome !== 'migrated' && value.outcome !== 'unchanged' && value.outcome !== 'gone') return null;
     return value as unknown as CheckpointEntry;
   } catch {

@@ -5,6 +5,7 @@
  * nothing else handles the SDK's loose shapes.
  */
 import { ManagementClient, ManagementError } from 'auth0';
+import { isRecord } from '../../lib/is-record';
 import type { Clock } from './clock';
 import type { ManagementCredentials } from './env';
 import { AdminError } from './errors';
@@ -50,13 +51,9 @@ export interface ManagementDeps {
   onWait?: (notice: WaitNotice) => void;
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Parses one user as the Management API (or an export line) returns it. */
 export function toAdminUser(raw: unknown): AdminUser | null {
-  if (!isObject(raw) || typeof raw.user_id !== 'string' || raw.user_id.length === 0) return null;
+  if (!isRecord(raw) || typeof raw.user_id !== 'string' || raw.user_id.length === 0) return null;
   const identities = Array.isArray(raw.identities) ? raw.identities : [];
   const first: unknown = identities[0];
   const connection =
@@ -64,22 +61,22 @@ export function toAdminUser(raw: unknown): AdminUser | null {
       ? raw.connection
       : typeof raw['identities[0].connection'] === 'string'
         ? (raw['identities[0].connection'] as string)
-        : isObject(first) && typeof first.connection === 'string'
+        : isRecord(first) && typeof first.connection === 'string'
           ? first.connection
           : null;
   return {
     user_id: raw.user_id,
     email: typeof raw.email === 'string' ? raw.email : null,
     connection,
-    app_metadata: isObject(raw.app_metadata) ? raw.app_metadata : {},
-    user_metadata: isObject(raw.user_metadata) ? raw.user_metadata : {},
+    app_metadata: isRecord(raw.app_metadata) ? raw.app_metadata : {},
+    user_metadata: isRecord(raw.user_metadata) ? raw.user_metadata : {},
   };
 }
 
 function apiMessage(error: ManagementError): string {
   const body = error.body;
-  if (isObject(body) && typeof body.message === 'string') return body.message.slice(0, 300);
-  if (isObject(body) && typeof body.error_description === 'string') return body.error_description.slice(0, 300);
+  if (isRecord(body) && typeof body.message === 'string') return body.message.slice(0, 300);
+  if (isRecord(body) && typeof body.error_description === 'string') return body.error_description.slice(0, 300);
   return error.message.slice(0, 300);
 }
 

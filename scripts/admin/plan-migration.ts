@@ -12,7 +12,8 @@ import {
   readLegacyAuthyId,
   type EnrollmentSource,
 } from '../../lib/enrollment';
-import { isObject, type AdminUser } from './management';
+import { isRecord } from '../../lib/is-record';
+import type { AdminUser } from './management';
 
 export type MigrationDecision =
   | { kind: 'migrate'; source: EnrollmentSource; patch: Record<string, unknown>; previous: Record<string, unknown> }
@@ -41,7 +42,7 @@ export function untrustedAuthyFields(userMetadata: Record<string, unknown>): str
   const fields: string[] = [];
   for (const [key, value] of Object.entries(userMetadata)) {
     if (/authy/i.test(key)) fields.push(`user_metadata.${key}`);
-    else if (isObject(value) && typeof value.provider === 'string' && value.provider.toLowerCase() === 'authy') fields.push(`user_metadata.${key}`);
+    else if (isRecord(value) && typeof value.provider === 'string' && value.provider.toLowerCase() === 'authy') fields.push(`user_metadata.${key}`);
   }
   return fields.sort();
 }
@@ -50,7 +51,7 @@ function legacyKeysPresent(appMetadata: Record<string, unknown>): string[] {
   const keys: string[] = [];
   if (LEGACY_AUTHY_ID_KEY in appMetadata) keys.push(`app_metadata.${LEGACY_AUTHY_ID_KEY}`);
   const mfa = appMetadata[LEGACY_MFA_KEY];
-  if (isObject(mfa) && mfa.provider === 'authy') keys.push(`app_metadata.${LEGACY_MFA_KEY}`);
+  if (isRecord(mfa) && mfa.provider === 'authy') keys.push(`app_metadata.${LEGACY_MFA_KEY}`);
   return keys;
 }
 

@@ -9,7 +9,7 @@ import {
   normalizeAuthyId,
   readEnrollment,
 } from '../../lib/enrollment';
-import { isObject } from './management';
+import { isRecord } from '../../lib/is-record';
 import { previousValues } from './plan-migration';
 
 export interface UserChange {
@@ -27,12 +27,12 @@ export function storedAuthyIds(appMetadata: Record<string, unknown>): string[] {
   const state = readEnrollment(appMetadata);
   if (state.authyId) ids.add(state.authyId);
   const stored = appMetadata[ENROLLMENT_KEY];
-  const currentId = isObject(stored) ? normalizeAuthyId(stored.authy_id) : null;
+  const currentId = isRecord(stored) ? normalizeAuthyId(stored.authy_id) : null;
   if (currentId) ids.add(currentId);
   const legacyId = normalizeAuthyId(appMetadata[LEGACY_AUTHY_ID_KEY]);
   if (legacyId) ids.add(legacyId);
   const mfa = appMetadata[LEGACY_MFA_KEY];
-  if (isObject(mfa) && mfa.provider === 'authy' && isObject(mfa.payload)) {
+  if (isRecord(mfa) && mfa.provider === 'authy' && isRecord(mfa.payload)) {
     const mfaId = normalizeAuthyId(mfa.payload.id);
     if (mfaId) ids.add(mfaId);
   }
@@ -46,7 +46,7 @@ export function planReset(appMetadata: Record<string, unknown>): UserChange | nu
   if (LEGACY_AUTHY_ID_KEY in appMetadata) patch[LEGACY_AUTHY_ID_KEY] = null;
   const mfa = appMetadata[LEGACY_MFA_KEY];
   // An `mfa` key of another provider is not ours to remove.
-  if (isObject(mfa) && mfa.provider === 'authy') patch[LEGACY_MFA_KEY] = null;
+  if (isRecord(mfa) && mfa.provider === 'authy') patch[LEGACY_MFA_KEY] = null;
   if (Object.keys(patch).length === 0) return null;
   return { patch, previous: previousValues(appMetadata, patch), authyIds: storedAuthyIds(appMetadata) };
 }
@@ -54,7 +54,7 @@ export function planReset(appMetadata: Record<string, unknown>): UserChange | nu
 /** Unlock: failures back to 0 and no lock; the rest of the enrollment is kept as stored. */
 export function planUnlock(appMetadata: Record<string, unknown>): UserChange | null {
   const stored = appMetadata[ENROLLMENT_KEY];
-  if (!isObject(stored)) return null;
+  if (!isRecord(stored)) return null;
   const locked = 'locked_until' in stored;
   if (!locked && (stored.failures === undefined || stored.failures === 0)) return null;
   const { locked_until: _dropped, ...rest } = stored;

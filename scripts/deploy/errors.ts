@@ -2,6 +2,7 @@
  * Deploy failures, each with a stable code and a message an admin can act on. Errors from
  * Auth0 (token endpoint, Management API, a0deploy) are turned into these in one place.
  */
+import { isRecord } from '../../lib/is-record';
 
 export type DeployErrorCode =
   | 'INPUT' // a missing or malformed setting; nothing was sent to Auth0
@@ -34,13 +35,12 @@ export class DeployError extends Error {
 }
 
 function statusOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const record = err as Record<string, unknown>;
+  if (!isRecord(err)) return undefined;
   for (const key of ['statusCode', 'status']) {
-    const value = record[key];
+    const value = err[key];
     if (typeof value === 'number') return value;
   }
-  const message = typeof record.message === 'string' ? record.message : '';
+  const message = typeof err.message === 'string' ? err.message : '';
   // a0deploy rethrows some Management API errors as plain text ("Problem creating actions ... Forbidden: ...").
   if (/Insufficient scope|\bForbidden\b/i.test(message)) return 403;
   if (/\bUnauthorized\b|Invalid token|access_denied/i.test(message)) return 401;
@@ -50,13 +50,10 @@ function statusOf(err: unknown): number | undefined {
 
 /** Auth0's own explanation: the error body's message (v7 SDK) or the error text (a0deploy). */
 function messageOf(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'body' in err) {
-    const body = (err as { body: unknown }).body;
-    if (typeof body === 'object' && body !== null) {
-      const record = body as Record<string, unknown>;
-      for (const key of ['message', 'error_description']) {
-        if (typeof record[key] === 'string') return record[key];
-      }
+  if (isRecord(err) && isRecord(err.body)) {
+    for (const key of ['message', 'error_description']) {
+      const text = err.body[key];
+      if (typeof text === 'string') return text;
     }
   }
   if (err instanceof Error) return err.message;

@@ -5,6 +5,7 @@
  */
 import { parseSettings, SettingsError, type Settings } from '../../../lib/action-settings';
 import { createAuthyClient, AuthyError } from '../../../lib/authy-client';
+import { isRecord } from '../../../lib/is-record';
 import { ENROLLMENT_KEY, activeEnrollment, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
 import { seal } from '../../../lib/seal';
 import { OUTBOUND_TTL_SECONDS, SESSION_TOKEN_PARAM, outboundPayload, parseResultClaims } from '../../../lib/token-contract';
@@ -15,7 +16,7 @@ const LOG_PREFIX = '[authy-2fa]';
 
 /** The error's name for the log; errors may come from another realm, so no instanceof. */
 function errorName(error: unknown): string {
-  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  const name = isRecord(error) ? error.name : undefined;
   return typeof name === 'string' && /^[A-Za-z]{1,40}$/.test(name) ? name : 'error';
 }
 
