@@ -5,12 +5,12 @@
  * tokens (the Action runs again) and signs out of both itself and the tenant.
  */
 import { safeEqual } from '../../lib/safe-equal';
-import { addPageHeaders, flatQuery, sendHtml } from '../page-headers';
+import { addPageHeaders, flatQuery, sendHtml } from '../shared/page-headers';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
-import { clearCookie, readCookie, setSessionCookie } from '../tenant/cookies';
-import { verifyRs256 } from '../tenant/rs256';
+import { clearCookie, readCookie, setSessionCookie } from '../shared/cookies';
+import { verifyRs256 } from '../shared/rs256';
 import { errorPage, signedInPage, signedOutPage } from './pages';
 
 /** Distinct from every other sandbox cookie: all sandbox servers share `localhost`. */

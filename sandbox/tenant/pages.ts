@@ -2,24 +2,23 @@
  * The stand-in tenant's few HTML pages (login form, error, home). Plain template strings with
  * every interpolated value escaped; no script, so a strict content security policy applies.
  */
+import { escapeHtml } from '../shared/html';
 import type { SeedUser } from './user-store';
 
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
 /** Pages carry no script: inline styles only, no framing. */
-
-
 const STYLE = `
-  *{box-sizing:border-box} body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#eef1f5;color:#1b1f24}
+  *{box-sizing:border-box}
+  body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#eef1f5;color:#1b1f24}
   main{max-width:28rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.15)}
   h1{font-size:1.4rem;margin:0 0 .25rem} p.sub{margin:0 0 1rem;color:#4a5361}
-  label{display:block;font-weight:600;margin:.75rem 0 .25rem} input{width:100%;padding:.6rem;font-size:1rem;border:1px solid #6b7482;border-radius:4px}
+  label{display:block;font-weight:600;margin:.75rem 0 .25rem}
+  input{width:100%;padding:.6rem;font-size:1rem;border:1px solid #6b7482;border-radius:4px}
   input:focus,button:focus,a:focus{outline:3px solid #1a56db;outline-offset:2px}
-  button{margin-top:1rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600;color:#fff;background:#1a56db;border:0;border-radius:4px;cursor:pointer}
+  button{margin-top:1rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600;color:#fff;background:#1a56db;border:0;border-radius:4px;
+    cursor:pointer}
   .error{background:#fde8e8;color:#8a1c1c;padding:.6rem .8rem;border-radius:4px;margin:.75rem 0}
-  table{width:100%;border-collapse:collapse;margin-top:.5rem;font-size:.9rem} th,td{text-align:left;padding:.35rem .25rem;border-bottom:1px solid #d4d9e0;word-break:break-all}
+  table{width:100%;border-collapse:collapse;margin-top:.5rem;font-size:.9rem}
+  th,td{text-align:left;padding:.35rem .25rem;border-bottom:1px solid #d4d9e0;word-break:break-all}
   code{font-family:ui-monospace,Menlo,Consolas,monospace} .note{color:#4a5361;font-size:.9rem}
   @media (max-width:400px){main{margin:0;border-radius:0;min-height:100vh}}
 `;
@@ -42,9 +41,9 @@ export interface LoginPageInput {
 }
 
 export function loginPage(input: LoginPageInput): string {
-  const rows = input.users
-    .map((u) => `<tr><td><code>${escapeHtml(u.email)}</code></td><td><code>${escapeHtml(u.password)}</code></td><td>${escapeHtml(u.note ?? '')}</td></tr>`)
-    .join('');
+  const cell = (value: string, code: boolean) => `<td>${code ? `<code>${escapeHtml(value)}</code>` : escapeHtml(value)}</td>`;
+  const rows = input.users.map((u) => `<tr>${cell(u.email, true)}${cell(u.password, true)}${cell(u.note ?? '', false)}</tr>`).join('');
+  const head = '<thead><tr><th scope="col">Email</th><th scope="col">Password</th><th scope="col">Note</th></tr></thead>';
   return layout(
     'Sign in · sandbox tenant',
     `<h1>Sign in</h1>
@@ -60,12 +59,13 @@ ${input.error ? `<p class="error" role="alert">${escapeHtml(input.error)}</p>` :
 </form>
 <h2 style="font-size:1.05rem;margin-top:1.5rem">Demo users</h2>
 <p class="note">This tenant is a local stand-in: these accounts exist only on this machine.</p>
-<table><thead><tr><th scope="col">Email</th><th scope="col">Password</th><th scope="col">Note</th></tr></thead><tbody>${rows}</tbody></table>`,
+<table>${head}<tbody>${rows}</tbody></table>`,
   );
 }
 
 export function errorPage(title: string, message: string): string {
-  return layout(`${title} · sandbox tenant`, `<h1>${escapeHtml(title)}</h1><p class="error" role="alert">${escapeHtml(message)}</p>`);
+  const body = `<h1>${escapeHtml(title)}</h1><p class="error" role="alert">${escapeHtml(message)}</p>`;
+  return layout(`${title} · sandbox tenant`, body);
 }
 
 export function messagePage(title: string, message: string): string {
@@ -76,8 +76,8 @@ export function homePage(publicUrl: string): string {
   const links = ['/.well-known/openid-configuration', '/.well-known/jwks.json']
     .map((p) => `<li><a href="${escapeHtml(p)}">${escapeHtml(publicUrl + p)}</a></li>`)
     .join('');
-  return layout(
-    'Sandbox tenant',
-    `<h1>Sandbox tenant</h1><p>A local stand-in for an Auth0 tenant: <code>/authorize</code>, <code>/continue</code>, <code>/oauth/token</code>, <code>/v2/logout</code>. It runs the post-login Action from <code>actions/authy-2fa/code.js</code>.</p><ul>${links}</ul>`,
-  );
+  const endpoints = ['/authorize', '/continue', '/oauth/token', '/v2/logout'].map((p) => `<code>${p}</code>`).join(', ');
+  const action = '<code>actions/authy-2fa/code.js</code>';
+  const about = `A local stand-in for an Auth0 tenant: ${endpoints}. It runs the post-login Action from ${action}.`;
+  return layout('Sandbox tenant', `<h1>Sandbox tenant</h1><p>${about}</p><ul>${links}</ul>`);
 }

@@ -21,10 +21,20 @@ export {
   type PostLoginApiContext,
   type PostLoginResult,
 } from './post-login-api';
-export { buildEvent, hostnameOf, type BuildEventInput, type PostLoginEvent, type StoredUser, type AuthenticationMethod } from './post-login-event';
+export {
+  buildEvent,
+  hostnameOf,
+  type BuildEventInput,
+  type PostLoginEvent,
+  type StoredUser,
+  type AuthenticationMethod,
+} from './post-login-event';
 
 /** Auth0 gives each execution 20 seconds, separately before and after a redirect. */
 export const PHASE_TIMEOUT_MS = 20_000;
+
+/** What the application is told when the Action fails the login (the cause goes to the tenant's log). */
+const ACTION_ERROR = 'The login could not be completed because of an error in a login Action.';
 
 /** The OAuth error codes a login can end with, besides success. */
 export type LoginErrorCode = 'access_denied' | 'server_error' | 'interaction_required';
@@ -56,7 +66,7 @@ export async function runPostLoginPhase(action: LoadedAction, options: RunPhaseO
   const { api, result } = createPostLoginApi(options);
   const name = options.phase === 'execute' ? 'onExecutePostLogin' : 'onContinuePostLogin';
   const handler = options.phase === 'execute' ? action.onExecutePostLogin : action.onContinuePostLogin;
-  const fail = (error: LoginErrorCode, cause: string, description = 'The login could not be completed because of an error in a login Action.'): PhaseOutcome => ({
+  const fail = (error: LoginErrorCode, cause: string, description = ACTION_ERROR): PhaseOutcome => ({
     kind: 'error',
     error,
     description,

@@ -11,7 +11,7 @@ import { request as httpRequest } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { signHs256, verifyHs256 } from '../../lib/jwt-hs256';
 import { buildTenant, TENANT_SESSION_COOKIE, type TenantOptions } from '../../sandbox/tenant/app';
-import { verifyRs256 } from '../../sandbox/tenant/rs256';
+import { verifyRs256 } from '../../sandbox/shared/rs256';
 import { parseSeedUsers } from '../../sandbox/tenant/user-store';
 
 const SECRET = 'integration-test-shared-secret-0123456789';

@@ -1,11 +1,12 @@
 /**
- * HTTP helpers of the sandbox's own pages (demo application and stand-in tenant).
- * Headers of those pages (demo application and stand-in tenant): never cached,
- * no sniffing, and on HTML a strict policy (their small stylesheets are inline, scripts none).
+ * HTTP helpers of the sandbox's own pages (demo application and stand-in tenant). Their headers:
+ * never cached, no sniffing, and on HTML a strict policy (their small stylesheets are inline,
+ * scripts none).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-export const SANDBOX_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+export const SANDBOX_PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
 
 export function addPageHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -26,6 +27,7 @@ export function sendHtml(reply: FastifyReply, status: number, body: string): Fas
 /** The string parameters of a parsed query or form (repeated or nested ones are dropped). */
 export function flatQuery(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  if (typeof value !== 'object' || value === null) return out;
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
   return out;
 }

@@ -1,11 +1,21 @@
 /**
- * RS256 JSON Web Tokens on node:crypto for the stand-in tenant's ID tokens, and their
- * verification against a JWKS (used by the demo application). The signing key is generated
- * locally and may be kept in a file so that tokens stay verifiable across restarts.
+ * RS256 JSON Web Tokens on node:crypto: the stand-in tenant signs its ID and access tokens,
+ * the demo application (and the tests) verify them against the tenant's JWKS. The signing key
+ * is generated locally and may be kept in a file so that tokens stay verifiable across restarts.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { toEpochSec } from './epoch';
 
 export interface SigningKey {
   kid: string;
@@ -74,19 +84,23 @@ export function verifyRs256(token: string, jwks: { keys: unknown[] }, options: V
   const [headerPart, bodyPart, signaturePart] = parts as [string, string, string];
   const header = decodeSegment(headerPart);
   if (header.alg !== 'RS256') throw new IdTokenError('token algorithm is not RS256');
-  const jwk = jwks.keys.find((k): k is JsonWebKey & { kid: string } => typeof k === 'object' && k !== null && (k as { kid?: unknown }).kid === header.kid);
+  const jwk = jwks.keys.find(
+    (k): k is JsonWebKey & { kid: string } => typeof k === 'object' && k !== null && (k as { kid?: unknown }).kid === header.kid,
+  );
   if (!jwk) throw new IdTokenError('no key in the JWKS matches the token kid');
   const publicKey = createPublicKey({ key: { kty: jwk.kty, n: jwk.n, e: jwk.e }, format: 'jwk' });
   const ok = verify('sha256', Buffer.from(`${headerPart}.${bodyPart}`), publicKey, Buffer.from(signaturePart, 'base64url'));
   if (!ok) throw new IdTokenError('token signature does not match');
   const claims = decodeSegment(bodyPart);
-  const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const nowSec = options.nowSeconds ?? toEpochSec();
   const tolerance = options.clockToleranceSeconds ?? 60;
   if (claims.iss !== options.issuer) throw new IdTokenError('token issuer is not the tenant');
   const aud = claims.aud;
-  if (!(aud === options.audience || (Array.isArray(aud) && aud.includes(options.audience)))) throw new IdTokenError('token audience is not this application');
-  if (typeof claims.exp !== 'number' || claims.exp + tolerance <= now) throw new IdTokenError('token has expired');
-  if (typeof claims.iat !== 'number' || claims.iat - tolerance > now) throw new IdTokenError('token was issued in the future');
+  if (!(aud === options.audience || (Array.isArray(aud) && aud.includes(options.audience)))) {
+    throw new IdTokenError('token audience is not this application');
+  }
+  if (typeof claims.exp !== 'number' || claims.exp + tolerance <= nowSec) throw new IdTokenError('token has expired');
+  if (typeof claims.iat !== 'number' || claims.iat - tolerance > nowSec) throw new IdTokenError('token was issued in the future');
   if (options.nonce !== undefined && claims.nonce !== options.nonce) throw new IdTokenError('token nonce does not match the login');
   return claims;
 }

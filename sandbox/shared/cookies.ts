@@ -28,7 +28,7 @@ function append(reply: FastifyReply, cookie: string): void {
   reply.header('set-cookie', [...list, cookie]);
 }
 
-/** Sets an HttpOnly, SameSite=Lax session cookie on path `/` (Secure is left out: the sandbox is plain http on localhost). */
+/** Sets an HttpOnly, SameSite=Lax session cookie on path `/` (no Secure: the sandbox is plain http on localhost). */
 export function setSessionCookie(reply: FastifyReply, name: string, value: string, maxAgeSeconds?: number): void {
   const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
   if (maxAgeSeconds !== undefined) parts.push(`Max-Age=${maxAgeSeconds}`);
