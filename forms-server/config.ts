@@ -4,6 +4,7 @@
  * names it. Nothing else reads process.env.
  */
 import { MIN_SECRET_BYTES } from '../lib/action-secrets';
+import { splitList, valueReader, type ValueProblem, type ValueReader } from '../lib/env-values';
 import { parseServiceUrl } from '../lib/service-url';
 
 export interface FormsServerConfig {
@@ -36,77 +37,63 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+type Reader = ValueReader<string>;
 
-function get(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
+/** The forms server's wording for each kind of bad value. */
+function problemText(name: string, problem: ValueProblem): string {
+  switch (problem.kind) {
+    case 'missing':
+      return `${name} is not set (see .env.example)`;
+    case 'not-whole-number':
+    case 'out-of-range':
+      return `${name} must be a whole number from ${problem.min} to ${problem.max}`;
+    case 'not-flag':
+      return `${name} must be true or false`;
+    case 'not-url':
+      return `${name} must be an absolute https URL (http only on localhost)`;
+    case 'not-text':
+      return `${name} must be text`;
+  }
 }
 
-function required(env: Env, name: string): string {
-  const value = get(env, name);
-  if (value === undefined) throw new ConfigError(name, `${name} is not set (see .env.example)`);
-  return value;
-}
+const TENANTS_FORMAT = 'TRUSTED_TENANTS must be a comma-separated list of https origins, e.g. https://example.eu.auth0.com';
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = get(env, name);
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < min || n > max) throw new ConfigError(name, `${name} must be a whole number from ${min} to ${max}`);
-  return n;
-}
-
-function url(env: Env, name: string, fallback?: string): URL {
-  const value = get(env, name) ?? fallback;
-  if (value === undefined) throw new ConfigError(name, `${name} is not set (see .env.example)`);
-  const parsed = parseServiceUrl(value);
-  if (!parsed) throw new ConfigError(name, `${name} must be an absolute https URL (http only on localhost)`);
-  return parsed;
-}
-
-function flag(env: Env, name: string): boolean {
-  const value = get(env, name);
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw new ConfigError(name, `${name} must be true or false`);
+function trustedTenants(read: Reader): URL[] {
+  const tenants = splitList(read.required('TRUSTED_TENANTS')).map((item) => {
+    const tenant = parseServiceUrl(item);
+    if (!tenant || tenant.pathname !== '/' || tenant.search || tenant.hash) throw new ConfigError('TRUSTED_TENANTS', TENANTS_FORMAT);
+    return tenant;
+  });
+  if (tenants.length === 0) throw new ConfigError('TRUSTED_TENANTS', 'TRUSTED_TENANTS is empty');
+  const hostnames = tenants.map((t) => t.hostname);
+  if (new Set(hostnames).size !== hostnames.length) throw new ConfigError('TRUSTED_TENANTS', 'TRUSTED_TENANTS names a host twice');
+  return tenants;
 }
 
 export function loadConfig(env: Env): FormsServerConfig {
-  const sharedSecret = required(env, 'SHARED_SECRET');
+  const read = valueReader<string>(env, (name, problem) => new ConfigError(name, problemText(name, problem)));
+  const sharedSecret = read.required('SHARED_SECRET');
   if (Buffer.byteLength(sharedSecret, 'utf8') < MIN_SECRET_BYTES) {
     throw new ConfigError('SHARED_SECRET', `SHARED_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
   }
-  const publicUrl = url(env, 'FORMS_PUBLIC_URL');
-  const trustedTenants = required(env, 'TRUSTED_TENANTS')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '')
-    .map((item) => {
-      const tenant = parseServiceUrl(item);
-      if (!tenant || tenant.pathname !== '/' || tenant.search || tenant.hash) {
-        throw new ConfigError('TRUSTED_TENANTS', 'TRUSTED_TENANTS must be a comma-separated list of https origins, e.g. https://example.eu.auth0.com');
-      }
-      return tenant;
-    });
-  if (trustedTenants.length === 0) throw new ConfigError('TRUSTED_TENANTS', 'TRUSTED_TENANTS is empty');
-  const hostnames = trustedTenants.map((t) => t.hostname);
-  if (new Set(hostnames).size !== hostnames.length) throw new ConfigError('TRUSTED_TENANTS', 'TRUSTED_TENANTS names a host twice');
-  const logLevel = get(env, 'LOG_LEVEL') ?? 'info';
+  const publicUrl = read.url('FORMS_PUBLIC_URL');
+  const tenants = trustedTenants(read);
+  const logLevel = read.text('LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
   }
   return {
-    host: get(env, 'FORMS_HOST') ?? '127.0.0.1',
-    port: integer(env, 'FORMS_PORT', 3002, 0, 65535),
+    host: read.text('FORMS_HOST') ?? '127.0.0.1',
+    port: read.integer('FORMS_PORT', 3002, 0, 65535),
     publicOrigin: publicUrl.origin,
     secureCookies: publicUrl.protocol === 'https:',
     sharedSecret,
-    authyApiKey: required(env, 'AUTHY_API_KEY'),
-    authyApiUrl: url(env, 'AUTHY_API_URL', 'https://api.authy.com').origin,
-    authyTimeoutMs: integer(env, 'AUTHY_TIMEOUT_MS', 5000, 500, 15000),
-    trustedTenants,
-    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60, 1, 100000),
-    trustProxy: flag(env, 'TRUST_PROXY'),
+    authyApiKey: read.required('AUTHY_API_KEY'),
+    authyApiUrl: read.url('AUTHY_API_URL', 'https://api.authy.com').origin,
+    authyTimeoutMs: read.integer('AUTHY_TIMEOUT_MS', 5000, 500, 15000),
+    trustedTenants: tenants,
+    rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 60, 1, 100000),
+    trustProxy: read.flag('TRUST_PROXY', false),
     logLevel,
   };
 }

@@ -5,6 +5,7 @@
  * each value with this same parser before it sends anything to Auth0.
  */
 import { MIN_SECRET_BYTES, type SecretName } from './action-secrets';
+import { valueReader, type ValueProblem, type ValueReader, type Values } from './env-values';
 import { parseServiceUrl } from './service-url';
 
 export interface Settings {
@@ -37,32 +38,31 @@ export class SettingsError extends Error {
   }
 }
 
-function text(secrets: Record<string, unknown>, name: SecretName): string | undefined {
-  const value = secrets[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new SettingsError(name, `${name} must be text`);
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
+/** The Action's wording for each kind of bad value (the deploy prints these too). */
+function problemText(name: SecretName, problem: ValueProblem): string {
+  switch (problem.kind) {
+    case 'not-text':
+      return `${name} must be text`;
+    case 'missing':
+      return `${name} is not set`;
+    case 'not-whole-number':
+      return `${name} must be a whole number`;
+    case 'out-of-range':
+      return `${name} must be between ${problem.min} and ${problem.max}`;
+    case 'not-flag':
+      return `${name} must be true or false`;
+    case 'not-url':
+      return `${name} must be an absolute https URL`;
+  }
 }
 
-function required(secrets: Record<string, unknown>, name: SecretName): string {
-  const value = text(secrets, name);
-  if (value === undefined) throw new SettingsError(name, `${name} is not set`);
-  return value;
-}
-
-function integer(secrets: Record<string, unknown>, name: SecretName, fallback: number, min: number, max: number): number {
-  const value = text(secrets, name);
-  if (value === undefined) return fallback;
-  if (!/^[0-9]+$/.test(value)) throw new SettingsError(name, `${name} must be a whole number`);
-  const n = Number(value);
-  if (n < min || n > max) throw new SettingsError(name, `${name} must be between ${min} and ${max}`);
-  return n;
+function secretsReader(secrets: Values): ValueReader<SecretName> {
+  return valueReader<SecretName>(secrets, (name, problem) => new SettingsError(name, problemText(name, problem)));
 }
 
 /** LOCK_MINUTES may be fractional (0.1 = 6 s) so that tests and demos need not wait 15 minutes. */
-function lockSeconds(secrets: Record<string, unknown>): number {
-  const value = text(secrets, 'LOCK_MINUTES');
+function lockSeconds(read: ValueReader<SecretName>): number {
+  const value = read.text('LOCK_MINUTES');
   if (value === undefined) return 15 * 60;
   if (!/^[0-9]{1,5}(\.[0-9]{1,3})?$/.test(value)) throw new SettingsError('LOCK_MINUTES', 'LOCK_MINUTES must be a number of minutes');
   const seconds = Math.round(Number(value) * 60);
@@ -70,35 +70,20 @@ function lockSeconds(secrets: Record<string, unknown>): number {
   return seconds;
 }
 
-function list(secrets: Record<string, unknown>, name: SecretName): ReadonlySet<string> {
-  const value = text(secrets, name);
-  if (value === undefined) return new Set();
-  return new Set(value.split(',').map((item) => item.trim()).filter((item) => item !== ''));
-}
-
-function flag(secrets: Record<string, unknown>, name: SecretName): boolean {
-  const value = text(secrets, name);
-  if (value === undefined) return false;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new SettingsError(name, `${name} must be true or false`);
-}
-
 /** Parses the Action's secrets. Throws SettingsError for the first missing or malformed one. */
 export function parseSettings(secrets: Record<string, unknown>): Settings {
-  const formsUrl = parseServiceUrl(required(secrets, 'FORMS_URL'));
-  if (!formsUrl) throw new SettingsError('FORMS_URL', 'FORMS_URL must be an absolute https URL');
+  const read = secretsReader(secrets);
+  const formsUrl = read.url('FORMS_URL');
 
-  const sharedSecret = required(secrets, 'SHARED_SECRET');
+  const sharedSecret = read.required('SHARED_SECRET');
   if (Buffer.byteLength(sharedSecret, 'utf8') < MIN_SECRET_BYTES) {
     throw new SettingsError('SHARED_SECRET', `SHARED_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
   }
 
-  const authyApiKey = required(secrets, 'AUTHY_API_KEY');
-  const authyApiUrl = parseServiceUrl(text(secrets, 'AUTHY_API_URL') ?? 'https://api.authy.com');
-  if (!authyApiUrl) throw new SettingsError('AUTHY_API_URL', 'AUTHY_API_URL must be an absolute https URL');
+  const authyApiKey = read.required('AUTHY_API_KEY');
+  const authyApiUrl = read.url('AUTHY_API_URL', 'https://api.authy.com');
 
-  const namespace = text(secrets, 'CLAIM_NAMESPACE') ?? `${formsUrl.origin}/`;
+  const namespace = read.text('CLAIM_NAMESPACE') ?? `${formsUrl.origin}/`;
   const namespaceUrl = parseServiceUrl(namespace);
   if (!namespaceUrl || !namespace.endsWith('/')) {
     throw new SettingsError('CLAIM_NAMESPACE', 'CLAIM_NAMESPACE must be an https URL ending with /');
@@ -110,12 +95,12 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
     sharedSecret,
     authyApiKey,
     authyApiUrl: authyApiUrl.origin,
-    authyTimeoutMs: integer(secrets, 'AUTHY_TIMEOUT_MS', 5000, 500, 8000),
-    maxFailures: integer(secrets, 'MAX_FAILURES', 5, 1, 100),
-    lockSeconds: lockSeconds(secrets),
-    exemptClientIds: list(secrets, 'EXEMPT_CLIENT_IDS'),
-    exemptConnections: list(secrets, 'EXEMPT_CONNECTIONS'),
-    allowNonInteractive: flag(secrets, 'ALLOW_NON_INTERACTIVE'),
+    authyTimeoutMs: read.integer('AUTHY_TIMEOUT_MS', 5000, 500, 8000),
+    maxFailures: read.integer('MAX_FAILURES', 5, 1, 100),
+    lockSeconds: lockSeconds(read),
+    exemptClientIds: new Set(read.list('EXEMPT_CLIENT_IDS')),
+    exemptConnections: new Set(read.list('EXEMPT_CONNECTIONS')),
+    allowNonInteractive: read.flag('ALLOW_NON_INTERACTIVE', false),
     claimNamespace: namespace,
   };
 }

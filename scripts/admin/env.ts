@@ -1,9 +1,11 @@
 /**
  * The settings the admin tools read: Management API client credentials (the same names the
- * deploy script uses) and, for `reset-2fa --remove-from-authy`, the Authy API key.
- * Values come from the process environment, then from `.env` for names the environment lacks.
+ * deploy script uses) and, for the commands that call Authy, the Authy API key. A variable set
+ * in the process environment wins over the same one in `.env` (as dotenv does by default, and
+ * as the deploy does); `.env` fills in the rest.
  */
 import { config } from 'dotenv';
+import { overlayEnvFile, valueReader, type ValueReader } from '../../lib/env-values';
 import { AdminError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -17,12 +19,17 @@ export interface ManagementCredentials {
 // A bare tenant host such as "acme.eu.auth0.com" or a custom domain; no scheme, path or port.
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
 
+/** Reads admin settings; a missing one is named with what it is for. */
+function reader(env: Env, purpose: string): ValueReader<string> {
+  return valueReader<string>(env, (name, problem) =>
+    problem.kind === 'missing'
+      ? new AdminError('MISSING_CONFIG', `${name} is not set: ${purpose}. Set it in .env or in the environment.`)
+      : new AdminError('MISSING_CONFIG', `${name} is malformed: ${purpose}.`),
+  );
+}
+
 function required(env: Env, name: string, purpose: string): string {
-  const value = env[name]?.trim();
-  if (!value) {
-    throw new AdminError('MISSING_CONFIG', `${name} is not set: ${purpose}. Set it in .env or in the environment.`);
-  }
-  return value;
+  return reader(env, purpose).required(name);
 }
 
 export function readManagementCredentials(env: Env): ManagementCredentials {
@@ -35,13 +42,13 @@ export function readManagementCredentials(env: Env): ManagementCredentials {
   return { domain: domain.toLowerCase(), clientId, clientSecret };
 }
 
-export function readAuthyApiKey(env: Env): string {
-  return required(env, 'AUTHY_API_KEY', '--remove-from-authy calls the Authy API with it');
+export function readAuthyApiKey(env: Env, purpose = '--remove-from-authy calls the Authy API with it'): string {
+  return required(env, 'AUTHY_API_KEY', purpose);
 }
 
-/** The process environment with `.env` filling the gaps; neither is modified. */
+/** The process environment over `.env` (the environment wins); neither is modified. */
 export function loadEnvironment(base: Env = process.env, path = '.env'): Env {
   const fromFile: Record<string, string> = {};
   config({ path, processEnv: fromFile, quiet: true });
-  return { ...fromFile, ...base };
+  return overlayEnvFile(fromFile, base);
 }

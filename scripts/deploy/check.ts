@@ -6,6 +6,7 @@
  */
 import { MIN_SECRET_BYTES, REQUIRED_SECRETS, type SecretName } from '../../lib/action-secrets';
 import { SettingsError, parseSettings } from '../../lib/action-settings';
+import { present } from './env';
 import { DeployError } from './errors';
 import {
   ACTION_NAME,
@@ -49,11 +50,6 @@ export interface DeployInputs {
 export interface DeploySources {
   tenantYaml: string;
   actionCode: string;
-}
-
-function present(env: Record<string, string | undefined>, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value;
 }
 
 /** Problems of one Action secret value, checked alone against the Action's own parser. */

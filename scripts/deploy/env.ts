@@ -1,11 +1,13 @@
 /**
- * Loads the settings of one target tenant: `.env.<name>` if it exists, else `.env`, then the
- * process environment for whatever the file leaves out (CI passes its secrets that way).
- * The file wins so that `--env prod` means what .env.prod says, not a stray shell export.
+ * Loads the settings of one target tenant: `.env.<name>` if it exists, else `.env`, under the
+ * process environment: a variable set in the environment wins over the file (as dotenv does
+ * by default, and as the admin tools do); the file fills in the rest. CI passes its secrets
+ * through the environment and has no file.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
+import { overlayEnvFile, valueReader, type ValueReader } from '../../lib/env-values';
 import { DeployError } from './errors';
 
 export interface LoadedEnv {
@@ -23,5 +25,23 @@ export function loadDeployEnv(rootDir: string, envName: string, processEnv: Node
   const candidates = [`.env.${envName}`, '.env'];
   const file = candidates.find((name) => existsSync(join(rootDir, name))) ?? null;
   const fromFile = file ? parse(readFileSync(join(rootDir, file))) : {};
-  return { values: { ...processEnv, ...fromFile }, file };
+  return { values: overlayEnvFile(fromFile, processEnv), file };
+}
+
+function deployValues(env: Record<string, string | undefined>): ValueReader<string> {
+  return valueReader<string>(env, (name, problem) => new DeployError('INPUT', `${name}: ${problem.kind}`));
+}
+
+/** A setting as given (secrets are deployed exactly as written), or undefined when absent or blank. */
+export function present(env: Record<string, string | undefined>, name: string): string | undefined {
+  return deployValues(env).raw(name);
+}
+
+/** AUTH0_API_MAX_RETRIES when it is a whole number from 0 to 99; otherwise the defaults apply. */
+export function maxRetriesFrom(env: Record<string, string | undefined>): number | undefined {
+  try {
+    return deployValues(env).optionalInteger('AUTH0_API_MAX_RETRIES', 0, 99);
+  } catch {
+    return undefined;
+  }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { runA0Deploy } from './a0deploy';
 import { buildAction } from './build';
 import { checkDeployInputs } from './check';
-import { loadDeployEnv } from './env';
+import { loadDeployEnv, maxRetriesFrom } from './env';
 import { DEPLOY_SCOPES, DRY_RUN_SCOPES, DeployError, RULE_SCOPES, explainAuth0Error } from './errors';
 import { ACTION_NAME, AFTER_VARIABLE, BEFORE_VARIABLE } from './keywords';
 import { findAction, getAccessToken, managementClient, postLoginBindings } from './management';
@@ -29,11 +29,6 @@ export interface DeployRequest {
   /** Builds actions/<name>/code.js; defaults to the project's build script. */
   build?: (rootDir: string) => Promise<void>;
   log?: (line: string) => void;
-}
-
-function retriesFrom(env: Record<string, string | undefined>): number | undefined {
-  const raw = env.AUTH0_API_MAX_RETRIES;
-  return raw !== undefined && /^[0-9]{1,2}$/.test(raw) ? Number(raw) : undefined;
 }
 
 export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
@@ -56,7 +51,7 @@ export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
     ...(request.dryRun ? DRY_RUN_SCOPES : []),
     ...(request.retireRuleName !== undefined ? RULE_SCOPES : []),
   ];
-  const maxRetries = retriesFrom(values);
+  const maxRetries = maxRetriesFrom(values);
 
   return withMaskedOutput(inputs.sensitiveValues, async () => {
     try {

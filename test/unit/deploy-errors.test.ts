@@ -95,14 +95,15 @@ describe('maskText', () => {
 });
 
 describe('loadDeployEnv', () => {
-  it('reads .env.<name> before .env; the file wins over the process environment, which fills the gaps', () => {
-    const dir = makeWorkspace({ AUTH0_DOMAIN: 'from-file.auth0.com' }, 'prod');
+  it('reads .env.<name> before .env; the process environment wins over the file, which fills the gaps', () => {
+    const dir = makeWorkspace({ AUTH0_DOMAIN: 'from-file.auth0.com', AUTH0_CLIENT_SECRET: 'file-secret' }, 'prod');
     try {
       writeFileSync(join(dir, '.env'), 'AUTH0_DOMAIN=from-dot-env.auth0.com\n');
       const loaded = loadDeployEnv(dir, 'prod', { AUTH0_DOMAIN: 'from-shell.auth0.com', AUTH0_CLIENT_ID: 'ci-id' });
       expect(loaded.file).toBe('.env.prod');
-      expect(loaded.values.AUTH0_DOMAIN).toBe('from-file.auth0.com');
+      expect(loaded.values.AUTH0_DOMAIN).toBe('from-shell.auth0.com');
       expect(loaded.values.AUTH0_CLIENT_ID).toBe('ci-id');
+      expect(loaded.values.AUTH0_CLIENT_SECRET).toBe('file-secret');
       expect(loadDeployEnv(dir, 'staging', {}).file).toBe('.env');
     } finally {
       removeWorkspace(dir);
