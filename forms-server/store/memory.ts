@@ -1,0 +1,261 @@
+/**
+ * The store for one process (the default without REDIS_URL). Every method runs to completion
+ * without awaiting anything, so each is one atomic step, as the Redis store's Lua scripts are.
+ *
+ * Bounded: at most `capacity` visits (the constructor's, or the call's `VisitLimits.capacity` if
+ * lower) and `maxOpenPerUser` per user. Visits, link markers, counters and reservations each sit
+ * in a min-heap by expiry, and every call first pops what expired from the tops of the heaps:
+ * O(log n) per expired record, never a scan of every record.
+ *
+ * Visits are kept as JSON text, so that callers never share objects with the store (and a record
+ * reads back exactly as it would from Redis).
+ */
+import { randomBytes } from 'node:crypto';
+import { checkKey, checkResult, checkTime, checkVisit, checkVisitLimits, serializeVisit } from './checks';
+import {
+  afterRaise,
+  afterSettle,
+  checkAttemptLimits,
+  liveHolds,
+  liveState,
+  reserveRefusal,
+  storageStep,
+  toCounter,
+  type CounterState,
+  type StoredCounter,
+} from './counter';
+import { ExpiryHeap } from './expiry-heap';
+import type { AttemptLimits, AttemptResult, Counter, OpenResult, Reservation, Store, VisitLimits, VisitRecord } from './types';
+
+export const DEFAULT_CAPACITY = 100_000;
+
+export interface MemoryStoreOptions {
+  /** Visits in all, whatever a call's `VisitLimits.capacity` says (default 100,000). */
+  capacity?: number;
+}
+
+interface StoredVisit {
+  json: string;
+  userKey: string;
+  expiresAtMs: number;
+  version: number;
+}
+
+interface Link {
+  visitId: string;
+  expiresAtMs: number;
+}
+
+export class MemoryStore implements Store {
+  readonly capacity: number;
+
+  private readonly visits = new Map<string, StoredVisit>();
+  private readonly visitExpiry = new ExpiryHeap<string>();
+  /** Open visits by user key. */
+  private readonly userVisits = new Map<string, Set<string>>();
+  private readonly links = new Map<string, Link>();
+  private readonly linkExpiry = new ExpiryHeap<string>();
+  private readonly counters = new Map<string, StoredCounter>();
+  private readonly counterExpiry = new ExpiryHeap<string>();
+  /** Reservation id -> hold expiry, by user key; the heap holds each user's latest hold expiry. */
+  private readonly holds = new Map<string, Map<string, number>>();
+  private readonly holdExpiry = new ExpiryHeap<string>();
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const capacity = options.capacity ?? DEFAULT_CAPACITY;
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError('capacity must be an integer >= 1');
+    this.capacity = capacity;
+  }
+
+  /** Records in memory (for tests and health checks). */
+  get sizes(): { visits: number; links: number; counters: number; holds: number } {
+    return { visits: this.visits.size, links: this.links.size, counters: this.counters.size, holds: this.holds.size };
+  }
+
+  // ------------------------------------------------------------ visits
+
+  async openVisit(visit: VisitRecord, linkKey: string, linkExpiresAtMs: number, limits: VisitLimits, nowMs: number): Promise<OpenResult> {
+    checkVisit(visit);
+    checkKey(linkKey, 'linkKey');
+    checkTime(linkExpiresAtMs, 'linkExpiresAtMs');
+    checkVisitLimits(limits);
+    checkTime(nowMs, 'nowMs');
+    const json = serializeVisit(visit, visit.version);
+    this.prune(nowMs);
+
+    const bound = this.links.get(linkKey);
+    if (bound) return { kind: 'existing', visitId: bound.visitId };
+
+    // The user's oldest open visits (earliest expiry first) that make room for this one.
+    const open = this.userVisits.get(visit.userKey);
+    const excess = (open?.size ?? 0) + 1 - limits.maxOpenPerUser;
+    const drop = excess > 0 && open ? this.oldest(open, excess) : [];
+    if (this.visits.size - drop.length + 1 > Math.min(limits.capacity, this.capacity)) return { kind: 'full' };
+    for (const id of drop) this.deleteVisit(id);
+
+    if (linkExpiresAtMs > nowMs) {
+      this.links.set(linkKey, { visitId: visit.id, expiresAtMs: linkExpiresAtMs });
+      this.linkExpiry.set(linkKey, linkExpiresAtMs);
+    }
+    if (visit.expiresAtMs > nowMs) this.putVisit(visit.id, { json, userKey: visit.userKey, expiresAtMs: visit.expiresAtMs, version: visit.version });
+    return { kind: 'created' };
+  }
+
+  async getVisit<V extends VisitRecord>(id: string, nowMs: number): Promise<V | null> {
+    checkTime(nowMs, 'nowMs');
+    const stored = this.visits.get(id);
+    if (!stored || stored.expiresAtMs <= nowMs) return null;
+    return JSON.parse(stored.json) as V;
+  }
+
+  async saveVisit(visit: VisitRecord, nowMs: number): Promise<boolean> {
+    checkVisit(visit);
+    checkTime(nowMs, 'nowMs');
+    const json = serializeVisit(visit, visit.version + 1);
+    this.prune(nowMs);
+    const stored = this.visits.get(visit.id);
+    if (!stored || stored.expiresAtMs <= nowMs || stored.version !== visit.version || stored.userKey !== visit.userKey) return false;
+    if (visit.expiresAtMs <= nowMs) this.deleteVisit(visit.id);
+    else this.putVisit(visit.id, { json, userKey: visit.userKey, expiresAtMs: visit.expiresAtMs, version: visit.version + 1 });
+    return true;
+  }
+
+  // ------------------------------------------------------------ attempts
+
+  async getCounter(userKey: string, nowMs: number): Promise<Counter> {
+    checkKey(userKey, 'userKey');
+    checkTime(nowMs, 'nowMs');
+    this.prune(nowMs);
+    return toCounter(liveState(this.counters.get(userKey), nowMs), this.inFlight(userKey, nowMs));
+  }
+
+  async raiseFailures(userKey: string, failures: number, limits: AttemptLimits): Promise<Counter> {
+    checkKey(userKey, 'userKey');
+    checkAttemptLimits(limits);
+    this.prune(limits.nowMs);
+    const current = liveState(this.counters.get(userKey), limits.nowMs);
+    const next = afterRaise(current, failures, limits);
+    this.storeCounter(userKey, current, next, limits);
+    return toCounter(next, this.inFlight(userKey, limits.nowMs));
+  }
+
+  async reserveAttempt(userKey: string, limits: AttemptLimits & { holdMs: number }): Promise<Reservation> {
+    checkKey(userKey, 'userKey');
+    checkAttemptLimits(limits, limits.holdMs);
+    const { nowMs } = limits;
+    this.prune(nowMs);
+    const state = liveState(this.counters.get(userKey), nowMs);
+    const held = this.holds.get(userKey);
+    if (held) for (const [id, until] of held) if (until <= nowMs) held.delete(id);
+    const inFlight = held?.size ?? 0;
+    const refusal = reserveRefusal(state, inFlight, limits);
+    if (refusal) return { ok: false, reason: refusal, counter: toCounter(state, inFlight) };
+
+    const id = randomBytes(16).toString('base64url');
+    const mine = held ?? new Map<string, number>();
+    mine.set(id, nowMs + limits.holdMs);
+    this.holds.set(userKey, mine);
+    let latest = 0;
+    for (const holdUntil of mine.values()) if (holdUntil > latest) latest = holdUntil;
+    this.holdExpiry.set(userKey, latest);
+    return { ok: true, id, counter: toCounter(state, inFlight + 1) };
+  }
+
+  async settleAttempt(userKey: string, reservationId: string, result: AttemptResult, limits: AttemptLimits): Promise<Counter> {
+    checkKey(userKey, 'userKey');
+    checkAttemptLimits(limits);
+    checkResult(result);
+    const { nowMs } = limits;
+    this.prune(nowMs);
+    const held = this.holds.get(userKey);
+    const until = held?.get(reservationId);
+    if (held && until !== undefined) {
+      held.delete(reservationId);
+      if (held.size === 0) {
+        this.holds.delete(userKey);
+        this.holdExpiry.delete(userKey);
+      }
+    }
+    const current = liveState(this.counters.get(userKey), nowMs);
+    const next = afterSettle(current, result, until !== undefined && nowMs < until, limits);
+    this.storeCounter(userKey, current, next, limits);
+    return toCounter(next, this.inFlight(userKey, nowMs));
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.visits.clear();
+    this.visitExpiry.clear();
+    this.userVisits.clear();
+    this.links.clear();
+    this.linkExpiry.clear();
+    this.counters.clear();
+    this.counterExpiry.clear();
+    this.holds.clear();
+    this.holdExpiry.clear();
+  }
+
+  // ------------------------------------------------------------ internals
+
+  /** Drops whatever expired by `nowMs`, earliest first, from the top of each heap. */
+  private prune(nowMs: number): void {
+    this.visitExpiry.popExpired(nowMs, (id) => this.forgetVisit(id));
+    this.linkExpiry.popExpired(nowMs, (key) => this.links.delete(key));
+    this.counterExpiry.popExpired(nowMs, (key) => this.counters.delete(key));
+    this.holdExpiry.popExpired(nowMs, (key) => this.holds.delete(key));
+  }
+
+  private putVisit(id: string, stored: StoredVisit): void {
+    const before = this.visits.get(id);
+    if (before && before.userKey !== stored.userKey) this.deleteVisit(id);
+    this.visits.set(id, stored);
+    this.visitExpiry.set(id, stored.expiresAtMs);
+    let open = this.userVisits.get(stored.userKey);
+    if (!open) {
+      open = new Set();
+      this.userVisits.set(stored.userKey, open);
+    }
+    open.add(id);
+  }
+
+  private deleteVisit(id: string): void {
+    this.visitExpiry.delete(id);
+    this.forgetVisit(id);
+  }
+
+  /** Removes the visit and its place in its user's list (the heap entry is already gone). */
+  private forgetVisit(id: string): void {
+    const stored = this.visits.get(id);
+    if (!stored) return;
+    this.visits.delete(id);
+    const open = this.userVisits.get(stored.userKey);
+    open?.delete(id);
+    if (open && open.size === 0) this.userVisits.delete(stored.userKey);
+  }
+
+  /** The `count` visits of `ids` that expire first (ties: the smaller id, as a Redis sorted set orders them). */
+  private oldest(ids: Set<string>, count: number): string[] {
+    const entries = [...ids].map((id) => ({ id, at: this.visits.get(id)?.expiresAtMs ?? 0 }));
+    entries.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return entries.slice(0, count).map((entry) => entry.id);
+  }
+
+  private inFlight(userKey: string, nowMs: number): number {
+    const held = this.holds.get(userKey);
+    return held ? liveHolds(held.values(), nowMs) : 0;
+  }
+
+  private storeCounter(userKey: string, current: CounterState, next: CounterState, limits: AttemptLimits): void {
+    const step = storageStep(current, next, limits);
+    if (step.kind === 'delete') {
+      this.counters.delete(userKey);
+      this.counterExpiry.delete(userKey);
+    } else if (step.kind === 'write') {
+      this.counters.set(userKey, { failures: next.failures, lockedUntilMs: next.lockedUntilMs, expiresAtMs: step.expiresAtMs });
+      this.counterExpiry.set(userKey, step.expiresAtMs);
+    }
+  }
+}
