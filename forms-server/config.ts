@@ -3,6 +3,7 @@
  * by server.ts). A missing or malformed setting stops the start with a ConfigError that
  * names it. Nothing else reads process.env.
  */
+import { isIP } from 'node:net';
 import { MIN_SECRET_BYTES } from '../lib/action-secrets';
 import { splitList, valueReader, type ValueProblem, type ValueReader } from '../lib/env-values';
 import { parseServiceUrl } from '../lib/service-url';
@@ -21,8 +22,20 @@ export interface FormsServerConfig {
   trustedTenants: readonly URL[];
   /** Requests per minute per client IP. */
   rateLimitPerMinute: number;
-  trustProxy: boolean;
+  /** The proxies (addresses/CIDRs) whose X-Forwarded-For is believed, or false. */
+  trustProxy: false | string[];
   logLevel: string;
+  /** Redis for several replicas (visits, counters, rate limits); unset: in memory, one process. */
+  redisUrl: string | null;
+  /** Prefix of every Redis key, one per deployment sharing a Redis. */
+  redisKeyPrefix: string;
+  /** Open visits in all; past it new visits get a 503 page. */
+  visitCapacity: number;
+  /** Deadlines of the HTTP server (slow bodies and idle sockets are cut). */
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxHeaderBytes: number;
 }
 
 /** A setting is missing or malformed; `setting` names the environment variable. */
@@ -70,6 +83,54 @@ function trustedTenants(read: Reader): URL[] {
   return tenants;
 }
 
+const TRUST_PROXY_HELP = 'set TRUST_PROXY to the addresses or CIDRs of the proxies in front of this server, e.g. 10.0.0.0/8,127.0.0.1';
+
+/**
+ * The proxies whose X-Forwarded-For is believed, as addresses or CIDRs. `true` would trust every
+ * hop, so any client could choose its own rate-limit key; a hop count cannot tell a proxy from
+ * a client that reaches the server directly (Fastify 5 treats one as "trust nothing"). Both are
+ * refused with a message that says what to write instead.
+ */
+function trustProxy(value: string | undefined): false | string[] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') {
+    throw new ConfigError('TRUST_PROXY', `TRUST_PROXY=true would let any client choose its own address: ${TRUST_PROXY_HELP}`);
+  }
+  if (/^[0-9]+$/.test(value)) {
+    throw new ConfigError('TRUST_PROXY', `TRUST_PROXY=${value} (a hop count) cannot tell a proxy from a client: ${TRUST_PROXY_HELP}`);
+  }
+  const entries = splitList(value);
+  for (const entry of entries) {
+    const [address = '', bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const bitsOk = bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !bitsOk || extra !== undefined) {
+      throw new ConfigError('TRUST_PROXY', `TRUST_PROXY has "${entry}", which is not an address or CIDR: ${TRUST_PROXY_HELP}`);
+    }
+  }
+  if (entries.length === 0) throw new ConfigError('TRUST_PROXY', `TRUST_PROXY is empty: ${TRUST_PROXY_HELP}`);
+  return entries;
+}
+
+function redisUrl(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', 'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+  }
+  return value;
+}
+
+function keyPrefix(value: string): string {
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(value)) throw new ConfigError('REDIS_KEY_PREFIX', 'REDIS_KEY_PREFIX must be 1 to 64 letters, digits or : _ . -');
+  return value;
+}
+
 export function loadConfig(env: Env): FormsServerConfig {
   const read = valueReader<string>(env, (name, problem) => new ConfigError(name, problemText(name, problem)));
   const sharedSecret = read.required('SHARED_SECRET');
@@ -93,7 +154,14 @@ export function loadConfig(env: Env): FormsServerConfig {
     authyTimeoutMs: read.integer('AUTHY_TIMEOUT_MS', 5000, 500, 15000),
     trustedTenants: tenants,
     rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 60, 1, 100000),
-    trustProxy: read.flag('TRUST_PROXY', false),
+    trustProxy: trustProxy(read.text('TRUST_PROXY')),
     logLevel,
+    redisUrl: redisUrl(read.text('REDIS_URL')),
+    redisKeyPrefix: keyPrefix(read.text('REDIS_KEY_PREFIX') ?? 'authy2fa:'),
+    visitCapacity: read.integer('VISIT_CAPACITY', 100_000, 100, 10_000_000),
+    requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', 10_000, 1_000, 120_000),
+    connectionTimeoutMs: read.integer('CONNECTION_TIMEOUT_MS', 15_000, 1_000, 600_000),
+    keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 5_000, 1_000, 600_000),
+    maxHeaderBytes: read.integer('MAX_HEADER_BYTES', 16_384, 4_096, 65_536),
   };
 }

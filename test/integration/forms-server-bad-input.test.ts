@@ -23,6 +23,7 @@ import {
   authyVerify,
   buildTestServer,
   continueFormOf,
+  decodeResult,
   entryUrl,
   expectRefusalPage,
   expectSecurityHeaders,
@@ -148,17 +149,29 @@ describe('the link from Auth0', () => {
     expect(continueFormOf(done.body)?.state).toBe(state);
   });
 
-  test('the same link used twice: the second is refused, the first visit goes on', async () => {
+  test('the same link in another browser: a 409 page with the way back (a cancelled result), the first visit goes on', async () => {
     const server = await buildTestServer();
     const token = mintOutbound({ authyId: AUTHY_ID });
     const first = new Visit(server.app);
     expect(headingOf((await first.start(token)).body)).toBe('Enter your code');
-    const second = new Visit(server.app);
-    expectRefusedLink(await second.start(token));
-    // Even after a while, while the token is still unexpired.
+    const expectUsedLink = (page: Page) => {
+      expect(page.statusCode).toBe(409);
+      expect(alertsOf(page.body)).toEqual(['This sign-in link was already opened, in another tab or browser. Go back to the application and sign in again.']);
+      expect(setCookieHeaders(page)).toEqual([]);
+      const way = continueFormOf(page.body);
+      expect(way?.action).toBe(`https://${TENANT_HOST}/continue`);
+      expect(decodeResult(way?.sessionToken ?? '', server.clock.ms).outcome).toEqual({ kind: 'cancelled', failures: 0 });
+    };
+    expectUsedLink(await new Visit(server.app).start(token));
+    // Even after a while, while the token is still unexpired; and with another state beside it.
     server.clock.advance(300);
-    expectRefusedLink(await new Visit(server.app).start(token));
+    expectUsedLink(await new Visit(server.app).start(token));
+    expectUsedLink(await new Visit(server.app).start(token, `${STATE}x`));
     expect(headingOf((await first.show()).body)).toBe('Enter your code');
+    // The same browser (its visit cookie) opening the link again resumes its visit.
+    const again = await server.app.inject({ method: 'GET', url: entryUrl(token), headers: { cookie: `authy2fa_flow=${first.cookie ?? ''}` } });
+    expect(again.statusCode).toBe(303);
+    expect(again.headers.location).toBe('/2fa/flow');
   });
 
   test('a visit ends with its token: after expiry its pages and forms are refused', async () => {
@@ -365,7 +378,7 @@ describe('unknown routes', () => {
     const server = await buildTestServer();
     const r = await server.app.inject({ method: 'GET', url: '/healthz' });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toEqual({ status: 'ok' });
+    expect(r.json()).toEqual({ status: 'ok', store: 'ok' });
   });
 });
 
@@ -408,7 +421,7 @@ describe('Authy failing', () => {
     expect(alertsOf(page.body)).toEqual([message]);
     expect(page.body).not.toMatch(/60001|60003|ECONNREFUSED|Internal Server Error|Service Unavailable|TimeoutError|is va/);
     expect(continueFormOf(page.body)).toBeNull();
-    expect(await server.store.getCounter(COUNTER, server.clock.ms)).toEqual({ failures: 0, lockedUntil: null });
+    expect(await server.store.getCounter(COUNTER, server.clock.ms)).toEqual({ failures: 0, inFlight: 0, lockedUntilMs: null });
 
     // Authy back: the same visit goes on, with all its tries.
     authyVerify('1234567').reply(200, authyReplies.tokenValid);
@@ -425,7 +438,7 @@ describe('Authy failing', () => {
       const page = await visit.post('/2fa/verify', { code: '1234567' });
       expect(alertsOf(page.body)).toEqual([UNAVAILABLE]);
     }
-    expect(await server.store.getCounter(COUNTER, server.clock.ms)).toEqual({ failures: 0, lockedUntil: null });
+    expect(await server.store.getCounter(COUNTER, server.clock.ms)).toEqual({ failures: 0, inFlight: 0, lockedUntilMs: null });
   });
 
   test('registration, Authy down or slow: the phone page with a notice, and no code page', async () => {

@@ -208,17 +208,18 @@ describe('an enrolled user', () => {
     authyVerify('3333333').reply(200, authyReplies.tokenValid);
     page = await visit.post('/2fa/verify', { code: '3333333' });
     expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome.kind).toBe('verified');
-    expect(await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).toEqual({ failures: 0, lockedUntil: null });
+    expect(await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).toEqual({ failures: 0, inFlight: 0, lockedUntilMs: null });
   });
 
-  test('a code Authy says was already used counts as a wrong answer', async () => {
-    const { app } = await buildTestServer();
+  test('a code Authy says was already used (60019) is not a guess: no try lost, and the page says to wait for the next code', async () => {
+    const { app, store, clock } = await buildTestServer();
     const visit = new Visit(app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
     authyVerify('4444444').reply(401, authyReplies.tokenReused);
     const page = await visit.post('/2fa/verify', { code: '4444444' });
-    expect(alertsOf(page.body)).toEqual(['That code was already used. Wait for a new one. 4 tries left.']);
+    expect(alertsOf(page.body)).toEqual(['That code was already used. No try was lost: wait for the next code, then enter it.']);
     expect(continueFormOf(page.body)).toBeNull();
+    expect(await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).toEqual({ failures: 0, inFlight: 0, lockedUntilMs: null });
   });
 
   test('failures reported by the Action count: with 3 already, one wrong code leaves 1 try', async () => {
@@ -547,13 +548,13 @@ describe('push (OneTouch)', () => {
     expect(continueFormOf(page.body)).toBeNull();
   });
 
-  test('expired: back to the code page with a notice, not counted', async () => {
+  test('expired (abandoned): back to the code page with a notice, counted as a failure', async () => {
     const { visit, store, clock } = await pushVisit();
     status('expired');
     const page = await visit.post('/2fa/push/check', { action: 'check' });
     expect(headingOf(page.body)).toBe('Enter your code');
-    expect(alertsOf(page.body)).toEqual(['The request expired. Send a new one or enter a code.']);
-    expect((await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).failures).toBe(0);
+    expect(alertsOf(page.body)).toEqual(['The request expired. 4 tries left. Send a new one or enter a code.']);
+    expect((await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).failures).toBe(1);
   });
 
   test("an approval that belongs to another Authy user is not this user's login", async () => {
@@ -565,9 +566,11 @@ describe('push (OneTouch)', () => {
     expect(alertsOf(page.body)).toHaveLength(1);
   });
 
-  test('"enter a code instead" returns to the code page without asking Authy', async () => {
-    const { visit } = await pushVisit();
+  test('"enter a code instead" ends the pending request without asking Authy, and counts it as a failure', async () => {
+    const { visit, store, clock } = await pushVisit();
     const page = await visit.post('/2fa/push/check', { action: 'back' });
     expect(headingOf(page.body)).toBe('Enter your code');
+    expect(alertsOf(page.body)).toEqual(['The request was withdrawn. 4 tries left.']);
+    expect(await store.getCounter(`${TENANT_HOST}|${USER}`, clock.ms)).toEqual({ failures: 1, inFlight: 0, lockedUntilMs: null });
   });
 });

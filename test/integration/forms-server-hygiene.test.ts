@@ -285,7 +285,7 @@ describe('logs', () => {
     const visit = new Visit(server.app);
     const outbound = mintOutbound({ authyId: AUTHY_ID });
     await visit.start(outbound);
-    jest.spyOn(store, 'getFlow').mockRejectedValue(new Error('store unreachable'));
+    jest.spyOn(store, 'getVisit').mockRejectedValue(new Error('store unreachable'));
     const page = await visit.post('/2fa/verify', { code: '2468024' });
     expect(page.statusCode).toBe(500);
     expectSecurityHeaders(page);

@@ -1,5 +1,6 @@
 /** The forms server's pure visit rules: code format, tries left, lock, resend pacing, target, channel. */
-import { MAX_SENDS_PER_VISIT, RESEND_INTERVAL_SECONDS, checkSend, codeTarget, isLocked, normalizeCode, parseChannel, triesLeft } from '../../forms-server/attempts';
+import { MAX_SENDS_PER_VISIT, RESEND_INTERVAL_SECONDS, checkSend, isLocked, normalizeCode, parseChannel, triesLeft } from '../../forms-server/visit/attempts';
+import { codeTarget } from '../../forms-server/visit/visit';
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
 
@@ -42,18 +43,18 @@ describe('normalizeCode', () => {
 
 describe('triesLeft and isLocked', () => {
   test('tries left count down from the maximum and never go below zero', () => {
-    expect(triesLeft({ failures: 0, lockedUntil: null }, 5)).toBe(5);
-    expect(triesLeft({ failures: 2, lockedUntil: null }, 5)).toBe(3);
-    expect(triesLeft({ failures: 5, lockedUntil: null }, 5)).toBe(0);
-    expect(triesLeft({ failures: 9, lockedUntil: null }, 5)).toBe(0);
-    expect(triesLeft({ failures: 1, lockedUntil: null }, 3)).toBe(2);
+    expect(triesLeft({ failures: 0, lockedUntilMs: null }, 5)).toBe(5);
+    expect(triesLeft({ failures: 2, lockedUntilMs: null }, 5)).toBe(3);
+    expect(triesLeft({ failures: 5, lockedUntilMs: null }, 5)).toBe(0);
+    expect(triesLeft({ failures: 9, lockedUntilMs: null }, 5)).toBe(0);
+    expect(triesLeft({ failures: 1, lockedUntilMs: null }, 3)).toBe(2);
   });
 
   test('locked only while the lock lasts', () => {
-    expect(isLocked({ failures: 5, lockedUntil: null }, NOW)).toBe(false);
-    expect(isLocked({ failures: 5, lockedUntil: NOW + 1 }, NOW)).toBe(true);
-    expect(isLocked({ failures: 5, lockedUntil: NOW }, NOW)).toBe(false);
-    expect(isLocked({ failures: 5, lockedUntil: NOW - 1 }, NOW)).toBe(false);
+    expect(isLocked({ failures: 5, lockedUntilMs: null }, NOW)).toBe(false);
+    expect(isLocked({ failures: 5, lockedUntilMs: NOW + 1 }, NOW)).toBe(true);
+    expect(isLocked({ failures: 5, lockedUntilMs: NOW }, NOW)).toBe(false);
+    expect(isLocked({ failures: 5, lockedUntilMs: NOW - 1 }, NOW)).toBe(false);
   });
 });
 
@@ -64,22 +65,22 @@ describe('checkSend (SMS and call pacing)', () => {
   });
 
   test('the first send is always allowed', () => {
-    expect(checkSend({ sends: 0, lastSendAt: 0 }, NOW)).toEqual({ ok: true });
+    expect(checkSend({ sends: 0, lastSendAtMs: 0 }, NOW)).toEqual({ ok: true });
     // Even if a clock says the last send was "just now": nothing was sent yet.
-    expect(checkSend({ sends: 0, lastSendAt: NOW }, NOW)).toEqual({ ok: true });
+    expect(checkSend({ sends: 0, lastSendAtMs: NOW }, NOW)).toEqual({ ok: true });
   });
 
   test('a second send within 30 s says how many seconds to wait (rounded up)', () => {
-    expect(checkSend({ sends: 1, lastSendAt: NOW }, NOW)).toEqual({ ok: false, key: 'sendTooSoon', seconds: 30 });
-    expect(checkSend({ sends: 1, lastSendAt: NOW }, NOW + 10_000)).toEqual({ ok: false, key: 'sendTooSoon', seconds: 20 });
-    expect(checkSend({ sends: 1, lastSendAt: NOW }, NOW + 29_500)).toEqual({ ok: false, key: 'sendTooSoon', seconds: 1 });
-    expect(checkSend({ sends: 1, lastSendAt: NOW }, NOW + 30_000)).toEqual({ ok: true });
-    expect(checkSend({ sends: 4, lastSendAt: NOW }, NOW + 31_000)).toEqual({ ok: true });
+    expect(checkSend({ sends: 1, lastSendAtMs: NOW }, NOW)).toEqual({ ok: false, key: 'sendTooSoon', seconds: 30 });
+    expect(checkSend({ sends: 1, lastSendAtMs: NOW }, NOW + 10_000)).toEqual({ ok: false, key: 'sendTooSoon', seconds: 20 });
+    expect(checkSend({ sends: 1, lastSendAtMs: NOW }, NOW + 29_500)).toEqual({ ok: false, key: 'sendTooSoon', seconds: 1 });
+    expect(checkSend({ sends: 1, lastSendAtMs: NOW }, NOW + 30_000)).toEqual({ ok: true });
+    expect(checkSend({ sends: 4, lastSendAtMs: NOW }, NOW + 31_000)).toEqual({ ok: true });
   });
 
   test('after five sends, no more in this visit, however long one waits', () => {
-    expect(checkSend({ sends: 5, lastSendAt: NOW }, NOW + 3_600_000)).toEqual({ ok: false, key: 'sendLimit' });
-    expect(checkSend({ sends: 6, lastSendAt: NOW }, NOW)).toEqual({ ok: false, key: 'sendLimit' });
+    expect(checkSend({ sends: 5, lastSendAtMs: NOW }, NOW + 3_600_000)).toEqual({ ok: false, key: 'sendLimit' });
+    expect(checkSend({ sends: 6, lastSendAtMs: NOW }, NOW)).toEqual({ ok: false, key: 'sendLimit' });
   });
 });
 

@@ -50,8 +50,15 @@ test('every optional setting is read', () => {
       AUTHY_API_URL: 'http://127.0.0.1:4000/',
       AUTHY_TIMEOUT_MS: '500',
       RATE_LIMIT_PER_MINUTE: '100000',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1',
       LOG_LEVEL: 'silent',
+      REDIS_URL: 'redis://127.0.0.1:6380/2',
+      REDIS_KEY_PREFIX: 'tenant-a:',
+      VISIT_CAPACITY: '5000',
+      REQUEST_TIMEOUT_MS: '4000',
+      CONNECTION_TIMEOUT_MS: '6000',
+      KEEP_ALIVE_TIMEOUT_MS: '2000',
+      MAX_HEADER_BYTES: '8192',
     }),
   );
   expect(config).toMatchObject({
@@ -62,8 +69,15 @@ test('every optional setting is read', () => {
     authyApiUrl: 'http://127.0.0.1:4000',
     authyTimeoutMs: 500,
     rateLimitPerMinute: 100000,
-    trustProxy: true,
+    trustProxy: ['10.0.0.0/8', '127.0.0.1', '::1'],
     logLevel: 'silent',
+    redisUrl: 'redis://127.0.0.1:6380/2',
+    redisKeyPrefix: 'tenant-a:',
+    visitCapacity: 5000,
+    requestTimeoutMs: 4000,
+    connectionTimeoutMs: 6000,
+    keepAliveTimeoutMs: 2000,
+    maxHeaderBytes: 8192,
   });
   expect(config.trustedTenants.map((u) => u.host)).toEqual(['a.eu.auth0.com', 'login.example.org', 'localhost:3001']);
 });
@@ -103,13 +117,27 @@ test.each([
   ['FORMS_PORT', 'out of range', { FORMS_PORT: '65536' }],
   ['FORMS_PORT', 'not a number', { FORMS_PORT: 'http' }],
   ['RATE_LIMIT_PER_MINUTE', 'zero', { RATE_LIMIT_PER_MINUTE: '0' }],
-  ['TRUST_PROXY', 'not true or false', { TRUST_PROXY: 'yes' }],
+  ['TRUST_PROXY', 'not an address', { TRUST_PROXY: 'yes' }],
+  ['TRUST_PROXY', 'true (every hop trusted)', { TRUST_PROXY: 'true' }],
+  ['TRUST_PROXY', 'a hop count', { TRUST_PROXY: '1' }],
+  ['TRUST_PROXY', 'a CIDR with too many bits', { TRUST_PROXY: '10.0.0.0/33' }],
+  ['TRUST_PROXY', 'a CIDR with two slashes', { TRUST_PROXY: '10.0.0.0/8/8' }],
+  ['TRUST_PROXY', 'only commas', { TRUST_PROXY: ', ,' }],
+  ['REDIS_URL', 'not a URL', { REDIS_URL: 'localhost:6379' }],
+  ['REDIS_URL', 'another scheme', { REDIS_URL: 'http://127.0.0.1:6379' }],
+  ['REDIS_KEY_PREFIX', 'with spaces', { REDIS_KEY_PREFIX: 'my prefix' }],
+  ['VISIT_CAPACITY', 'too small', { VISIT_CAPACITY: '10' }],
+  ['REQUEST_TIMEOUT_MS', 'zero', { REQUEST_TIMEOUT_MS: '0' }],
   ['LOG_LEVEL', 'unknown', { LOG_LEVEL: 'verbose' }],
 ])('%s %s: ConfigError naming it', (setting, _why, overrides) => {
   const error = refusal(overrides);
   expect(error.setting).toBe(setting);
   expect(error.name).toBe('ConfigError');
   expect(error.message).toContain(setting);
+});
+
+test('TRUST_PROXY=true and hop counts are refused with a message that says what to write instead', () => {
+  for (const value of ['true', '2']) expect(refusal({ TRUST_PROXY: value }).message).toContain('e.g. 10.0.0.0/8,127.0.0.1');
 });
 
 test('the message never echoes a secret value', () => {

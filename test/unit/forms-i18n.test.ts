@@ -60,7 +60,7 @@ describe('message', () => {
     expect(message(es, 'wrongCode', { left: 1 })).toBe('Ese código no es correcto. Queda 1 intento.');
     expect(message(es, 'wrongCode', { left: 2 })).toBe('Ese código no es correcto. Quedan 2 intentos.');
     expect(message(de, 'pushDenied', { left: 1 })).toBe('Die Anfrage wurde in der Authy-App abgelehnt. Noch 1 Versuch.');
-    expect(message(de, 'codeReused', { left: 0 })).toContain('Noch 0 Versuche.');
+    expect(message(de, 'pushWithdrawn', { left: 0 })).toContain('Noch 0 Versuche.');
     expect(message(en, 'sendTooSoon', { seconds: 12 })).toBe('Please wait 12 seconds before asking for another code.');
   });
 });

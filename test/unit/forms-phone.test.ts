@@ -1,5 +1,5 @@
 /** Phone numbers are parsed and checked before Authy sees them. */
-import { countryOptions, isCountry, parsePhone } from '../../forms-server/phone';
+import { countryOptions, isCountry, parsePhone } from '../../forms-server/visit/phone';
 
 describe('valid mobile numbers', () => {
   test.each([

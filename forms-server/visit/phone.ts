@@ -50,3 +50,11 @@ export function parsePhone(country: unknown, raw: unknown): PhoneResult {
   if (type === 'FIXED_LINE' || type === 'TOLL_FREE' || type === 'PREMIUM_RATE' || type === 'SHARED_COST') return { ok: false, error: 'phoneLandline' };
   return { ok: true, countryCallingCode: phone.countryCallingCode, nationalNumber: phone.nationalNumber };
 }
+
+/** The country preselected on the enrollment page: the region of the login's locale, else US. */
+export function defaultCountry(locale: string): string {
+  const region = locale.split('-')[1];
+  if (region && /^[A-Z]{2}$/i.test(region)) return region.toUpperCase();
+  const byLanguage: Record<string, string> = { de: 'DE', es: 'ES', fr: 'FR', it: 'IT', pt: 'PT', nl: 'NL' };
+  return byLanguage[locale.toLowerCase().split('-')[0] ?? ''] ?? 'US';
+}

@@ -1,0 +1,58 @@
+/**
+ * Trust in the link Auth0 sends the browser with: `GET /2fa?state=…&session_token=…`. The
+ * outbound token must be signed with the shared secret, unexpired, issued by a trusted tenant
+ * and name a trusted tenant to return to; an unenrolled user's email must unseal. The link's
+ * key is the token's signature alone (never the `state` beside it, which anyone can change).
+ */
+import { createHash } from 'node:crypto';
+import { verifyHs256 } from '../lib/jwt-hs256';
+import { unseal } from '../lib/seal';
+import { msToSec, secToMs } from '../lib/time';
+import { SESSION_TOKEN_PARAM, parseOutboundClaims, type OutboundToken } from '../lib/token-contract';
+import type { FormsServerConfig } from './config';
+import { InvalidLinkError } from './errors';
+
+const STATE = /^[\x21-\x7e]{1,2048}$/;
+
+export interface Link {
+  outbound: OutboundToken;
+  state: string;
+  /** The tenant the browser goes back to. */
+  tenant: URL;
+  /** Unsealed email of a user who must enroll; null for an enrolled user. Never logged. */
+  email: string | null;
+  /** One visit per link: a hash of the token's signature. */
+  key: string;
+  expiresAtMs: number;
+}
+
+/** The trusted tenant whose host or hostname is `host`; never a host taken from the request. */
+export function trustedTenant(config: Pick<FormsServerConfig, 'trustedTenants'>, host: string): URL | undefined {
+  const wanted = host.toLowerCase();
+  return config.trustedTenants.find((tenant) => tenant.host === wanted || tenant.hostname === wanted);
+}
+
+function readOutbound(config: FormsServerConfig, token: unknown, nowMs: number): OutboundToken {
+  let outbound: OutboundToken;
+  try {
+    outbound = parseOutboundClaims(verifyHs256(token, config.sharedSecret, { now: msToSec(nowMs) }));
+  } catch (error) {
+    throw new InvalidLinkError(`outbound token refused: ${error instanceof Error ? error.message : 'unknown'}`);
+  }
+  if (!trustedTenant(config, outbound.tenantIssuer)) throw new InvalidLinkError('outbound token issuer is not a trusted tenant');
+  return outbound;
+}
+
+/** Reads and checks the link's query; throws InvalidLinkError (a 400 page) for anything off. */
+export function readLink(config: FormsServerConfig, query: Record<string, unknown>, nowMs: number): Link {
+  if (typeof query.state !== 'string' || !STATE.test(query.state)) throw new InvalidLinkError('state missing or malformed');
+  const token = query[SESSION_TOKEN_PARAM];
+  const outbound = readOutbound(config, token, nowMs);
+  const tenant = trustedTenant(config, outbound.continueHost);
+  if (!tenant) throw new InvalidLinkError('continue host is not a trusted tenant');
+  const email = outbound.sealedEmail ? unseal(outbound.sealedEmail, config.sharedSecret) : null;
+  if (!outbound.authyId && !email) throw new InvalidLinkError('sealed email refused');
+  const signature = String(token).split('.')[2] ?? '';
+  const key = createHash('sha256').update(signature).digest('base64url');
+  return { outbound, state: query.state, tenant, email, key, expiresAtMs: secToMs(outbound.expiresAt) };
+}

@@ -1,0 +1,117 @@
+/**
+ * Turns a visit into its page: the step decides the template; a final visit gets the signed
+ * result and the form that posts it to the tenant's /continue. A pending notice is shown once.
+ */
+import type { FastifyReply } from 'fastify';
+import { secToMs, msToSec } from '../lib/time';
+import { utcMinute } from '../lib/utc-minute';
+import { SESSION_TOKEN_PARAM, signResultToken, type ResultOutcome } from '../lib/token-contract';
+import type { FormsServerConfig } from './config';
+import { catalogueFor, format, message, type Catalogue, type MessageKey } from './i18n';
+import { contentSecurityPolicy } from './plugins/security-headers';
+import type { Store } from './store/types';
+import { MAX_PUSHES_PER_VISIT } from './visit/attempts';
+import { countryOptions, defaultCountry } from './visit/phone';
+import { stepOf, type Visit } from './visit/visit';
+
+export interface RenderDeps {
+  config: FormsServerConfig;
+  store: Store;
+  now: () => number;
+}
+
+export interface ContinueForm {
+  action: string;
+  state: string;
+  tokenName: string;
+  token: string;
+}
+
+/** The form that posts a signed result to /continue. */
+export function continueForm(
+  deps: RenderDeps,
+  outcome: ResultOutcome,
+  to: { continueUrl: string; audience: string; userId: string; state: string },
+): ContinueForm {
+  const token = signResultToken(outcome, {
+    formsOrigin: deps.config.publicOrigin,
+    audience: to.audience,
+    userId: to.userId,
+    state: to.state,
+    secret: deps.config.sharedSecret,
+    now: msToSec(deps.now()),
+  });
+  return { action: to.continueUrl, state: to.state, tokenName: SESSION_TOKEN_PARAM, token };
+}
+
+function finalPage(reply: FastifyReply, t: Catalogue, page: Record<string, unknown>, visit: Visit, deps: RenderDeps, outcome: ResultOutcome) {
+  const form = continueForm(deps, outcome, visit);
+  // These pages' only form posts to the trusted tenant's /continue, fixed by the server.
+  reply.header('content-security-policy', contentSecurityPolicy(null));
+  if (outcome.kind === 'locked') {
+    const until = utcMinute(new Date(secToMs(outcome.lockedUntil)));
+    return reply.view('locked', { ...page, continueForm: form, intro: format(t.lockedIntro, { until }) });
+  }
+  const cancelled = outcome.kind === 'cancelled';
+  return reply.view('done', {
+    ...page,
+    continueForm: form,
+    heading: cancelled ? t.cancelledHeading : t.doneHeading,
+    intro: cancelled ? t.cancelledIntro : t.doneIntro,
+  });
+}
+
+/** Renders whatever the visit's step calls for. */
+export async function renderVisit(
+  reply: FastifyReply,
+  visit: Visit,
+  deps: RenderDeps,
+  options: { status?: number; typed?: { phone?: string; country?: string } } = {},
+): Promise<FastifyReply> {
+  const t = catalogueFor(visit.locale);
+  const notice = visit.notice;
+  const shown = notice ? { kind: notice.kind, text: message(t, notice.key, notice.params) } : null;
+  // Shown once; a parallel request that saved first simply keeps its own notice.
+  if (notice) {
+    const cleared: Visit = { ...visit, notice: null };
+    await deps.store.saveVisit(cleared, deps.now());
+  }
+  const page = { t, csrf: visit.csrf, notice: shown, lang: t.lang };
+  reply.code(options.status ?? 200).header('content-type', 'text/html; charset=utf-8');
+
+  const step = stepOf(visit);
+  if (visit.outcome) return finalPage(reply, t, page, visit, deps, visit.outcome);
+  if (step === 'push') return reply.view('push', page);
+  if (step === 'code') {
+    return reply.view('code', {
+      ...page,
+      intro: visit.authyId ? t.codeIntroEnrolled : t.codeIntroEnrolling,
+      enrolling: !visit.authyId,
+      canPush: Boolean(visit.authyId) && visit.pushes < MAX_PUSHES_PER_VISIT,
+    });
+  }
+  // A refused number is shown again so the user can correct it rather than retype it.
+  const typed = options.typed ?? {};
+  return reply.view('enroll', {
+    ...page,
+    countries: countryOptions(visit.locale),
+    country: typed.country ?? defaultCountry(visit.locale),
+    phone: typed.phone ?? '',
+  });
+}
+
+/** An error page; `way` adds a button that posts a cancelled result back to the application. */
+export async function renderError(
+  reply: FastifyReply,
+  status: number,
+  key: MessageKey,
+  locale: string,
+  way?: ContinueForm,
+): Promise<FastifyReply> {
+  const t = catalogueFor(locale);
+  if (way) reply.header('content-security-policy', contentSecurityPolicy(null));
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .view('error', { t, lang: t.lang, message: t[key], continueForm: way ?? null });
+}

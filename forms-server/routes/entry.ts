@@ -1,0 +1,76 @@
+/**
+ * GET /2fa: where Auth0 sends the browser. Checks the link (link.ts), raises the user's counter
+ * to what the Action reports, and opens the link's one visit. The same link again in the same
+ * browser resumes that visit; anywhere else it gets a plain page with the way back.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { FormsServerConfig } from '../config';
+import { readLink, type Link } from '../link';
+import { VISIT_PAGE } from '../plugins/visit';
+import { readVisitCookie, setVisitCookie } from '../plugins/visit-cookie';
+import { continueForm, renderError, type RenderDeps } from '../render';
+import type { Store, VisitLimits } from '../store/types';
+import { isLocked } from '../visit/attempts';
+import { next } from '../visit/machine';
+import { attemptLimits, startVisit, type Visit } from '../visit/visit';
+import { msToSec } from '../../lib/time';
+
+export interface EntryOptions extends RenderDeps {
+  config: FormsServerConfig;
+  store: Store;
+  limits: VisitLimits;
+}
+
+const randomId = (): string => randomBytes(32).toString('base64url');
+
+function visitFor(link: Link, nowMs: number): Visit {
+  const { outbound } = link;
+  return startVisit(
+    {
+      id: randomId(),
+      csrf: randomId(),
+      userId: outbound.userId,
+      tenantIssuer: outbound.tenantIssuer,
+      state: link.state,
+      continueUrl: new URL('/continue', link.tenant.origin).href,
+      audience: outbound.continueHost,
+      locale: outbound.locale,
+      authyId: outbound.authyId,
+      email: link.email,
+      maxFailures: outbound.maxFailures,
+      lockSeconds: outbound.lockSeconds,
+      linkExpiresAtMs: link.expiresAtMs,
+    },
+    nowMs,
+  );
+}
+
+export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options) => {
+  const { config, store, now } = options;
+
+  app.get('/2fa', async (request, reply) => {
+    const link = readLink(config, request.query as Record<string, unknown>, now());
+    let visit = visitFor(link, now());
+    const counter = await store.raiseFailures(visit.userKey, link.outbound.failures, attemptLimits(visit, now()));
+    // Locked already (here or by the Action): the visit starts at its end.
+    if (isLocked(counter, now())) visit = next(visit, { type: 'attemptRefused', reason: 'locked', counter }, now()).visit;
+
+    const opened = await store.openVisit(visit, link.key, link.expiresAtMs, options.limits, now());
+    if (opened.kind === 'full') {
+      request.log.warn({ step: 'entry' }, 'visit store full');
+      return renderError(reply.header('retry-after', '30'), 503, 'errBusy', link.outbound.locale);
+    }
+    if (opened.kind === 'existing') {
+      const mine = readVisitCookie(request) === opened.visitId && (await store.getVisit(opened.visitId, now())) !== null;
+      if (mine) return reply.code(303).header('location', VISIT_PAGE).send();
+      request.log.info({ step: 'entry' }, 'link already used');
+      const failures = (await store.getCounter(visit.userKey, now())).failures;
+      const way = continueForm(options, { kind: 'cancelled', failures }, visit);
+      return renderError(reply, 409, 'errLinkUsed', link.outbound.locale, way);
+    }
+    setVisitCookie(reply, visit.id, { secure: config.secureCookies, maxAgeSeconds: msToSec(visit.expiresAtMs - now()) });
+    request.log.info({ step: 'entry', enrolled: Boolean(link.outbound.authyId) }, 'visit started');
+    return reply.code(303).header('location', VISIT_PAGE).send();
+  });
+};

@@ -1,0 +1,213 @@
+/**
+ * The visit as a state machine: `next(visit, event, nowMs)` says, for the visit's step and
+ * one event, what the visit becomes and which effects (provider calls, store steps) the
+ * handler must perform. Each effect's outcome comes back as another event. Pure: no Fastify,
+ * no I/O, no clock; the caller passes the time.
+ *
+ * Two kinds of event:
+ * - user actions (a form posted): `enroll`, `changeNumber`, `submitCode`, `send`, `startPush`,
+ *   `checkPush`, `pushBack`, `cancel`;
+ * - effect outcomes, which never ask for further effects, so a handler can apply them again to
+ *   a fresher copy of the visit when another request saved it first.
+ *
+ * Attempts: every effect that asks the provider to check something (`checkCode`, `startPush`)
+ * is performed as "reserve an attempt for the user, call, settle"; the outcome events carry the
+ * user's counter after settling, and a refused reservation comes back as `attemptRefused`.
+ */
+import { msToSecCeil } from '../../lib/time';
+import type { MessageKey } from '../i18n';
+import type { Counter } from '../store/types';
+import { MAX_PUSHES_PER_VISIT, checkSend, isLocked, normalizeCode, parseChannel, triesLeft } from './attempts';
+import { isCountry, parsePhone } from './phone';
+import { codeTarget, stepOf, type Channel, type Notice, type Visit } from './visit';
+
+export type UserAction =
+  | { type: 'enroll'; country: unknown; phone: unknown }
+  | { type: 'changeNumber' }
+  | { type: 'submitCode'; code: unknown }
+  | { type: 'send'; channel: unknown }
+  | { type: 'startPush' }
+  | { type: 'checkPush' }
+  | { type: 'pushBack' }
+  | { type: 'cancel' };
+
+export type EffectOutcome =
+  | { type: 'registered'; authyId: string }
+  | { type: 'providerFailed'; notice: MessageKey }
+  | { type: 'codeRight'; authyId: string }
+  | { type: 'codeWrong'; counter: Counter }
+  /** Authy's 60019: the code was right but already used. Not a guess: no try is lost. */
+  | { type: 'codeReused' }
+  | { type: 'attemptRefused'; reason: 'locked' | 'busy'; counter: Counter }
+  | { type: 'sent'; channel: 'sms' | 'call'; atMs: number }
+  | { type: 'pushStarted'; uuid: string; reservationId: string }
+  | { type: 'pushApproved'; uuid: string }
+  | { type: 'pushPending' }
+  /** The request was denied on the phone, expired, or withdrawn by the user: a failure each. */
+  | { type: 'pushEnded'; how: 'denied' | 'expired' | 'withdrawn'; counter: Counter }
+  | { type: 'cancelled'; failures: number };
+
+export type VisitEvent = UserAction | EffectOutcome;
+
+export type Effect =
+  | { type: 'registerPhone'; countryCallingCode: string; nationalNumber: string }
+  | { type: 'checkCode'; authyId: string; code: string }
+  | { type: 'sendCode'; channel: 'sms' | 'call'; authyId: string }
+  | { type: 'startPush'; authyId: string }
+  | { type: 'pollPush'; authyId: string; uuid: string; reservationId: string }
+  /** Settles the pending push's attempt as a failure and reports `pushEnded` withdrawn. */
+  | { type: 'withdrawPush'; reservationId: string }
+  /** Ends the visit as cancelled (withdrawing a pending push first) and reports the failures. */
+  | { type: 'finishCancel'; pushReservationId: string | null };
+
+export interface Transition {
+  visit: Visit;
+  effects: Effect[];
+  /** Set when the page is shown again at once with this status (input refused outright) rather than after a redirect. */
+  status?: 422;
+  /** What the user typed on the enrollment page, shown again when it is refused. */
+  typed?: { phone?: string; country?: string };
+  /** The form itself is unreadable (an unknown channel): a 400 page. */
+  badForm?: string;
+}
+
+const stay = (visit: Visit): Transition => ({ visit, effects: [] });
+
+function withNotice(visit: Visit, key: MessageKey, kind: Notice['kind'], params?: Notice['params']): Visit {
+  return { ...visit, notice: params ? { key, kind, params } : { key, kind } };
+}
+
+function lockedOutcome(visit: Visit, counter: Counter, nowMs: number): Visit {
+  const lockedUntilSec = msToSecCeil(counter.lockedUntilMs ?? nowMs);
+  return { ...visit, push: null, outcome: { kind: 'locked', failures: counter.failures, lockedUntil: lockedUntilSec } };
+}
+
+/** After a failure: the lock page if the counter locked, else the notice with the tries left. */
+function afterFailure(visit: Visit, counter: Counter, key: MessageKey, nowMs: number): Visit {
+  if (isLocked(counter, nowMs)) return lockedOutcome(visit, counter, nowMs);
+  return withNotice(visit, key, 'error', { left: triesLeft(counter, visit.maxFailures) });
+}
+
+function reportedMethod(channel: Channel): 'app' | 'sms' | 'call' {
+  return channel === 'push' ? 'app' : channel;
+}
+
+// ---------------------------------------------------------------- user actions
+
+function onEnroll(visit: Visit, action: Extract<UserAction, { type: 'enroll' }>): Transition {
+  if (stepOf(visit) !== 'enroll') return stay(visit);
+  const phone = parsePhone(action.country, action.phone);
+  if (phone.ok) return { visit, effects: [{ type: 'registerPhone', countryCallingCode: phone.countryCallingCode, nationalNumber: phone.nationalNumber }] };
+  const typed = {
+    ...(typeof action.phone === 'string' && action.phone.length <= 32 ? { phone: action.phone } : {}),
+    ...(isCountry(action.country) ? { country: action.country } : {}),
+  };
+  return { visit: withNotice(visit, phone.error, 'error'), effects: [], status: 422, typed };
+}
+
+function onSubmitCode(visit: Visit, code: unknown): Transition {
+  const step = stepOf(visit);
+  const authyId = codeTarget(visit);
+  if ((step !== 'code' && step !== 'push') || !authyId) return stay(visit);
+  const normalized = normalizeCode(code);
+  if (!normalized) return { visit: withNotice(visit, 'codeFormat', 'error'), effects: [], status: 422 };
+  return { visit, effects: [{ type: 'checkCode', authyId, code: normalized }] };
+}
+
+function onSend(visit: Visit, rawChannel: unknown, nowMs: number): Transition {
+  const channel = parseChannel(rawChannel);
+  if (!channel) return { ...stay(visit), badForm: 'unknown channel' };
+  const step = stepOf(visit);
+  const authyId = codeTarget(visit);
+  if ((step !== 'code' && step !== 'push') || !authyId) return stay(visit);
+  const check = checkSend(visit, nowMs);
+  if (!check.ok) return stay(withNotice(visit, check.key, 'error', check.key === 'sendTooSoon' ? { seconds: check.seconds } : undefined));
+  return { visit, effects: [{ type: 'sendCode', channel, authyId }] };
+}
+
+function onStartPush(visit: Visit): Transition {
+  // Push only for enrolled users: a number registered a minute ago has no app to approve on.
+  if (stepOf(visit) !== 'code' || !visit.authyId) return stay(visit);
+  if (visit.pushes >= MAX_PUSHES_PER_VISIT) return stay(withNotice(visit, 'pushLimit', 'error'));
+  return { visit, effects: [{ type: 'startPush', authyId: visit.authyId }] };
+}
+
+function onUserAction(visit: Visit, action: UserAction, nowMs: number): Transition {
+  const step = stepOf(visit);
+  switch (action.type) {
+    case 'enroll':
+      return onEnroll(visit, action);
+    case 'changeNumber':
+      // Only a number registered in this visit can be changed here; an enrolled user is reset by support.
+      return step === 'code' && !visit.authyId ? stay({ ...visit, pendingAuthyId: null, channel: 'app' }) : stay(visit);
+    case 'submitCode':
+      return onSubmitCode(visit, action.code);
+    case 'send':
+      return onSend(visit, action.channel, nowMs);
+    case 'startPush':
+      return onStartPush(visit);
+    case 'checkPush':
+      if (step !== 'push' || !visit.push || !visit.authyId) return stay(visit);
+      return { visit, effects: [{ type: 'pollPush', authyId: visit.authyId, uuid: visit.push.uuid, reservationId: visit.push.reservationId }] };
+    case 'pushBack':
+      if (step !== 'push' || !visit.push) return stay(visit);
+      return { visit, effects: [{ type: 'withdrawPush', reservationId: visit.push.reservationId }] };
+    case 'cancel':
+      if (visit.outcome) return stay(visit);
+      return { visit, effects: [{ type: 'finishCancel', pushReservationId: visit.push?.reservationId ?? null }] };
+  }
+}
+
+// ---------------------------------------------------------------- effect outcomes
+
+function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
+  // A final visit stays final, whatever a slower parallel request reports later.
+  if (visit.outcome) return visit;
+  switch (event.type) {
+    case 'registered':
+      return stepOf(visit) === 'enroll' ? { ...visit, pendingAuthyId: event.authyId } : visit;
+    case 'providerFailed':
+      return withNotice(visit, event.notice, 'error');
+    case 'codeRight':
+      return {
+        ...visit,
+        push: null,
+        outcome: { kind: 'verified', method: reportedMethod(visit.channel), authyId: event.authyId, enrolledNow: !visit.authyId, approvalUuid: null },
+      };
+    case 'codeWrong':
+      return afterFailure(visit, event.counter, 'wrongCode', nowMs);
+    case 'codeReused':
+      return withNotice(visit, 'codeReused', 'error');
+    case 'attemptRefused':
+      return event.reason === 'locked' ? lockedOutcome(visit, event.counter, nowMs) : withNotice(visit, 'attemptBusy', 'error');
+    case 'sent':
+      return withNotice(
+        { ...visit, sends: visit.sends + 1, lastSendAtMs: event.atMs, channel: event.channel },
+        event.channel === 'sms' ? 'smsSent' : 'callStarted',
+        'info',
+      );
+    case 'pushStarted':
+      return { ...visit, push: { uuid: event.uuid, reservationId: event.reservationId }, pushes: visit.pushes + 1, notice: null };
+    case 'pushApproved':
+      if (!visit.authyId || visit.push?.uuid !== event.uuid) return visit;
+      return { ...visit, push: null, outcome: { kind: 'verified', method: 'push', authyId: visit.authyId, enrolledNow: false, approvalUuid: event.uuid } };
+    case 'pushPending':
+      return withNotice(visit, 'pushPending', 'info');
+    case 'pushEnded': {
+      const key: MessageKey = event.how === 'denied' ? 'pushDenied' : event.how === 'expired' ? 'pushExpired' : 'pushWithdrawn';
+      return afterFailure({ ...visit, push: null }, event.counter, key, nowMs);
+    }
+    case 'cancelled':
+      return { ...visit, push: null, outcome: { kind: 'cancelled', failures: event.failures } };
+  }
+}
+
+function isUserAction(event: VisitEvent): event is UserAction {
+  return ['enroll', 'changeNumber', 'submitCode', 'send', 'startPush', 'checkPush', 'pushBack', 'cancel'].includes(event.type);
+}
+
+/** The one transition function of a visit. */
+export function next(visit: Visit, event: VisitEvent, nowMs: number): Transition {
+  if (isUserAction(event)) return onUserAction(visit, event, nowMs);
+  return stay(onOutcome(visit, event, nowMs));
+}

@@ -1,0 +1,130 @@
+/**
+ * One visit of one login to the forms server (Auth0 allows one redirect per Action, so
+ * enrollment, codes, resends and push all happen inside it), and the step it is at.
+ * Pure: no Fastify, no I/O.
+ */
+import type { ResultOutcome } from '../../lib/token-contract';
+import type { VisitRecord } from '../store/types';
+import type { MessageKey } from '../i18n';
+
+export type Channel = 'app' | 'sms' | 'call' | 'push';
+
+/** A message for the next page (an error or a confirmation), as a catalogue key. */
+export interface Notice {
+  key: MessageKey;
+  kind: 'error' | 'info';
+  params?: Record<string, string | number>;
+}
+
+/** The pending push (OneTouch approval request) and the attempt it holds. */
+export interface PendingPush {
+  uuid: string;
+  reservationId: string;
+}
+
+export interface Visit extends VisitRecord {
+  /** Synchronizer token echoed by every form (CSRF). */
+  csrf: string;
+  userId: string;
+  /** Auth0's state for this login, echoed to /continue. */
+  state: string;
+  /** Where the browser goes back to: https://{trusted tenant host}/continue. */
+  continueUrl: string;
+  /** The result token's audience (the outbound token's continue_host). */
+  audience: string;
+  locale: string;
+  /** Enrolled Authy id from the outbound token, or null. */
+  authyId: string | null;
+  /** Authy id registered during this visit, not yet proved by a code. */
+  pendingAuthyId: string | null;
+  /** Needed to register with Authy; only for users who are not enrolled. Never logged. */
+  email: string | null;
+  maxFailures: number;
+  lockSeconds: number;
+  /** Last channel the user asked a code by; decides the reported method. */
+  channel: Channel;
+  sends: number;
+  lastSendAtMs: number;
+  /** Approval requests sent in this visit. */
+  pushes: number;
+  push: PendingPush | null;
+  notice: Notice | null;
+  /** Set when the visit is over: the result to send to /continue. */
+  outcome: ResultOutcome | null;
+}
+
+/**
+ * The steps of a visit. A visit starts at `enroll` (no Authy id yet) or `code` (enrolled);
+ * `push` while an approval request is pending; `verified`, `cancelled` and `locked` are final.
+ */
+export type Step = 'enroll' | 'code' | 'push' | 'verified' | 'cancelled' | 'locked';
+export const STEPS: readonly Step[] = ['enroll', 'code', 'push', 'verified', 'cancelled', 'locked'];
+
+export function stepOf(visit: Pick<Visit, 'outcome' | 'push' | 'authyId' | 'pendingAuthyId'>): Step {
+  if (visit.outcome) return visit.outcome.kind;
+  if (visit.push) return 'push';
+  return codeTarget(visit) ? 'code' : 'enroll';
+}
+
+/** The Authy id codes are checked against: the enrolled one, else the one registered in this visit. */
+export function codeTarget(visit: Pick<Visit, 'authyId' | 'pendingAuthyId'>): string | null {
+  return visit.authyId ?? visit.pendingAuthyId;
+}
+
+/** The visit's attempt limits at `nowMs`, as the store takes them. */
+export function attemptLimits(visit: Pick<Visit, 'maxFailures' | 'lockSeconds'>, nowMs: number) {
+  return { maxFailures: visit.maxFailures, lockSeconds: visit.lockSeconds, nowMs };
+}
+
+/** A visit ends with its link, and never lasts more than this. */
+export const MAX_VISIT_MS = 15 * 60 * 1000;
+
+export interface VisitStart {
+  id: string;
+  csrf: string;
+  userId: string;
+  /** The tenant as the token's issuer names it: part of the user's key. */
+  tenantIssuer: string;
+  state: string;
+  continueUrl: string;
+  audience: string;
+  locale: string;
+  authyId: string | null;
+  email: string | null;
+  maxFailures: number;
+  lockSeconds: number;
+  linkExpiresAtMs: number;
+}
+
+/** The key of a user's counters and open visits. */
+export function userKeyOf(tenantIssuer: string, userId: string): string {
+  return `${tenantIssuer}|${userId}`;
+}
+
+/** A new visit at its first step (enroll or code). */
+export function startVisit(start: VisitStart, nowMs: number): Visit {
+  return {
+    id: start.id,
+    userKey: userKeyOf(start.tenantIssuer, start.userId),
+    expiresAtMs: Math.min(start.linkExpiresAtMs, nowMs + MAX_VISIT_MS),
+    version: 0,
+    csrf: start.csrf,
+    userId: start.userId,
+    state: start.state,
+    continueUrl: start.continueUrl,
+    audience: start.audience,
+    locale: start.locale,
+    authyId: start.authyId,
+    pendingAuthyId: null,
+    email: start.email,
+    maxFailures: start.maxFailures,
+    lockSeconds: start.lockSeconds,
+    channel: 'app',
+    sends: 0,
+    lastSendAtMs: 0,
+    pushes: 0,
+    push: null,
+    notice: null,
+    outcome: null,
+  };
+}
