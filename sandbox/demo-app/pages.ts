@@ -2,24 +2,24 @@
  * The demo application's pages: home (signed out / signed in with the ID-token claims) and the
  * sign-in error page. Template strings, every value escaped, no script.
  */
-
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
-
+import { escapeHtml } from '../shared/html';
 
 const STYLE = `
-  *{box-sizing:border-box} body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f1ea;color:#1d1b16}
+  *{box-sizing:border-box}
+  body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f1ea;color:#1d1b16}
   header{background:#243b53;color:#fff;padding:.75rem 1rem} header p{margin:0;font-weight:700}
   main{max-width:44rem;margin:1.5rem auto;padding:0 1rem}
-  h1{font-size:1.5rem} .card{background:#fff;border-radius:8px;padding:1rem 1.25rem;box-shadow:0 1px 3px rgba(0,0,0,.15);margin-bottom:1rem}
-  a.button,button{display:inline-block;padding:.6rem 1.1rem;font-size:1rem;font-weight:600;color:#fff;background:#1f6f43;border:0;border-radius:4px;text-decoration:none;cursor:pointer;margin:.25rem .5rem .25rem 0}
+  h1{font-size:1.5rem}
+  .card{background:#fff;border-radius:8px;padding:1rem 1.25rem;box-shadow:0 1px 3px rgba(0,0,0,.15);margin-bottom:1rem}
+  a.button,button{display:inline-block;padding:.6rem 1.1rem;font-size:1rem;font-weight:600;color:#fff;background:#1f6f43;border:0;
+    border-radius:4px;text-decoration:none;cursor:pointer;margin:.25rem .5rem .25rem 0}
   a.secondary,button.secondary{background:#4a5361}
   a:focus,button:focus{outline:3px solid #1a56db;outline-offset:2px}
-  table{width:100%;border-collapse:collapse;font-size:.95rem} th,td{text-align:left;padding:.4rem;border-bottom:1px solid #ddd;vertical-align:top;word-break:break-word}
+  table{width:100%;border-collapse:collapse;font-size:.95rem}
+  th,td{text-align:left;padding:.4rem;border-bottom:1px solid #ddd;vertical-align:top;word-break:break-word}
   code{font-family:ui-monospace,Menlo,Consolas,monospace}
-  tr.highlight{background:#e7f5ec} .ok{color:#1f6f43;font-weight:700} .error{background:#fde8e8;color:#8a1c1c;padding:.75rem 1rem;border-radius:4px}
+  tr.highlight{background:#e7f5ec} .ok{color:#1f6f43;font-weight:700}
+  .error{background:#fde8e8;color:#8a1c1c;padding:.75rem 1rem;border-radius:4px}
   form{display:inline}
 `;
 
@@ -32,12 +32,14 @@ function layout(title: string, body: string): string {
 </html>`;
 }
 
+const ACTION_NOTE = 'which runs the Authy 2FA Action.';
+
 export function signedOutPage(tenantUrl: string): string {
   return layout(
     'Demo application',
     `<h1>Welcome</h1>
 <div class="card">
-<p>This application signs you in with the local sandbox tenant (<code>${escapeHtml(tenantUrl)}</code>), which runs the Authy 2FA Action.</p>
+<p>This application signs you in with the local sandbox tenant (<code>${escapeHtml(tenantUrl)}</code>), ${ACTION_NOTE}</p>
 <p><a class="button" href="/login">Sign in</a>
 <a class="button secondary" href="/login?prompt=none">Try a silent sign-in (prompt=none)</a></p>
 <p>Sign in in another language: <a href="/login?ui_locales=es">Español</a> · <a href="/login?ui_locales=de">Deutsch</a></p>
@@ -59,18 +61,24 @@ export function signedInPage(view: SignedInView): string {
   const rows = Object.entries(claims)
     .map(([k, v]) => {
       const highlight = k === view.secondFactorClaim ? ' class="highlight"' : '';
-      return `<tr${highlight}><th scope="row"><code>${escapeHtml(k)}</code></th><td><code>${escapeHtml(JSON.stringify(v))}</code></td></tr>`;
+      const name = `<th scope="row"><code>${escapeHtml(k)}</code></th>`;
+      return `<tr${highlight}>${name}<td><code>${escapeHtml(JSON.stringify(v))}</code></td></tr>`;
     })
     .join('');
+  const factorLine =
+    factor !== undefined
+      ? `<span class="ok">Second factor done:</span> <code>${escapeHtml(JSON.stringify(factor))}</code>`
+      : 'No second-factor claim in this ID token.';
+  const refreshForm = '<form method="post" action="/refresh"><button type="submit" class="secondary">Refresh tokens</button></form>';
   return layout(
     'Signed in · Demo application',
     `<h1>Signed in as ${escapeHtml(who)}</h1>
 <div class="card">
 <p>${escapeHtml(typeof claims.email === 'string' ? claims.email : '')}</p>
-<p>${factor !== undefined ? `<span class="ok">Second factor done:</span> <code>${escapeHtml(JSON.stringify(factor))}</code>` : 'No second-factor claim in this ID token.'}</p>
+<p>${factorLine}</p>
 ${view.refreshedAt ? `<p>ID token refreshed at ${escapeHtml(view.refreshedAt)} (refresh-token grant; the Action ran again).</p>` : ''}
 <p>
-${view.canRefresh ? '<form method="post" action="/refresh"><button type="submit" class="secondary">Refresh tokens</button></form>' : ''}
+${view.canRefresh ? refreshForm : ''}
 <a class="button secondary" href="/login?prompt=none">Silent sign-in again</a>
 <a class="button" href="/logout">Sign out</a>
 </p>
