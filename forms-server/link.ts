@@ -54,5 +54,5 @@ export function readLink(config: FormsServerConfig, query: Record<string, unknow
   if (!outbound.authyId && !email) throw new InvalidLinkError('sealed email refused');
   const signature = String(token).split('.')[2] ?? '';
   const key = createHash('sha256').update(signature).digest('base64url');
-  return { outbound, state: query.state, tenant, email, key, expiresAtMs: secToMs(outbound.expiresAt) };
+  return { outbound, state: query.state, tenant, email, key, expiresAtMs: secToMs(outbound.expiresAtSec) };
 }

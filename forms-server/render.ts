@@ -39,7 +39,7 @@ export function continueForm(
     userId: to.userId,
     state: to.state,
     secret: deps.config.sharedSecret,
-    now: msToSec(deps.now()),
+    nowSec: msToSec(deps.now()),
   });
   return { action: to.continueUrl, state: to.state, tokenName: SESSION_TOKEN_PARAM, token };
 }
@@ -49,7 +49,7 @@ function finalPage(reply: FastifyReply, t: Catalogue, page: Record<string, unkno
   // These pages' only form posts to the trusted tenant's /continue, fixed by the server.
   reply.header('content-security-policy', contentSecurityPolicy(null));
   if (outcome.kind === 'locked') {
-    const until = utcMinute(new Date(secToMs(outcome.lockedUntil)));
+    const until = utcMinute(new Date(secToMs(outcome.lockedUntilSec)));
     return reply.view('locked', { ...page, continueForm: form, intro: format(t.lockedIntro, { until }) });
   }
   const cancelled = outcome.kind === 'cancelled';

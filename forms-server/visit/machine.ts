@@ -79,7 +79,7 @@ function withNotice(visit: Visit, key: MessageKey, kind: Notice['kind'], params?
 
 function lockedOutcome(visit: Visit, counter: Counter, nowMs: number): Visit {
   const lockedUntilSec = msToSecCeil(counter.lockedUntilMs ?? nowMs);
-  return { ...visit, push: null, outcome: { kind: 'locked', failures: counter.failures, lockedUntil: lockedUntilSec } };
+  return { ...visit, push: null, outcome: { kind: 'locked', failures: counter.failures, lockedUntilSec } };
 }
 
 /** After a failure: the lock page if the counter locked, else the notice with the tries left. */
