@@ -36,8 +36,8 @@ export interface EnrollmentState {
   authyId: string | null;
   source: EnrollmentSource;
   failures: number;
-  /** Epoch milliseconds, or null. */
-  lockedUntil: number | null;
+  /** End of the lock, epoch milliseconds, or null. */
+  lockedUntilMs: number | null;
   /** ISO time of enrollment, when stored in the current shape. */
   enrolledAt: string | null;
 }
@@ -78,18 +78,18 @@ export function readEnrollment(appMetadata: unknown): EnrollmentState {
   const stored = isRecord(appMetadata) ? appMetadata[ENROLLMENT_KEY] : undefined;
   const current = isRecord(stored) ? stored : null;
   const failures = current ? nonNegativeInt(current.failures) : 0;
-  const lockedUntil = current ? isoToMillis(current.locked_until) : null;
+  const lockedUntilMs = current ? isoToMillis(current.locked_until) : null;
   const currentId = current ? normalizeAuthyId(current.authy_id) : null;
   const enrolledAt = current && typeof current.enrolled_at === 'string' && isoToMillis(current.enrolled_at) !== null ? current.enrolled_at : null;
-  if (currentId) return { authyId: currentId, source: 'current', failures, lockedUntil, enrolledAt };
+  if (currentId) return { authyId: currentId, source: 'current', failures, lockedUntilMs, enrolledAt };
   const legacy = readLegacyAuthyId(appMetadata);
-  if (legacy) return { authyId: legacy.authyId, source: legacy.source, failures, lockedUntil, enrolledAt: null };
-  return { authyId: null, source: 'none', failures, lockedUntil, enrolledAt: null };
+  if (legacy) return { authyId: legacy.authyId, source: legacy.source, failures, lockedUntilMs, enrolledAt: null };
+  return { authyId: null, source: 'none', failures, lockedUntilMs, enrolledAt: null };
 }
 
 /** The state as it applies now: once a lock has ended, its failures no longer count. */
 export function activeEnrollment(state: EnrollmentState, nowMs: number): EnrollmentState {
-  if (state.lockedUntil !== null && state.lockedUntil <= nowMs) return { ...state, failures: 0, lockedUntil: null };
+  if (state.lockedUntilMs !== null && state.lockedUntilMs <= nowMs) return { ...state, failures: 0, lockedUntilMs: null };
   return state;
 }
 
@@ -115,7 +115,7 @@ export function legacyMigrationPatch(appMetadata: unknown, nowIso: string): Reco
       enrolled_at: nowIso,
       failures: state.failures,
     };
-    if (state.lockedUntil !== null) stored.locked_until = new Date(state.lockedUntil).toISOString();
+    if (state.lockedUntilMs !== null) stored.locked_until = new Date(state.lockedUntilMs).toISOString();
     patch[ENROLLMENT_KEY] = stored;
   }
   for (const key of legacyKeysToRemove(appMetadata)) patch[key] = null;

@@ -5,6 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isRecord } from './is-record';
+import { nowSec } from './time';
 
 /** Why a token was refused. Stable codes that callers may switch on. */
 export type JwtErrorCode =
@@ -57,7 +58,9 @@ function parseSegment(segment: string): unknown {
 }
 
 export interface VerifyOptions {
-  /** Current time in seconds; defaults to the clock. */
+  /** Current time, epoch seconds; defaults to the clock. */
+  nowSec?: number;
+  /** @deprecated The same as `nowSec` (epoch seconds), kept until every caller passes `nowSec`. */
   now?: number;
   /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. */
   clockToleranceSeconds?: number;
@@ -87,14 +90,14 @@ export function verifyHs256(token: unknown, secret: string, options: VerifyOptio
   const claims = parseSegment(bodyPart);
   if (!isRecord(claims)) throw new JwtError('ERR_JWT_MALFORMED', 'token claims are not an object');
 
-  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const currentSec = options.nowSec ?? options.now ?? nowSec();
   const tolerance = options.clockToleranceSeconds ?? 5;
   if (typeof claims.exp !== 'number') throw new JwtError('ERR_JWT_CLAIM', 'token has no expiry');
-  if (claims.exp + tolerance <= now) throw new JwtError('ERR_JWT_EXPIRED', 'token has expired');
-  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf - tolerance > now)) {
+  if (claims.exp + tolerance <= currentSec) throw new JwtError('ERR_JWT_EXPIRED', 'token has expired');
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf - tolerance > currentSec)) {
     throw new JwtError('ERR_JWT_NOT_YET_VALID', 'token is not valid yet');
   }
-  if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat - tolerance > now)) {
+  if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat - tolerance > currentSec)) {
     throw new JwtError('ERR_JWT_NOT_YET_VALID', 'token was issued in the future');
   }
   return claims;

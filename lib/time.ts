@@ -26,3 +26,8 @@ export function secondsUntil(targetMs: number, nowMs: number): number {
 export function msToSecCeil(ms: number): number {
   return Math.ceil(ms / 1000);
 }
+
+/** A duration in seconds, with fractions, for people: `durationSec(2500).toFixed(1)` is "2.5". */
+export function durationSec(ms: number): number {
+  return ms / 1000;
+}

@@ -13,6 +13,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { signHs256, type JwtClaims } from './jwt-hs256';
 import { normalizeAuthyId } from './enrollment';
+import { nowSec } from './time';
 
 export const CONTRACT_VERSION = 1;
 /** Query parameter of the outbound token, and form field of the result token (validateToken's default). */
@@ -55,7 +56,8 @@ export interface OutboundToken extends OutboundInput {
   userId: string;
   /** Tenant host as Auth0 set it in `iss`. */
   tenantIssuer: string;
-  expiresAt: number;
+  /** `exp`, epoch seconds. */
+  expiresAtSec: number;
 }
 
 export function outboundPayload(input: OutboundInput): Record<string, unknown> {
@@ -111,7 +113,7 @@ export function parseOutboundClaims(claims: JwtClaims): OutboundToken {
   const token: OutboundToken = {
     userId: str(claims, 'sub', USER_ID),
     tenantIssuer: str(claims, 'iss', HOST),
-    expiresAt: int(claims, 'exp', 0, Number.MAX_SAFE_INTEGER),
+    expiresAtSec: int(claims, 'exp', 0, Number.MAX_SAFE_INTEGER),
     continueHost: str(claims, 'continue_host', HOST),
     authyId: authyIdClaim(claims, 'authy_id'),
     sealedEmail: optionalStr(claims, 'sealed_email', SEALED),
@@ -129,7 +131,8 @@ export function parseOutboundClaims(claims: JwtClaims): OutboundToken {
 export type ResultOutcome =
   | { kind: 'verified'; method: SecondFactorMethod; authyId: string; enrolledNow: boolean; approvalUuid: string | null }
   | { kind: 'cancelled'; failures: number }
-  | { kind: 'locked'; failures: number; lockedUntil: number };
+  /** `lockedUntilSec`: the `locked_until` claim, epoch seconds. */
+  | { kind: 'locked'; failures: number; lockedUntilSec: number };
 
 export interface ResultContext {
   formsOrigin: string;
@@ -138,8 +141,8 @@ export interface ResultContext {
   userId: string;
   state: string;
   secret: string;
-  /** Seconds; defaults to the clock. */
-  now?: number;
+  /** Epoch seconds; defaults to the clock. */
+  nowSec?: number;
 }
 
 /** The result token as the Action reads it. */
@@ -148,23 +151,25 @@ export interface ResultToken {
   audience: string;
   userId: string;
   state: string;
-  issuedAt: number;
-  expiresAt: number;
+  /** `iat`, epoch seconds. */
+  issuedAtSec: number;
+  /** `exp`, epoch seconds. */
+  expiresAtSec: number;
   id: string;
   outcome: ResultOutcome;
 }
 
 /** Signs the forms server's result for Auth0's `/continue`. */
 export function signResultToken(outcome: ResultOutcome, context: ResultContext): string {
-  const now = context.now ?? Math.floor(Date.now() / 1000);
+  const issuedAtSec = context.nowSec ?? nowSec();
   const claims: JwtClaims = {
     v: CONTRACT_VERSION,
     iss: context.formsOrigin,
     aud: context.audience,
     sub: context.userId,
     state: context.state,
-    iat: now,
-    exp: now + RESULT_TTL_SECONDS,
+    iat: issuedAtSec,
+    exp: issuedAtSec + RESULT_TTL_SECONDS,
     jti: randomUUID(),
     result: outcome.kind,
   };
@@ -176,7 +181,7 @@ export function signResultToken(outcome: ResultOutcome, context: ResultContext):
     if (outcome.approvalUuid) claims.approval_uuid = outcome.approvalUuid;
   } else {
     claims.failures = outcome.failures;
-    if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntil;
+    if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntilSec;
   }
   return signHs256(claims, context.secret);
 }
@@ -189,8 +194,8 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
     audience: str(claims, 'aud', HOST),
     userId: str(claims, 'sub', USER_ID),
     state: str(claims, 'state', /^[^\s]{1,2048}$/),
-    issuedAt: int(claims, 'iat', 0, Number.MAX_SAFE_INTEGER),
-    expiresAt: int(claims, 'exp', 0, Number.MAX_SAFE_INTEGER),
+    issuedAtSec: int(claims, 'iat', 0, Number.MAX_SAFE_INTEGER),
+    expiresAtSec: int(claims, 'exp', 0, Number.MAX_SAFE_INTEGER),
     id: str(claims, 'jti', /^[0-9a-f-]{36}$/),
   };
   const failures = int(claims, 'failures', 0, 10_000);
@@ -211,7 +216,7 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
       outcome = { kind: 'cancelled', failures };
       break;
     case 'locked':
-      outcome = { kind: 'locked', failures, lockedUntil: int(claims, 'locked_until', 0, Number.MAX_SAFE_INTEGER) };
+      outcome = { kind: 'locked', failures, lockedUntilSec: int(claims, 'locked_until', 0, Number.MAX_SAFE_INTEGER) };
       break;
     default:
       throw new ContractError('result', 'claim result is missing or unknown');

@@ -35,7 +35,7 @@ export async function main(deps: CliDeps): Promise<number> {
     const connection = connect(deps, output);
     const cwd = deps.cwd ?? process.cwd();
     const apply = values.apply === true;
-    const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
+    const stamp = new Date(clock.nowMs()).toISOString().replace(/[:.]/g, '-');
     const reportPath = resolve(cwd, typeof values.report === 'string' ? values.report : `reports/migrate-users-${apply ? 'apply' : 'dry-run'}-${stamp}.json`);
     const checkpointPath = resolve(cwd, typeof values.checkpoint === 'string' ? values.checkpoint : 'reports/migrate-users.checkpoint.ndjson');
 

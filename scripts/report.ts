@@ -21,7 +21,7 @@ export function main(deps: CliDeps): Promise<number> {
     if (positionals.length > 0) throw new AdminError('BAD_USAGE', `unexpected argument "${positionals[0]}"\n${USAGE}`);
     const clock = deps.clock ?? systemClock;
     const { api } = connect(deps, output);
-    const tally = new EnrollmentTally(clock.now());
+    const tally = new EnrollmentTally(clock.nowMs());
     const users = exportAllUsers(api, { clock, ...(deps.fetch ? { fetch: deps.fetch } : {}), onProgress: (m) => output.err(m) });
     for await (const user of users) tally.add(user);
     const report = tally.result();

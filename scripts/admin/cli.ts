@@ -4,6 +4,7 @@
  * AdminError into a message and an exit status.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { durationSec } from '../../lib/time';
 import { systemClock, type Clock } from './clock';
 import { loadEnvironment, readManagementCredentials, type Env, type ManagementCredentials } from './env';
 import { AdminError } from './errors';
@@ -48,7 +49,7 @@ export function connect(deps: CliDeps, output: Output): Connection {
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     onWait: ({ reason, label, waitMs }) => {
       const why = reason === 'transient-error' ? 'Auth0 did not answer properly' : 'Auth0 rate limit reached';
-      output.err(`${why} (${label}): waiting ${(waitMs / 1000).toFixed(1)} s before continuing`);
+      output.err(`${why} (${label}): waiting ${durationSec(waitMs).toFixed(1)} s before continuing`);
     },
   });
   return { api, limiter, credentials };

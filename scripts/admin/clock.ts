@@ -4,14 +4,14 @@
  */
 export interface Clock {
   /** Epoch milliseconds. */
-  now(): number;
+  nowMs(): number;
   sleep(ms: number): Promise<void>;
   /** In [0, 1). */
   random(): number;
 }
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  nowMs: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
   random: () => Math.random(),
 };

@@ -116,7 +116,7 @@ function printLists(plan: Pick<MigrationPlan, 'reenroll' | 'invalid'>, sample: n
 export async function runMigration(options: MigrationOptions, deps: MigrationDeps): Promise<MigrationReport> {
   const { output, clock } = deps;
   const checkpoint = new CheckpointFile(options.checkpointPath);
-  const nowIso = new Date(clock.now()).toISOString();
+  const nowIso = new Date(clock.nowMs()).toISOString();
 
   if (!options.apply) {
     if (checkpoint.exists()) output.err(`note: ${options.checkpointPath} holds an unfinished --apply run; this dry run does not use it.`);
@@ -263,7 +263,7 @@ function applyReport(
     kind: 'migrate-users-report',
     mode: 'apply',
     tenant: options.tenant,
-    generated_at: new Date(clock.now()).toISOString(),
+    generated_at: new Date(clock.nowMs()).toISOString(),
     migrated_at: header.migrated_at,
     complete,
     counts: {

@@ -12,6 +12,7 @@
  * runs on the injected clock.
  */
 import { ManagementError } from 'auth0';
+import { secToMs } from '../../lib/time';
 import type { Clock } from './clock';
 import { AdminError } from './errors';
 
@@ -53,7 +54,7 @@ const MAX_BACKOFF_MS = 60_000;
 export function resetAtMs(headers: HeadersLike | undefined): number | null {
   const raw = headers?.get('x-ratelimit-reset');
   if (!raw || !/^[0-9]{1,12}$/.test(raw.trim())) return null;
-  return Number(raw.trim()) * 1000;
+  return secToMs(Number(raw.trim()));
 }
 
 function intHeader(headers: HeadersLike, name: string): number | null {
@@ -78,7 +79,8 @@ function classify(error: unknown): Failure {
 export class RateLimiter {
   readonly stats: RateLimitStats = { calls: 0, rateLimited: 0, waitedMs: 0 };
   private remaining: number | null = null;
-  private resetAt: number | null = null;
+  /** When the current rate-limit window ends (x-ratelimit-reset), epoch ms. */
+  private windowResetAtMs: number | null = null;
   private readonly clock: Clock;
   private readonly maxRateLimitRetries: number;
   private readonly maxTransientRetries: number;
@@ -99,9 +101,9 @@ export class RateLimiter {
   observe(headers: HeadersLike): void {
     this.stats.calls += 1;
     const remaining = intHeader(headers, 'x-ratelimit-remaining');
-    const reset = resetAtMs(headers);
+    const resetMs = resetAtMs(headers);
     if (remaining !== null) this.remaining = remaining;
-    if (reset !== null) this.resetAt = reset;
+    if (resetMs !== null) this.windowResetAtMs = resetMs;
   }
 
   /** Runs one Management API call under the limit, retrying 429 and transient failures. */
@@ -117,8 +119,8 @@ export class RateLimiter {
         if (failure.kind === 'rate-limited' && rateLimitedTries < this.maxRateLimitRetries) {
           rateLimitedTries += 1;
           this.stats.rateLimited += 1;
-          const until = resetAtMs(failure.headers);
-          const untilReset = until === null ? 0 : until - this.clock.now();
+          const untilMs = resetAtMs(failure.headers);
+          const untilReset = untilMs === null ? 0 : untilMs - this.clock.nowMs();
           const base = untilReset > 0 ? untilReset : this.backoff(rateLimitedTries);
           await this.pause('rate-limited', label, base, rateLimitedTries);
           continue;
@@ -137,8 +139,8 @@ export class RateLimiter {
   }
 
   private async waitIfExhausted(label: string): Promise<void> {
-    if (this.remaining !== 0 || this.resetAt === null) return;
-    const untilReset = this.resetAt - this.clock.now();
+    if (this.remaining !== 0 || this.windowResetAtMs === null) return;
+    const untilReset = this.windowResetAtMs - this.clock.nowMs();
     if (untilReset <= 0) return;
     await this.pause('limit-reached', label, untilReset, 0);
     this.remaining = null;
@@ -150,7 +152,7 @@ export class RateLimiter {
 
   private async pause(reason: WaitNotice['reason'], label: string, baseMs: number, attempt: number): Promise<void> {
     if (baseMs > this.maxWaitMs) {
-      const at = new Date(this.clock.now() + baseMs).toISOString();
+      const at = new Date(this.clock.nowMs() + baseMs).toISOString();
       throw new AdminError('RATE_LIMITED', `${label}: the Auth0 rate limit resets only at ${at}; stopping instead of waiting. Run the command again after that time to continue.`);
     }
     const waitMs = Math.ceil(baseMs + this.clock.random() * this.jitterMs);

@@ -32,7 +32,7 @@ function add(counts: EnrollmentCounts, user: Pick<AdminUser, 'app_metadata'>, no
   counts.users += 1;
   if (state.authyId) counts.enrolled += 1;
   else counts.not_enrolled += 1;
-  if (state.lockedUntil !== null && state.lockedUntil > nowMs) counts.locked += 1;
+  if (state.lockedUntilMs !== null && state.lockedUntilMs > nowMs) counts.locked += 1;
   if (state.source === 'legacy-authyID' || state.source === 'legacy-mfa') counts.legacy_format += 1;
 }
 

@@ -34,7 +34,7 @@ export interface ExportDeps {
 
 async function waitForJob(api: AdminApi, jobId: string, deps: ExportDeps): Promise<string> {
   const interval = deps.pollIntervalMs ?? 5000;
-  const deadline = deps.clock.now() + (deps.maxWaitMs ?? 2 * 60 * 60_000);
+  const deadlineMs = deps.clock.nowMs() + (deps.maxWaitMs ?? 2 * 60 * 60_000);
   for (;;) {
     const job = await api.getJob(jobId);
     if (job.status === 'completed') {
@@ -42,7 +42,7 @@ async function waitForJob(api: AdminApi, jobId: string, deps: ExportDeps): Promi
       return job.location;
     }
     if (job.status === 'failed') throw new AdminError('EXPORT_FAILED', `export job ${jobId} failed; see the tenant logs, then run the command again`);
-    if (deps.clock.now() >= deadline) throw new AdminError('EXPORT_FAILED', `export job ${jobId} did not finish in time (status ${job.status})`);
+    if (deps.clock.nowMs() >= deadlineMs) throw new AdminError('EXPORT_FAILED', `export job ${jobId} did not finish in time (status ${job.status})`);
     const pct = job.percentageDone === null ? '' : ` ${job.percentageDone}%`;
     deps.onProgress?.(`export job ${jobId}: ${job.status}${pct}`);
     await deps.clock.sleep(interval);

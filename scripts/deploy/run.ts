@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { durationSec } from '../../lib/time';
 import { runA0Deploy } from './a0deploy';
 import { buildAction } from './build';
 import { checkDeployInputs } from './check';
@@ -32,7 +33,7 @@ export interface DeployRequest {
 }
 
 export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
-  const started = Date.now();
+  const startedMs = Date.now();
   const log = request.log ?? ((line: string) => console.log(line));
   const { values, file } = loadDeployEnv(request.rootDir, request.envName, request.processEnv);
 
@@ -111,7 +112,7 @@ export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
         actionId: action?.id ?? null,
         bindings,
         retiredRule,
-        seconds: (Date.now() - started) / 1000,
+        seconds: durationSec(Date.now() - startedMs),
       };
     } catch (err) {
       const explained = explainAuth0Error(err, inputs.domain, scopes);

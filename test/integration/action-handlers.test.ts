@@ -22,7 +22,7 @@ function result(login: Login, outcome: ResultOutcome, over: { secret?: string; s
     userId: over.sub ?? login.user.user_id,
     state: over.state ?? login.transaction.state,
     secret: over.secret ?? SHARED_SECRET,
-    ...(over.now !== undefined ? { now: over.now } : {}),
+    ...(over.now !== undefined ? { nowSec: over.now } : {}),
   });
 }
 
@@ -171,7 +171,7 @@ describe('onContinuePostLogin', () => {
   test('a locked result stores the lock and denies; the next login is refused before any redirect', async () => {
     const login = await resumed();
     const until = Math.floor(Date.now() / 1000) + 900;
-    const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, { kind: 'locked', failures: 5, lockedUntil: until }) });
+    const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, { kind: 'locked', failures: 5, lockedUntilSec: until }) });
     expect(outcome).toMatchObject({ kind: 'deny' });
     expect(login.user.app_metadata.authy_2fa).toMatchObject({ failures: 5, locked_until: new Date(until * 1000).toISOString() });
     const next = await new Login(action, login.user).execute();

@@ -93,8 +93,8 @@ describe('a user who is not enrolled', () => {
       audience: TENANT_HOST,
       userId: USER,
       state: STATE,
-      issuedAt: clock.seconds(),
-      expiresAt: clock.seconds() + 120,
+      issuedAtSec: clock.seconds(),
+      expiresAtSec: clock.seconds() + 120,
       outcome: { kind: 'verified', method: 'app', authyId: AUTHY_ID, enrolledNow: true, approvalUuid: null },
     });
     expect(resultClaims(form.sessionToken)).toMatchObject({ result: 'verified', enrolled: true, method: 'app', failures: 0 });
@@ -258,7 +258,7 @@ describe('the lock', () => {
     expect(form.action).toBe(`https://${TENANT_HOST}/continue`);
     expect(form.state).toBe(STATE);
     const result = decodeResult(form.sessionToken, clock.ms);
-    expect(result.outcome).toEqual({ kind: 'locked', failures: 5, lockedUntil: clock.seconds() + 900 });
+    expect(result.outcome).toEqual({ kind: 'locked', failures: 5, lockedUntilSec: clock.seconds() + 900 });
     expect(resultClaims(form.sessionToken)).toMatchObject({ result: 'locked', failures: 5, locked_until: clock.seconds() + 900 });
     expect(resultClaims(form.sessionToken)).not.toHaveProperty('authy_id');
 
@@ -280,7 +280,7 @@ describe('the lock', () => {
     const again = new Visit(first.app);
     const page = await again.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms, failures: 0 }), 'state-login-2');
     expect(headingOf(page.body)).toBe('Too many wrong codes');
-    expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome).toMatchObject({ kind: 'locked', failures: 5, lockedUntil: Math.floor(first.clock.ms / 1000) - 60 + 900 });
+    expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome).toMatchObject({ kind: 'locked', failures: 5, lockedUntilSec: Math.floor(first.clock.ms / 1000) - 60 + 900 });
     // The locked page offers no form back into the flow (no CSRF token to post a code with).
     expect(again.csrf).toBeNull();
     expect(page.body).not.toContain('name="csrf"');
@@ -329,7 +329,7 @@ describe('the lock', () => {
     expect(alertsOf((await visit.post('/2fa/verify', { code: '1111111' })).body)).toEqual([triesLeftText(2)]);
     expect(alertsOf((await visit.post('/2fa/verify', { code: '1111111' })).body)).toEqual([triesLeftText(1)]);
     const locked = await visit.post('/2fa/verify', { code: '1111111' });
-    expect(decodeResult(continueOf(locked).sessionToken, clock.ms).outcome).toEqual({ kind: 'locked', failures: 3, lockedUntil: clock.seconds() + 60 });
+    expect(decodeResult(continueOf(locked).sessionToken, clock.ms).outcome).toEqual({ kind: 'locked', failures: 3, lockedUntilSec: clock.seconds() + 60 });
   });
 });
 

@@ -5,8 +5,8 @@ import type { ResultOutcome, ResultToken } from '../../lib/token-contract';
 
 const settings = parseSettings({ FORMS_URL: 'https://2fa.example.com/2fa', SHARED_SECRET: 's'.repeat(32), AUTHY_API_KEY: 'k', EXEMPT_CLIENT_IDS: 'exempt-app', EXEMPT_CONNECTIONS: 'corp-sso' });
 const NOW = Date.parse('2026-11-26T10:00:00Z');
-const none: EnrollmentState = { authyId: null, source: 'none', failures: 0, lockedUntil: null, enrolledAt: null };
-const enrolled: EnrollmentState = { authyId: '42', source: 'current', failures: 2, lockedUntil: null, enrolledAt: '2025-01-01T00:00:00.000Z' };
+const none: EnrollmentState = { authyId: null, source: 'none', failures: 0, lockedUntilMs: null, enrolledAt: null };
+const enrolled: EnrollmentState = { authyId: '42', source: 'current', failures: 2, lockedUntilMs: null, enrolledAt: '2025-01-01T00:00:00.000Z' };
 
 function execute(over: Partial<ExecuteFacts> = {}) {
   return decideOnExecute(
@@ -46,10 +46,10 @@ describe('decideOnExecute', () => {
   });
 
   test('a locked user is denied with the time to come back', () => {
-    const decision = execute({ enrollment: { ...enrolled, lockedUntil: NOW + 60_000 } });
+    const decision = execute({ enrollment: { ...enrolled, lockedUntilMs: NOW + 60_000 } });
     expect(decision).toEqual({ kind: 'deny', reason: DENY.locked(new Date(NOW + 60_000)) });
     expect(decision.kind === 'deny' && decision.reason).toContain('2026-11-26 10:01 UTC');
-    expect(execute({ enrollment: { ...enrolled, lockedUntil: NOW - 1 } })).toEqual({ kind: 'redirect' });
+    expect(execute({ enrollment: { ...enrolled, lockedUntilMs: NOW - 1 } })).toEqual({ kind: 'redirect' });
   });
 
   test('a user with no enrollment and no email cannot enroll', () => {
@@ -59,7 +59,7 @@ describe('decideOnExecute', () => {
 
 function token(outcome: ResultOutcome, over: Partial<ResultToken> = {}): ResultToken {
   const iat = Math.floor(NOW / 1000) - 5;
-  return { issuer: 'https://2fa.example.com', audience: 'example.eu.auth0.com', userId: 'auth0|1', state: 's', issuedAt: iat, expiresAt: iat + 120, id: '00000000-0000-4000-8000-000000000000', outcome, ...over };
+  return { issuer: 'https://2fa.example.com', audience: 'example.eu.auth0.com', userId: 'auth0|1', state: 's', issuedAtSec: iat, expiresAtSec: iat + 120, id: '00000000-0000-4000-8000-000000000000', outcome, ...over };
 }
 
 function facts(over: Partial<ContinueFacts> = {}): ContinueFacts {
@@ -89,10 +89,10 @@ describe('decideOnContinue', () => {
     expect(decideOnContinue(token(verifiedApp, { audience: 'other.auth0.com' }), facts(), settings)).toEqual(deny);
     expect(decideOnContinue(token(verifiedApp, { userId: 'auth0|2' }), facts(), settings)).toEqual(deny);
     const old = Math.floor(NOW / 1000) - 600;
-    expect(decideOnContinue(token(verifiedApp, { issuedAt: old, expiresAt: old + 120 }), facts(), settings)).toEqual(deny);
+    expect(decideOnContinue(token(verifiedApp, { issuedAtSec: old, expiresAtSec: old + 120 }), facts(), settings)).toEqual(deny);
     const future = Math.floor(NOW / 1000) + 600;
-    expect(decideOnContinue(token(verifiedApp, { issuedAt: future, expiresAt: future + 120 }), facts(), settings)).toEqual(deny);
-    expect(decideOnContinue(token(verifiedApp, { expiresAt: Math.floor(NOW / 1000) + 3600 }), facts(), settings)).toEqual(deny);
+    expect(decideOnContinue(token(verifiedApp, { issuedAtSec: future, expiresAtSec: future + 120 }), facts(), settings)).toEqual(deny);
+    expect(decideOnContinue(token(verifiedApp, { expiresAtSec: Math.floor(NOW / 1000) + 3600 }), facts(), settings)).toEqual(deny);
   });
 
   test('an Authy id other than the stored one is denied', () => {
@@ -112,12 +112,12 @@ describe('decideOnContinue', () => {
 
   test('a lock is stored and bounded by our own setting', () => {
     const until = Math.floor(NOW / 1000) + 900;
-    expect(decideOnContinue(token({ kind: 'locked', failures: 5, lockedUntil: until }), facts(), settings)).toMatchObject({
+    expect(decideOnContinue(token({ kind: 'locked', failures: 5, lockedUntilSec: until }), facts(), settings)).toMatchObject({
       kind: 'deny',
       store: { failures: 5, locked_until: new Date(until * 1000).toISOString() },
     });
     const forever = Math.floor(NOW / 1000) + 10 * 365 * 86400;
-    expect(decideOnContinue(token({ kind: 'locked', failures: 5, lockedUntil: forever }), facts(), settings)).toMatchObject({
+    expect(decideOnContinue(token({ kind: 'locked', failures: 5, lockedUntilSec: forever }), facts(), settings)).toMatchObject({
       store: { locked_until: new Date(NOW + 900_000).toISOString() },
     });
   });

@@ -3,7 +3,7 @@ import { activeEnrollment, legacyMigrationPatch, normalizeAuthyId, readEnrollmen
 describe('enrollment in app_metadata', () => {
   test('reads the current shape', () => {
     const state = readEnrollment({ authy_2fa: { v: 1, authy_id: '123', enrolled_at: '2026-01-01T00:00:00.000Z', failures: 2, locked_until: '2030-01-01T00:00:00.000Z' } });
-    expect(state).toEqual({ authyId: '123', source: 'current', failures: 2, lockedUntil: Date.parse('2030-01-01T00:00:00.000Z'), enrolledAt: '2026-01-01T00:00:00.000Z' });
+    expect(state).toEqual({ authyId: '123', source: 'current', failures: 2, lockedUntilMs: Date.parse('2030-01-01T00:00:00.000Z'), enrolledAt: '2026-01-01T00:00:00.000Z' });
   });
 
   test('reads both rule-era shapes; mfa wins over authyID; other providers are ignored', () => {
@@ -23,7 +23,7 @@ describe('enrollment in app_metadata', () => {
 
   test('a lock that has ended resets the count', () => {
     const state = readEnrollment({ authy_2fa: { v: 1, authy_id: '1', failures: 5, locked_until: '2020-01-01T00:00:00.000Z' } });
-    expect(activeEnrollment(state, Date.parse('2021-01-01'))).toMatchObject({ failures: 0, lockedUntil: null });
+    expect(activeEnrollment(state, Date.parse('2021-01-01'))).toMatchObject({ failures: 0, lockedUntilMs: null });
     expect(activeEnrollment(state, Date.parse('2019-01-01'))).toMatchObject({ failures: 5 });
   });
 

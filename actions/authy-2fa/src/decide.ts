@@ -6,6 +6,7 @@
 import type { Settings } from '../../../lib/action-settings';
 import { type EnrollmentState, type StoredEnrollment } from '../../../lib/enrollment';
 import { RESULT_TTL_SECONDS, type ResultToken, type SecondFactorMethod } from '../../../lib/token-contract';
+import { msToSec, secToMs } from '../../../lib/time';
 import { utcMinute } from '../../../lib/utc-minute';
 
 /** User-facing deny reasons. They reach the application as `error_description`: they name no secret and no internal detail. */
@@ -65,8 +66,8 @@ export function decideOnExecute(facts: ExecuteFacts, settings: Settings): Execut
   if (settings.exemptClientIds.has(facts.clientId)) return { kind: 'allow', why: 'exempt-client' };
   if (settings.exemptConnections.has(facts.connectionName)) return { kind: 'allow', why: 'exempt-connection' };
   if (facts.sessionMethods.includes(methodUrl(settings))) return { kind: 'allow', why: 'verified-in-session' };
-  if (facts.enrollment.lockedUntil !== null && facts.enrollment.lockedUntil > facts.nowMs) {
-    return { kind: 'deny', reason: DENY.locked(new Date(facts.enrollment.lockedUntil)) };
+  if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
+    return { kind: 'deny', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs)) };
   }
   // A session can outlive a denied login: a silent login must never pass without our method in the session.
   if (facts.silent) return { kind: 'deny', reason: DENY.silent };
@@ -110,13 +111,13 @@ function stored(enrollment: EnrollmentState, patch: Partial<StoredEnrollment>, e
 
 /** Checks the claims the Auth0 `validateToken` does not: issuer, audience, subject, age. Returns a problem or null. */
 export function resultTokenProblem(token: ResultToken, facts: ContinueFacts, settings: Settings): string | null {
-  const now = Math.floor(facts.nowMs / 1000);
+  const nowSec = msToSec(facts.nowMs);
   if (token.issuer !== settings.formsOrigin) return 'issuer';
   if (token.audience !== facts.tenantHost) return 'audience';
   if (token.userId !== facts.userId) return 'subject';
-  if (token.issuedAt > now + CLOCK_SKEW_SECONDS) return 'issued-in-future';
-  if (now - token.issuedAt > RESULT_TTL_SECONDS + CLOCK_SKEW_SECONDS) return 'too-old';
-  if (token.expiresAt - token.issuedAt > RESULT_TTL_SECONDS) return 'lifetime';
+  if (token.issuedAtSec > nowSec + CLOCK_SKEW_SECONDS) return 'issued-in-future';
+  if (nowSec - token.issuedAtSec > RESULT_TTL_SECONDS + CLOCK_SKEW_SECONDS) return 'too-old';
+  if (token.expiresAtSec - token.issuedAtSec > RESULT_TTL_SECONDS) return 'lifetime';
   return null;
 }
 
@@ -132,20 +133,21 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
     case 'cancelled':
       return { kind: 'deny', reason: DENY.cancelled, store: stored(facts.enrollment, { failures: failures(outcome.failures) }, enrolledAt) };
     case 'locked': {
-      const lockedUntilMs = outcome.lockedUntil * 1000;
-      const maxLockMs = facts.nowMs + (settings.lockSeconds + CLOCK_SKEW_SECONDS) * 1000;
+      const lockedUntilMs = secToMs(outcome.lockedUntilSec);
+      const maxLockMs = facts.nowMs + secToMs(settings.lockSeconds + CLOCK_SKEW_SECONDS);
       // A lock ending in the past or beyond our own setting is not a lock we asked for: keep ours.
-      const until = lockedUntilMs > facts.nowMs && lockedUntilMs <= maxLockMs ? lockedUntilMs : facts.nowMs + settings.lockSeconds * 1000;
-      const store = stored(facts.enrollment, { failures: failures(outcome.failures), locked_until: new Date(until).toISOString() }, enrolledAt);
-      return { kind: 'deny', reason: DENY.locked(new Date(until)), store };
+      const ours = lockedUntilMs > facts.nowMs && lockedUntilMs <= maxLockMs;
+      const untilMs = ours ? lockedUntilMs : facts.nowMs + secToMs(settings.lockSeconds);
+      const lock = { failures: failures(outcome.failures), locked_until: new Date(untilMs).toISOString() };
+      return { kind: 'deny', reason: DENY.locked(new Date(untilMs)), store: stored(facts.enrollment, lock, enrolledAt) };
     }
     case 'verified': {
       const known = facts.enrollment.authyId;
       if (known && outcome.authyId !== known) return { kind: 'deny', reason: DENY.otherDevice, store: null };
       // "Enrolled now" must match what we sent: an enrolled user cannot enroll again inside a login, and vice versa.
       if (outcome.enrolledNow === Boolean(known)) return { kind: 'deny', reason: DENY.invalidResult, store: null };
-      if (facts.enrollment.lockedUntil !== null && facts.enrollment.lockedUntil > facts.nowMs) {
-        return { kind: 'deny', reason: DENY.locked(new Date(facts.enrollment.lockedUntil)), store: null };
+      if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
+        return { kind: 'deny', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs)), store: null };
       }
       const store: StoredEnrollment = {
         v: 1,

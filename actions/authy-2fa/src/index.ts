@@ -65,8 +65,8 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
   run('execute', api, async () => {
     const settings = settingsOrDeny(event, api);
     if (!settings) return;
-    const now = Date.now();
-    const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), now);
+    const nowMs = Date.now();
+    const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), nowMs);
     const decision = decideOnExecute(
       {
         protocol: event.transaction?.protocol,
@@ -76,7 +76,7 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
         sessionMethods: (event.authentication?.methods ?? []).map((m) => m.name),
         enrollment,
         hasEmail: typeof event.user.email === 'string' && event.user.email.includes('@'),
-        nowMs: now,
+        nowMs,
       },
       settings,
     );
@@ -146,9 +146,9 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
       api.access.deny(DENY.invalidResult);
       return;
     }
-    const now = Date.now();
-    const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), now);
-    const decision = decideOnContinue(token, { userId: event.user.user_id, tenantHost: tenantHost(event), enrollment, nowMs: now }, settings);
+    const nowMs = Date.now();
+    const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), nowMs);
+    const decision = decideOnContinue(token, { userId: event.user.user_id, tenantHost: tenantHost(event), enrollment, nowMs }, settings);
 
     if (decision.kind === 'deny') {
       log('continue', `deny (${token.outcome.kind})`);
