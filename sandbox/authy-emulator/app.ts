@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { AuthyEmulator } from './emulator';
+import { AuthyEmulator, type EmulatorSettings } from './emulator';
 import * as errors from './errors';
 import { FaultQueue, type Fault } from './faults';
 import { EmulatorStore } from './store';
@@ -42,7 +42,9 @@ const CONTROL_PREFIX = '/__emulator/';
 const BODY_LIMIT = 16 * 1024;
 
 function requireInt(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`buildAuthyEmulator: ${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`buildAuthyEmulator: ${name} must be an integer from ${min} to ${max}`);
+  }
   return value;
 }
 
@@ -62,34 +64,19 @@ export function redactUrl(url: string): string {
 
 const MALFORMED_BODY = '{"success": true, "message": "Token is val';
 
-export async function buildAuthyEmulator(options: AuthyEmulatorOptions): Promise<FastifyInstance> {
+/** The emulator's settings from the options; a bad option throws, naming it. */
+function emulatorSettings(options: AuthyEmulatorOptions): EmulatorSettings {
   if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) throw new Error('buildAuthyEmulator: apiKey is required');
   const digits = requireInt('digits', options.digits ?? 7, 6, 8);
   const periodSeconds = requireInt('periodSeconds', options.periodSeconds ?? 30, 1, 300);
   const sentCodeTtlSeconds = requireInt('sentCodeTtlSeconds', options.sentCodeTtlSeconds ?? 600, 1, 86_400);
   const landlinePrefix = options.landlinePrefix ?? '999';
   if (!/^\d{1,6}$/.test(landlinePrefix)) throw new Error('buildAuthyEmulator: landlinePrefix must be 1 to 6 digits');
+  return { digits, periodSeconds, now: options.now ?? Date.now, sentCodeTtlMs: sentCodeTtlSeconds * 1000, landlinePrefix };
+}
 
-  const store = new EmulatorStore(options.dataFile);
-  const emulator = new AuthyEmulator(store, {
-    digits,
-    periodSeconds,
-    now: options.now ?? Date.now,
-    sentCodeTtlMs: sentCodeTtlSeconds * 1000,
-    landlinePrefix,
-  });
-  const faults = new FaultQueue();
-  const expectedKey = digest(options.apiKey);
-
-  const app = Fastify({
-    bodyLimit: BODY_LIMIT,
-    logger: options.logger
-      ? { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url) }) } }
-      : false,
-  });
-
-  await app.register(formbody);
-  // Authy clients POST with an empty JSON body (remove); treat it as no parameters.
+/** Authy clients POST with an empty JSON body (remove); treat it as no parameters. */
+function acceptEmptyJson(app: FastifyInstance): void {
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -97,10 +84,18 @@ export async function buildAuthyEmulator(options: AuthyEmulatorOptions): Promise
     if (text.trim() === '') return done(null, {});
     return jsonParser(request, text, done);
   });
+}
 
-  // Hung requests are released when the app closes, so tests and shutdowns never wait on them.
+/**
+ * A delay for the "hang" fault. Hung requests are released when the app closes, so tests and
+ * shutdowns never wait on them.
+ */
+function releasableHang(app: FastifyInstance): (ms: number) => Promise<void> {
   const hangs = new Set<() => void>();
-  const hang = (ms: number) =>
+  app.addHook('onClose', async () => {
+    for (const release of [...hangs]) release();
+  });
+  return (ms: number) =>
     new Promise<void>((resolve) => {
       const release = () => {
         clearTimeout(timer);
@@ -110,10 +105,12 @@ export async function buildAuthyEmulator(options: AuthyEmulatorOptions): Promise
       const timer = setTimeout(release, ms);
       hangs.add(release);
     });
-  app.addHook('onClose', async () => {
-    for (const release of [...hangs]) release();
-  });
+}
 
+/** API and control paths need the API key; API calls then meet the next queued fault, if any. */
+function guardApi(app: FastifyInstance, apiKey: string, faults: FaultQueue): void {
+  const expectedKey = digest(apiKey);
+  const hang = releasableHang(app);
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url;
     const isApi = API_PREFIXES.some((p) => path.startsWith(p));
@@ -134,10 +131,14 @@ export async function buildAuthyEmulator(options: AuthyEmulatorOptions): Promise
         return;
     }
   });
+}
 
+/** Errors in Authy's shape: named Authy errors as they are, unreadable requests as 60001, the rest as 60000. */
+function answerErrorsAsAuthy(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof errors.AuthyApiError) return errors.sendAuthyError(reply, error);
-    const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
+    const statusCode = (error as { statusCode?: unknown }).statusCode;
+    const status = typeof statusCode === 'number' ? statusCode : 500;
     if (status >= 400 && status < 500) {
       // Unreadable bodies (bad JSON, too large, unknown type): Authy's "Invalid request".
       return errors.sendAuthyError(reply, errors.invalidRequest());
@@ -148,8 +149,28 @@ export async function buildAuthyEmulator(options: AuthyEmulatorOptions): Promise
 
   app.setNotFoundHandler((request, reply) => {
     const body = { message: 'Not found', success: false, errors: { message: 'Not found' }, error_code: '60000' };
-    return reply.code(404).send(request.method === 'GET' && request.url === '/' ? { ...body, message: 'Authy emulator: see /phone' } : body);
+    const home = request.method === 'GET' && request.url === '/';
+    return reply.code(404).send(home ? { ...body, message: 'Authy emulator: see /phone' } : body);
   });
+}
+
+export async function buildAuthyEmulator(options: AuthyEmulatorOptions): Promise<FastifyInstance> {
+  const settings = emulatorSettings(options);
+  const store = new EmulatorStore(options.dataFile);
+  const emulator = new AuthyEmulator(store, settings);
+  const faults = new FaultQueue();
+
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    logger: options.logger
+      ? { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url) }) } }
+      : false,
+  });
+
+  await app.register(formbody);
+  acceptEmptyJson(app);
+  guardApi(app, options.apiKey, faults);
+  answerErrorsAsAuthy(app);
 
   const context: RouteContext = { emulator, faults, reset: () => store.reset() };
   usersRoutes(app, context);

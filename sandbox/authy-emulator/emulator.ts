@@ -7,7 +7,10 @@ import { randomInt, randomUUID } from 'node:crypto';
 import * as errors from './errors';
 import { maskCellphone, maskStatusPhone } from './phone-number';
 import { MAX_MESSAGES, type ApprovalRecord, type Channel, type EmulatorStore, type UserRecord } from './store';
+import type { PhoneView } from './phone-view';
 import { newSeed, secondsLeft, totp, totpMatches } from './totp';
+
+export type { PhoneView } from './phone-view';
 
 export interface EmulatorSettings {
   /** Digits of app and SMS/voice codes (Authy apps show 7). */
@@ -154,7 +157,13 @@ export class AuthyEmulator {
     this.store.save();
   }
 
-  createApproval(id: number, message: string, secondsToExpire: number, details: Record<string, string>, hiddenDetails: Record<string, string>): ApprovalRecord {
+  createApproval(
+    id: number,
+    message: string,
+    secondsToExpire: number,
+    details: Record<string, string>,
+    hiddenDetails: Record<string, string>,
+  ): ApprovalRecord {
     const user = this.user(id);
     const now = this.settings.now();
     const approval: ApprovalRecord = {
@@ -190,7 +199,10 @@ export class AuthyEmulator {
       _user_email: user?.email ?? null,
       created_at: authyTime(approval.createdAt),
       updated_at: authyTime(approval.updatedAt),
-      processed_at: status === 'pending' ? null : authyTime(status === 'expired' ? approval.createdAt + approval.secondsToExpire * 1000 : approval.updatedAt),
+      processed_at:
+        status === 'pending'
+          ? null
+          : authyTime(status === 'expired' ? approval.createdAt + approval.secondsToExpire * 1000 : approval.updatedAt),
       notified: false,
       seconds_to_expire: approval.secondsToExpire,
       status,
@@ -234,20 +246,4 @@ export class AuthyEmulator {
         })),
     }));
   }
-}
-
-export interface PhoneView {
-  authy_id: number;
-  email: string;
-  country_code: string;
-  /** The full national number: the phone page is the user's own phone in the sandbox. */
-  phone: string;
-  masked_phone: string;
-  app_code: string;
-  seconds_left: number;
-  registered: boolean;
-  account_disabled: boolean;
-  /** Newest first. */
-  messages: { channel: Channel; code: string; at: string }[];
-  pending_approvals: { uuid: string; message: string; details: Record<string, string>; created_at: string; expires_at: string }[];
 }
