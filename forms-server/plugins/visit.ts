@@ -17,7 +17,7 @@ import type { Visit } from '../visit/visit';
 import { readVisitCookie } from './visit-cookie';
 
 export const VISIT_PAGE = '/2fa/flow';
-const SAVE_ATTEMPTS = 3;
+const SAVE_ATTEMPTS = 5;
 
 export type Form = Record<string, unknown>;
 
