@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { secToMs } from '../lib/time';
 import { loadOrCreateSecrets } from './local-secrets';
 import { LISTEN_HOST, portsFromEnv, resolvePorts, type PortName } from './ports';
 import { SERVERS, sandboxUrls, type SandboxSetup, type SandboxUrls } from './servers';
@@ -98,7 +99,7 @@ function banner(sandbox: RunningSandbox): string {
     'Demo users (password shown on the login page too):',
     ...sandbox.users.map((u) => `  ${u.email.padEnd(22)} ${u.password.padEnd(18)} ${u.note ?? ''}`),
     '',
-    `Ready in ${Math.round(process.uptime() * 1000)} ms after the process started.`,
+    `Ready in ${Math.round(secToMs(process.uptime()))} ms after the process started.`,
     '',
   ].join('\n');
 }

@@ -15,7 +15,7 @@ import {
 } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { toEpochSec } from './epoch';
+import { nowSec as currentSec } from '../../lib/time';
 
 export interface SigningKey {
   kid: string;
@@ -92,7 +92,7 @@ export function verifyRs256(token: string, jwks: { keys: unknown[] }, options: V
   const ok = verify('sha256', Buffer.from(`${headerPart}.${bodyPart}`), publicKey, Buffer.from(signaturePart, 'base64url'));
   if (!ok) throw new IdTokenError('token signature does not match');
   const claims = decodeSegment(bodyPart);
-  const nowSec = options.nowSeconds ?? toEpochSec();
+  const nowSec = options.nowSeconds ?? currentSec();
   const tolerance = options.clockToleranceSeconds ?? 60;
   if (claims.iss !== options.issuer) throw new IdTokenError('token issuer is not the tenant');
   const aud = claims.aud;

@@ -8,7 +8,7 @@
  *   - `validateToken`: only after a redirect; signature, expiry and the `state` claim.
  */
 import { signHs256, verifyHs256, JwtError, type JwtClaims } from '../../lib/jwt-hs256';
-import { toEpochSec } from '../shared/epoch';
+import { nowSec } from '../../lib/time';
 import { httpUrl, isPlainObject, PostLoginApiError, type PostLoginApiContext, type PostLoginResult } from './post-login-api-base';
 
 const DEFAULT_TOKEN_LIFETIME_SEC = 900;
@@ -57,13 +57,13 @@ function encodeToken(ctx: PostLoginApiContext, now: () => number, options: unkno
   if (typeof expiresInSeconds !== 'number' || !Number.isFinite(expiresInSeconds) || expiresInSeconds <= 0) {
     throw new PostLoginApiError('invalid_argument', 'encodeToken: expiresInSeconds must be a positive number');
   }
-  const nowSec = toEpochSec(now());
+  const iatSec = nowSec(now);
   const claims: JwtClaims = {
     ...(JSON.parse(JSON.stringify(payload)) as JwtClaims),
-    iat: nowSec,
+    iat: iatSec,
     sub: ctx.event.user.user_id,
     iss: ctx.tenantHost,
-    exp: nowSec + Math.floor(expiresInSeconds),
+    exp: iatSec + Math.floor(expiresInSeconds),
     ip: ctx.event.request.ip,
   };
   return signHs256(claims, secret);
@@ -84,7 +84,7 @@ function validateToken(ctx: PostLoginApiContext, now: () => number, options: unk
   }
   let claims: JwtClaims;
   try {
-    claims = verifyHs256(token, options.secret, { now: toEpochSec(now()), clockToleranceSeconds: 0 });
+    claims = verifyHs256(token, options.secret, { nowSec: nowSec(now), clockToleranceSeconds: 0 });
   } catch (error) {
     const reason = error instanceof JwtError ? error.message : 'it could not be verified';
     throw new PostLoginApiError('invalid_session_token', `The session token is invalid: ${reason}.`);

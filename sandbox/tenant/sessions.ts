@@ -1,7 +1,7 @@
 /** The tenant session: opened when the password is right, read on every browser request, ended by logout. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { msToSec } from '../../lib/time';
 import { clearCookie, readCookie, setSessionCookie } from '../shared/cookies';
-import { toEpochSec } from '../shared/epoch';
 import { randomId } from '../shared/random-id';
 import type { TenantContext } from './context';
 import type { TenantSession } from './records';
@@ -24,7 +24,7 @@ export function openSession(ctx: TenantContext, reply: FastifyReply, userId: str
   const session: TenantSession = {
     id: randomId(),
     userId,
-    authTimeSec: toEpochSec(nowMs),
+    authTimeSec: msToSec(nowMs),
     methods: [{ name: 'pwd', timestamp: new Date(nowMs).toISOString() }],
   };
   ctx.sessions.set(session.id, session);

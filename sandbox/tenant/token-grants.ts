@@ -4,7 +4,7 @@
  * redirect is possible (`oauth2-refresh-token`, `oauth2-password`, `oauth2-resource-owner`).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toEpochSec } from '../shared/epoch';
+import { msToSec } from '../../lib/time';
 import { randomId } from '../shared/random-id';
 import { runActionPhase } from './action-phase';
 import type { TenantClient, TenantContext } from './context';
@@ -89,7 +89,7 @@ export async function passwordGrant(grant: GrantRequest, protocol: PasswordProto
   const outcome = await runForGrant(grant, { user, protocol, scope, session: null, methods });
   const refusal = refused(reply, outcome);
   if (refusal) return refusal;
-  return reply.send(tokensAfter(grant, outcome, user, { scope, sessionId: null, authTimeSec: toEpochSec(nowMs) }));
+  return reply.send(tokensAfter(grant, outcome, user, { scope, sessionId: null, authTimeSec: msToSec(nowMs) }));
 }
 
 /** Runs the Action for a token grant, where no redirect is possible. */

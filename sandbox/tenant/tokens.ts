@@ -3,7 +3,7 @@
  * the grant, profile and email claims by scope, and the Action's custom claims, except those
  * named like a claim the tenant sets itself (Auth0 ignores such custom claims).
  */
-import { toEpochSec } from '../shared/epoch';
+import { nowSec as currentSec } from '../../lib/time';
 import { signRs256 } from '../shared/rs256';
 import type { TenantContext } from './context';
 import type { StoredUser } from './post-login-runtime';
@@ -68,7 +68,7 @@ function accessTokenClaims(ctx: TenantContext, grant: TokenGrant, nowSec: number
 
 /** The token endpoint's answer for one grant (without a refresh token). */
 export function mintTokens(ctx: TenantContext, grant: TokenGrant) {
-  const nowSec = toEpochSec();
+  const nowSec = currentSec();
   return {
     id_token: signRs256(idTokenClaims(ctx, grant, nowSec), ctx.signingKey),
     access_token: signRs256(accessTokenClaims(ctx, grant, nowSec), ctx.signingKey),
