@@ -56,7 +56,8 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
     await store.connect();
   } catch (error) {
     await store.close();
-    const detail = scrub(error instanceof Error ? error.message : 'unknown error', url);
+    const message = typeof (error as Error | null)?.message === 'string' ? (error as Error).message : 'unknown error';
+    const detail = scrub(message.replace(/^redis connect: /, ''), url);
     throw new Error(`REDIS_URL: cannot reach Redis at ${shown} (${detail})`);
   }
   return store;

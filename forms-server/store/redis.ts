@@ -257,9 +257,17 @@ const TRANSIENT_REPLIES = /^(LOADING|BUSY|MASTERDOWN|READONLY|OOM|TRYAGAIN|CLUST
 
 /** Connection, timeout and "not now" errors: the store cannot be used at the moment. */
 export function isUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!isErrorLike(error)) return false;
   if (error.name === 'ReplyError') return TRANSIENT_REPLIES.test(error.message);
   return true;
+}
+
+/**
+ * An Error, by shape: errors from Node's own modules (a refused connection) are not `instanceof`
+ * this realm's Error under test runners that sandbox globals.
+ */
+function isErrorLike(error: unknown): error is Error & { code?: unknown } {
+  return typeof error === 'object' && error !== null && typeof (error as Error).message === 'string' && typeof (error as Error).name === 'string';
 }
 
 // ---------------------------------------------------------------- the store
@@ -468,7 +476,7 @@ function asCounter(reply: unknown): Counter {
 
 /** An error in a few words, without anything from the URL. */
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
-  const code = (error as NodeJS.ErrnoException).code;
+  if (!isErrorLike(error)) return 'unknown error';
+  const code = typeof error.code === 'string' ? error.code : '';
   return code && !error.message.includes(code) ? `${code} ${error.message}` : error.message;
 }
