@@ -293,6 +293,9 @@ export class RedisStore implements Store {
       enableOfflineQueue: false,
       commandTimeout,
       connectTimeout: this.connectTimeoutMs,
+      // On close() of a connection that is not up, ioredis waits this long for a socket that may
+      // already be gone (its timer would otherwise keep the process alive for 2 s).
+      disconnectTimeout: 100,
       maxRetriesPerRequest: 1,
       // A script that may have run must not run twice (a reservation, a wrong answer).
       autoResendUnfulfilledCommands: false,
