@@ -109,7 +109,8 @@ function isTrue(value: unknown): boolean {
 
 /** Maps an Authy error answer to an AuthyError. One table for the whole product. */
 export function authyErrorFrom(status: number, body: unknown): AuthyError {
-  const code = isRecord(body) && (typeof body.error_code === 'string' || typeof body.error_code === 'number') ? String(body.error_code) : undefined;
+  const code =
+    isRecord(body) && (typeof body.error_code === 'string' || typeof body.error_code === 'number') ? String(body.error_code) : undefined;
   const by = (c: AuthyErrorCode, message: string) => new AuthyError(c, message, status, code);
   switch (code) {
     case '60001':
@@ -146,13 +147,13 @@ export function authyErrorFrom(status: number, body: unknown): AuthyError {
   return by('BAD_RESPONSE', `Authy answered ${status}`);
 }
 
-export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
-  const baseUrl = (options.baseUrl ?? 'https://api.authy.com').replace(/\/+$/, '');
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const doFetch = options.fetch ?? fetch;
-  if (!options.apiKey) throw new AuthyError('BAD_API_KEY', 'no Authy API key configured');
+type Call = (method: 'GET' | 'POST', path: string, form?: Record<string, string>) => Promise<Record<string, unknown>>;
 
-  async function call(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<Record<string, unknown>> {
+/** One Authy API call: the key header, the timeout, and every failure turned into an AuthyError. */
+function createCall(options: AuthyClientOptions & { baseUrl: string; timeoutMs: number }): Call {
+  const { baseUrl, timeoutMs } = options;
+  const doFetch = options.fetch ?? fetch;
+  return async function call(method, path, form) {
     let response: Response;
     try {
       response = await doFetch(`${baseUrl}${path}`, {
@@ -181,7 +182,45 @@ export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
     if (!response.ok) throw authyErrorFrom(response.status, body);
     if (!isRecord(body)) throw new AuthyError('BAD_RESPONSE', 'Authy answered with an unexpected body', response.status);
     return body;
+  };
+}
+
+function toUserStatus(authyId: string, body: Record<string, unknown>): AuthyUserStatus {
+  const status = body.status;
+  if (!isTrue(body.success) || !isRecord(status)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no user status');
+  const returnedId = status.authy_id;
+  if (returnedId !== undefined && String(returnedId) !== authyId) {
+    throw new AuthyError('BAD_RESPONSE', 'Authy returned the status of another user');
   }
+  return {
+    authyId,
+    registered: status.registered === true,
+    confirmed: status.confirmed === true,
+    accountDisabled: status.account_disabled !== false,
+    devices: Array.isArray(status.devices) ? status.devices.filter((d): d is string => typeof d === 'string') : [],
+    maskedPhone: typeof status.phone_number === 'string' ? status.phone_number : null,
+  };
+}
+
+function toApprovalRequest(uuid: string, body: Record<string, unknown>): ApprovalRequest {
+  const request = body.approval_request;
+  if (!isTrue(body.success) || !isRecord(request)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no approval request');
+  const status = request.status;
+  if (status !== 'pending' && status !== 'approved' && status !== 'denied' && status !== 'expired') {
+    throw new AuthyError('BAD_RESPONSE', 'Authy returned an unknown approval status');
+  }
+  if (typeof request.uuid === 'string' && request.uuid !== uuid) {
+    throw new AuthyError('BAD_RESPONSE', 'Authy returned another approval request');
+  }
+  const owner = request._authy_id;
+  return { uuid, status, authyId: typeof owner === 'number' || typeof owner === 'string' ? String(owner) : null };
+}
+
+export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
+  const baseUrl = (options.baseUrl ?? 'https://api.authy.com').replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 5000;
+  if (!options.apiKey) throw new AuthyError('BAD_API_KEY', 'no Authy API key configured');
+  const call = createCall({ ...options, baseUrl, timeoutMs });
 
   function requireId(authyId: string): string {
     if (!ID.test(authyId)) throw new AuthyError('INVALID_REQUEST', 'the Authy id is malformed');
@@ -223,19 +262,7 @@ export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
     },
 
     async userStatus(authyId) {
-      const body = await call('GET', `/protected/json/users/${requireId(authyId)}/status`);
-      const status = body.status;
-      if (!isTrue(body.success) || !isRecord(status)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no user status');
-      const returnedId = status.authy_id;
-      if (returnedId !== undefined && String(returnedId) !== authyId) throw new AuthyError('BAD_RESPONSE', 'Authy returned the status of another user');
-      return {
-        authyId,
-        registered: status.registered === true,
-        confirmed: status.confirmed === true,
-        accountDisabled: status.account_disabled !== false,
-        devices: Array.isArray(status.devices) ? status.devices.filter((d): d is string => typeof d === 'string') : [],
-        maskedPhone: typeof status.phone_number === 'string' ? status.phone_number : null,
-      };
+      return toUserStatus(authyId, await call('GET', `/protected/json/users/${requireId(authyId)}/status`));
     },
 
     async removeUser(authyId) {
@@ -250,22 +277,15 @@ export function createAuthyClient(options: AuthyClientOptions): AuthyClient {
       });
       const request = body.approval_request;
       const uuid = isRecord(request) ? request.uuid : undefined;
-      if (!isTrue(body.success) || typeof uuid !== 'string' || !UUID.test(uuid)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no approval request');
+      if (!isTrue(body.success) || typeof uuid !== 'string' || !UUID.test(uuid)) {
+        throw new AuthyError('BAD_RESPONSE', 'Authy returned no approval request');
+      }
       return { uuid };
     },
 
     async approvalStatus(uuid) {
       if (!UUID.test(uuid)) throw new AuthyError('INVALID_REQUEST', 'the approval request id is malformed');
-      const body = await call('GET', `/onetouch/json/approval_requests/${uuid}`);
-      const request = body.approval_request;
-      if (!isTrue(body.success) || !isRecord(request)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no approval request');
-      const status = request.status;
-      if (status !== 'pending' && status !== 'approved' && status !== 'denied' && status !== 'expired') {
-        throw new AuthyError('BAD_RESPONSE', 'Authy returned an unknown approval status');
-      }
-      if (typeof request.uuid === 'string' && request.uuid !== uuid) throw new AuthyError('BAD_RESPONSE', 'Authy returned another approval request');
-      const owner = request._authy_id;
-      return { uuid, status, authyId: typeof owner === 'number' || typeof owner === 'string' ? String(owner) : null };
+      return toApprovalRequest(uuid, await call('GET', `/onetouch/json/approval_requests/${uuid}`));
     },
   };
 }

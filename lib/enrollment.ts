@@ -80,7 +80,8 @@ export function readEnrollment(appMetadata: unknown): EnrollmentState {
   const failures = current ? nonNegativeInt(current.failures) : 0;
   const lockedUntilMs = current ? isoToMillis(current.locked_until) : null;
   const currentId = current ? normalizeAuthyId(current.authy_id) : null;
-  const enrolledAt = current && typeof current.enrolled_at === 'string' && isoToMillis(current.enrolled_at) !== null ? current.enrolled_at : null;
+  const enrolledAt =
+    current && typeof current.enrolled_at === 'string' && isoToMillis(current.enrolled_at) !== null ? current.enrolled_at : null;
   if (currentId) return { authyId: currentId, source: 'current', failures, lockedUntilMs, enrolledAt };
   const legacy = readLegacyAuthyId(appMetadata);
   if (legacy) return { authyId: legacy.authyId, source: legacy.source, failures, lockedUntilMs, enrolledAt: null };

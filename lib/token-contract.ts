@@ -25,7 +25,10 @@ export const RESULT_TTL_SECONDS = 120;
 
 /** The token broke the contract: a claim is missing, of the wrong type or out of range. */
 export class ContractError extends Error {
-  constructor(readonly claim: string, message: string) {
+  constructor(
+    readonly claim: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ContractError';
   }
@@ -203,7 +206,9 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
   switch (claims.result) {
     case 'verified': {
       const method = claims.method;
-      if (typeof method !== 'string' || !(METHODS as readonly string[]).includes(method)) throw new ContractError('method', 'claim method is malformed');
+      if (typeof method !== 'string' || !(METHODS as readonly string[]).includes(method)) {
+        throw new ContractError('method', 'claim method is malformed');
+      }
       const authyId = authyIdClaim(claims, 'authy_id');
       if (!authyId) throw new ContractError('authy_id', 'claim authy_id is missing');
       if (typeof claims.enrolled !== 'boolean') throw new ContractError('enrolled', 'claim enrolled is malformed');

@@ -29,15 +29,23 @@ export async function main(deps: CliDeps): Promise<number> {
     }
     if (positionals.length > 0) throw new AdminError('BAD_USAGE', `unexpected argument "${positionals[0]}"\n${USAGE}`);
     const sample = Number(values.sample);
-    if (!Number.isInteger(sample) || sample < 0 || sample > 1000) throw new AdminError('BAD_USAGE', '--sample takes a whole number from 0 to 1000');
+    if (!Number.isInteger(sample) || sample < 0 || sample > 1000) {
+      throw new AdminError('BAD_USAGE', '--sample takes a whole number from 0 to 1000');
+    }
 
     const clock = deps.clock ?? systemClock;
     const connection = connect(deps, output);
     const cwd = deps.cwd ?? process.cwd();
     const apply = values.apply === true;
     const stamp = new Date(clock.nowMs()).toISOString().replace(/[:.]/g, '-');
-    const reportPath = resolve(cwd, typeof values.report === 'string' ? values.report : `reports/migrate-users-${apply ? 'apply' : 'dry-run'}-${stamp}.json`);
-    const checkpointPath = resolve(cwd, typeof values.checkpoint === 'string' ? values.checkpoint : 'reports/migrate-users.checkpoint.ndjson');
+    const reportPath = resolve(
+      cwd,
+      typeof values.report === 'string' ? values.report : `reports/migrate-users-${apply ? 'apply' : 'dry-run'}-${stamp}.json`,
+    );
+    const checkpointPath = resolve(
+      cwd,
+      typeof values.checkpoint === 'string' ? values.checkpoint : 'reports/migrate-users.checkpoint.ndjson',
+    );
 
     await runMigration(
       { apply, tenant: connection.credentials.domain, reportPath, checkpointPath, sample },

@@ -87,7 +87,8 @@ export function toAdminError(label: string, error: unknown): Error {
     const status = error.statusCode;
     const hint =
       status === 401 || status === 403
-        ? ' Check AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET and that the application is authorized for the Management API with the read:users and update:users_app_metadata scopes.'
+        ? ' Check AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET and that the application is authorized for the Management API' +
+          ' with the read:users and update:users_app_metadata scopes.'
         : '';
     return new AdminError('API_ERROR', `${label} failed${status ? ` (HTTP ${status})` : ''}: ${apiMessage(error)}.${hint}`);
   }

@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { legacyMigrationPatch } from '../../lib/enrollment';
-import { CheckpointFile, type CheckpointEntry, type CheckpointHeader } from './checkpoint';
+import { CheckpointFile, type CheckpointEntry, type CheckpointHeader, type CheckpointState } from './checkpoint';
 import type { Clock } from './clock';
 import { describeChange } from './describe-change';
 import { AdminError } from './errors';
@@ -113,56 +113,87 @@ function printLists(plan: Pick<MigrationPlan, 'reenroll' | 'invalid'>, sample: n
   if (hidden > 0) output.out(`  ... ${hidden} more in the report`);
 }
 
+async function runDryRun(
+  options: MigrationOptions,
+  deps: MigrationDeps,
+  checkpoint: CheckpointFile,
+  nowIso: string,
+): Promise<MigrationReport> {
+  const { output } = deps;
+  if (checkpoint.exists()) output.err(`note: ${options.checkpointPath} holds an unfinished --apply run; this dry run does not use it.`);
+  const plan = await buildPlan(deps, nowIso);
+  const report = dryRunReport(options, plan, nowIso, deps.limiter);
+  writeReport(options.reportPath, report);
+  output.out(`Dry run on ${options.tenant}: nothing was changed.`);
+  output.out(`Users scanned: ${plan.scanned}; already in the Action's format: ${plan.current}; without 2FA: ${plan.none}`);
+  output.out(`Would migrate: ${plan.migrate.length}`);
+  for (const m of plan.migrate.slice(0, options.sample)) {
+    output.out(`  ${m.user_id} (${m.connection ?? 'unknown connection'}, ${m.source})`);
+    for (const line of describeChange(m.previous, m.patch)) output.out(`  ${line}`);
+  }
+  if (plan.migrate.length > options.sample) output.out(`  ... ${plan.migrate.length - options.sample} more in the report`);
+  printLists(plan, options.sample, output);
+  output.out(`Report: ${options.reportPath}`);
+  output.out('Run again with --apply to write these changes.');
+  return report;
+}
+
+/** The checkpoint of an unfinished run of this tenant, or a new one from a fresh plan. */
+async function startOrResume(
+  options: MigrationOptions,
+  deps: MigrationDeps,
+  checkpoint: CheckpointFile,
+  nowIso: string,
+): Promise<CheckpointState> {
+  const state = checkpoint.read();
+  if (state && state.header.tenant !== options.tenant) {
+    throw new AdminError(
+      'BAD_CHECKPOINT',
+      `${options.checkpointPath} belongs to tenant ${state.header.tenant}, not ${options.tenant}; move it away or finish that run first`,
+    );
+  }
+  if (state) {
+    deps.output.err(
+      `resuming the run started at ${state.header.started_at}: ${state.done.size} of ${state.header.candidates.length} users already done`,
+    );
+    return state;
+  }
+  const plan = await buildPlan(deps, nowIso);
+  const header: CheckpointHeader = {
+    kind: 'migrate-users-checkpoint',
+    version: 1,
+    tenant: options.tenant,
+    started_at: nowIso,
+    migrated_at: nowIso,
+    scanned: plan.scanned,
+    current: plan.current,
+    none: plan.none,
+    candidates: plan.migrate.map((m) => ({ user_id: m.user_id, connection: m.connection })),
+    reenroll: plan.reenroll,
+    invalid: plan.invalid,
+  };
+  checkpoint.start(header);
+  return { header, done: new Map() };
+}
+
+/** Reads one user again and writes the migration patch computed from that fresh app_metadata, if any is left. */
+async function migrateOne(api: AdminApi, userId: string, migratedAt: string): Promise<CheckpointEntry> {
+  const fresh = await api.getUser(userId);
+  if (!fresh) return { user_id: userId, outcome: 'gone' };
+  const patch = legacyMigrationPatch(fresh.app_metadata, migratedAt);
+  if (!patch || Object.keys(patch).length === 0) return { user_id: userId, outcome: 'unchanged' };
+  const previous = previousValues(fresh.app_metadata, patch);
+  await api.updateAppMetadata(userId, patch);
+  return { user_id: userId, outcome: 'migrated', previous, patch };
+}
+
 export async function runMigration(options: MigrationOptions, deps: MigrationDeps): Promise<MigrationReport> {
   const { output, clock } = deps;
   const checkpoint = new CheckpointFile(options.checkpointPath);
   const nowIso = new Date(clock.nowMs()).toISOString();
+  if (!options.apply) return runDryRun(options, deps, checkpoint, nowIso);
 
-  if (!options.apply) {
-    if (checkpoint.exists()) output.err(`note: ${options.checkpointPath} holds an unfinished --apply run; this dry run does not use it.`);
-    const plan = await buildPlan(deps, nowIso);
-    const report = dryRunReport(options, plan, nowIso, deps.limiter);
-    writeReport(options.reportPath, report);
-    output.out(`Dry run on ${options.tenant}: nothing was changed.`);
-    output.out(`Users scanned: ${plan.scanned}; already in the Action's format: ${plan.current}; without 2FA: ${plan.none}`);
-    output.out(`Would migrate: ${plan.migrate.length}`);
-    for (const m of plan.migrate.slice(0, options.sample)) {
-      output.out(`  ${m.user_id} (${m.connection ?? 'unknown connection'}, ${m.source})`);
-      for (const line of describeChange(m.previous, m.patch)) output.out(`  ${line}`);
-    }
-    if (plan.migrate.length > options.sample) output.out(`  ... ${plan.migrate.length - options.sample} more in the report`);
-    printLists(plan, options.sample, output);
-    output.out(`Report: ${options.reportPath}`);
-    output.out('Run again with --apply to write these changes.');
-    return report;
-  }
-
-  let state = checkpoint.read();
-  if (state && state.header.tenant !== options.tenant) {
-    throw new AdminError('BAD_CHECKPOINT', `${options.checkpointPath} belongs to tenant ${state.header.tenant}, not ${options.tenant}; move it away or finish that run first`);
-  }
-  if (state) {
-    output.err(`resuming the run started at ${state.header.started_at}: ${state.done.size} of ${state.header.candidates.length} users already done`);
-  } else {
-    const plan = await buildPlan(deps, nowIso);
-    const header: CheckpointHeader = {
-      kind: 'migrate-users-checkpoint',
-      version: 1,
-      tenant: options.tenant,
-      started_at: nowIso,
-      migrated_at: nowIso,
-      scanned: plan.scanned,
-      current: plan.current,
-      none: plan.none,
-      candidates: plan.migrate.map((m) => ({ user_id: m.user_id, connection: m.connection })),
-      reenroll: plan.reenroll,
-      invalid: plan.invalid,
-    };
-    checkpoint.start(header);
-    state = { header, done: new Map() };
-  }
-
-  const { header, done } = state;
+  const { header, done } = await startOrResume(options, deps, checkpoint, nowIso);
   const progress = new Progress(header.candidates.length, output, 'migrating');
   const tally = { migrated: 0, unchanged: 0, gone: 0 };
   for (const entry of done.values()) tally[entry.outcome] += 1;
@@ -172,20 +203,7 @@ export async function runMigration(options: MigrationOptions, deps: MigrationDep
   try {
     for (const candidate of header.candidates) {
       if (done.has(candidate.user_id)) continue;
-      const fresh = await deps.api.getUser(candidate.user_id);
-      let entry: CheckpointEntry;
-      if (!fresh) {
-        entry = { user_id: candidate.user_id, outcome: 'gone' };
-      } else {
-        const patch = legacyMigrationPatch(fresh.app_metadata, header.migrated_at);
-        if (!patch || Object.keys(patch).length === 0) {
-          entry = { user_id: candidate.user_id, outcome: 'unchanged' };
-        } else {
-          const previous = previousValues(fresh.app_metadata, patch);
-          await deps.api.updateAppMetadata(candidate.user_id, patch);
-          entry = { user_id: candidate.user_id, outcome: 'migrated', previous, patch };
-        }
-      }
+      const entry = await migrateOne(deps.api, candidate.user_id, header.migrated_at);
       checkpoint.append(entry);
       done.set(entry.user_id, entry);
       tally[entry.outcome] += 1;
@@ -204,7 +222,9 @@ export async function runMigration(options: MigrationOptions, deps: MigrationDep
   checkpoint.remove();
   output.out(`Applied on ${options.tenant}.`);
   output.out(`Users scanned: ${header.scanned}; already in the Action's format: ${header.current}; without 2FA: ${header.none}`);
-  output.out(`Migrated: ${tally.migrated}; already migrated since the export: ${tally.unchanged}; deleted since the export: ${tally.gone}`);
+  output.out(
+    `Migrated: ${tally.migrated}; already migrated since the export: ${tally.unchanged}; deleted since the export: ${tally.gone}`,
+  );
   printLists(header, options.sample, output);
   output.out(`Management API calls: ${deps.limiter.stats.calls} (429 answers: ${deps.limiter.stats.rateLimited})`);
   output.out(`Report: ${options.reportPath}`);
@@ -233,7 +253,13 @@ function dryRunReport(options: MigrationOptions, plan: MigrationPlan, nowIso: st
     },
     management_api_calls: limiter.stats.calls,
     rate_limited_responses: limiter.stats.rateLimited,
-    migrations: plan.migrate.map((m) => ({ user_id: m.user_id, connection: m.connection, outcome: 'would-migrate', previous: m.previous, patch: m.patch })),
+    migrations: plan.migrate.map((m) => ({
+      user_id: m.user_id,
+      connection: m.connection,
+      outcome: 'would-migrate',
+      previous: m.previous,
+      patch: m.patch,
+    })),
     reenroll: plan.reenroll,
     invalid: plan.invalid,
   };

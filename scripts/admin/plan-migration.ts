@@ -42,7 +42,9 @@ export function untrustedAuthyFields(userMetadata: Record<string, unknown>): str
   const fields: string[] = [];
   for (const [key, value] of Object.entries(userMetadata)) {
     if (/authy/i.test(key)) fields.push(`user_metadata.${key}`);
-    else if (isRecord(value) && typeof value.provider === 'string' && value.provider.toLowerCase() === 'authy') fields.push(`user_metadata.${key}`);
+    else if (isRecord(value) && typeof value.provider === 'string' && value.provider.toLowerCase() === 'authy') {
+      fields.push(`user_metadata.${key}`);
+    }
   }
   return fields.sort();
 }

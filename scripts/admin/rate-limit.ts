@@ -126,7 +126,10 @@ export class RateLimiter {
           continue;
         }
         if (failure.kind === 'rate-limited') {
-          throw new AdminError('RATE_LIMITED', `${label}: Auth0 still answered 429 after ${rateLimitedTries} retries; stopping. Run the command again later to continue.`);
+          throw new AdminError(
+            'RATE_LIMITED',
+            `${label}: Auth0 still answered 429 after ${rateLimitedTries} retries; stopping. Run the command again later to continue.`,
+          );
         }
         if (failure.kind === 'transient' && transientTries < this.maxTransientRetries) {
           transientTries += 1;
@@ -153,7 +156,11 @@ export class RateLimiter {
   private async pause(reason: WaitNotice['reason'], label: string, baseMs: number, attempt: number): Promise<void> {
     if (baseMs > this.maxWaitMs) {
       const at = new Date(this.clock.nowMs() + baseMs).toISOString();
-      throw new AdminError('RATE_LIMITED', `${label}: the Auth0 rate limit resets only at ${at}; stopping instead of waiting. Run the command again after that time to continue.`);
+      throw new AdminError(
+        'RATE_LIMITED',
+        `${label}: the Auth0 rate limit resets only at ${at}; stopping instead of waiting. ` +
+          'Run the command again after that time to continue.',
+      );
     }
     const waitMs = Math.ceil(baseMs + this.clock.random() * this.jitterMs);
     this.onWait({ reason, label, waitMs, attempt });

@@ -66,7 +66,11 @@ export function formatReportTable(report: EnrollmentReport): string[] {
   const row = (name: string, c: EnrollmentCounts) => [name, c.users, c.enrolled, c.not_enrolled, c.locked, c.legacy_format].map(String);
   const rows = [header, ...Object.entries(report.by_connection).map(([name, c]) => row(name, c)), row('TOTAL', report.total)];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const lines = rows.map(fmt);
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));

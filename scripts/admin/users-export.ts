@@ -38,11 +38,17 @@ async function waitForJob(api: AdminApi, jobId: string, deps: ExportDeps): Promi
   for (;;) {
     const job = await api.getJob(jobId);
     if (job.status === 'completed') {
-      if (!job.location || !/^https:\/\//.test(job.location)) throw new AdminError('EXPORT_FAILED', `export job ${jobId} completed without a download location`);
+      if (!job.location || !/^https:\/\//.test(job.location)) {
+        throw new AdminError('EXPORT_FAILED', `export job ${jobId} completed without a download location`);
+      }
       return job.location;
     }
-    if (job.status === 'failed') throw new AdminError('EXPORT_FAILED', `export job ${jobId} failed; see the tenant logs, then run the command again`);
-    if (deps.clock.nowMs() >= deadlineMs) throw new AdminError('EXPORT_FAILED', `export job ${jobId} did not finish in time (status ${job.status})`);
+    if (job.status === 'failed') {
+      throw new AdminError('EXPORT_FAILED', `export job ${jobId} failed; see the tenant logs, then run the command again`);
+    }
+    if (deps.clock.nowMs() >= deadlineMs) {
+      throw new AdminError('EXPORT_FAILED', `export job ${jobId} did not finish in time (status ${job.status})`);
+    }
     const pct = job.percentageDone === null ? '' : ` ${job.percentageDone}%`;
     deps.onProgress?.(`export job ${jobId}: ${job.status}${pct}`);
     await deps.clock.sleep(interval);
@@ -88,7 +94,9 @@ export async function* exportAllUsers(api: AdminApi, deps: ExportDeps): AsyncGen
     location = await waitForJob(api, jobId, deps);
     response = await download(location, deps);
   }
-  if (!response.ok || !response.body) throw new AdminError('EXPORT_FAILED', `downloading the export of job ${jobId} failed (HTTP ${response.status})`);
+  if (!response.ok || !response.body) {
+    throw new AdminError('EXPORT_FAILED', `downloading the export of job ${jobId} failed (HTTP ${response.status})`);
+  }
 
   const lines = createInterface({ input: Readable.from(decoded(response.body)), crlfDelay: Infinity });
   let lineNo = 0;
@@ -109,6 +117,9 @@ export async function* exportAllUsers(api: AdminApi, deps: ExportDeps): AsyncGen
     }
   } catch (error) {
     if (error instanceof AdminError) throw error;
-    throw new AdminError('EXPORT_FAILED', `reading the export of job ${jobId} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new AdminError(
+      'EXPORT_FAILED',
+      `reading the export of job ${jobId} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

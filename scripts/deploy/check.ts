@@ -55,7 +55,9 @@ export interface DeploySources {
 /** Problems of one Action secret value, checked alone against the Action's own parser. */
 function secretProblems(secret: SecretName, keyword: string, value: string): string[] {
   const problems: string[] = [];
-  if (value.length > MAX_SECRET_CHARS) problems.push(`${keyword}: longer than Auth0's ${MAX_SECRET_CHARS}-character limit for an Action secret`);
+  if (value.length > MAX_SECRET_CHARS) {
+    problems.push(`${keyword}: longer than Auth0's ${MAX_SECRET_CHARS}-character limit for an Action secret`);
+  }
   if (URL_SECRETS.includes(secret)) {
     let https = false;
     try {
@@ -93,7 +95,9 @@ function bindingNames(env: Record<string, string | undefined>, variable: string,
 function connectionSettings(env: Record<string, string | undefined>, problems: string[]): { domain?: string; credentials?: Credentials } {
   const domain = present(env, 'AUTH0_DOMAIN')?.trim();
   if (domain === undefined) problems.push('AUTH0_DOMAIN: not set (your tenant host, e.g. example.eu.auth0.com)');
-  else if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(domain)) problems.push('AUTH0_DOMAIN: must be a bare host name such as example.eu.auth0.com (no https://, no path)');
+  else if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(domain)) {
+    problems.push('AUTH0_DOMAIN: must be a bare host name such as example.eu.auth0.com (no https://, no path)');
+  }
 
   const accessToken = present(env, 'AUTH0_ACCESS_TOKEN');
   const clientId = present(env, 'AUTH0_CLIENT_ID');
@@ -106,7 +110,11 @@ function connectionSettings(env: Record<string, string | undefined>, problems: s
 }
 
 function inputError(problems: readonly string[]): DeployError {
-  return new DeployError('INPUT', `Nothing was sent to Auth0. Fix these settings first:\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
+  return new DeployError(
+    'INPUT',
+    `Nothing was sent to Auth0. Fix these settings first:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    problems,
+  );
 }
 
 export interface Connection {
@@ -120,7 +128,9 @@ export function checkConnection(env: Record<string, string | undefined>): Connec
   const problems: string[] = [];
   const { domain, credentials } = connectionSettings(env, problems);
   if (problems.length > 0 || domain === undefined || credentials === undefined) throw inputError(problems);
-  const sensitiveValues = [present(env, 'AUTH0_ACCESS_TOKEN'), present(env, 'AUTH0_CLIENT_SECRET')].filter((v): v is string => v !== undefined);
+  const sensitiveValues = [present(env, 'AUTH0_ACCESS_TOKEN'), present(env, 'AUTH0_CLIENT_SECRET')].filter(
+    (v): v is string => v !== undefined,
+  );
   return { domain, credentials, sensitiveValues };
 }
 
@@ -166,7 +176,9 @@ export function checkDeployInputs(env: Record<string, string | undefined>, sourc
   const after = bindingNames(env, AFTER_VARIABLE, problems);
   const order = [...before, ACTION_NAME, ...after];
   const duplicates = order.filter((name, index) => order.indexOf(name) !== index);
-  if (duplicates.length > 0) problems.push(`${BEFORE_VARIABLE}/${AFTER_VARIABLE}: ${[...new Set(duplicates)].join(', ')} listed more than once`);
+  if (duplicates.length > 0) {
+    problems.push(`${BEFORE_VARIABLE}/${AFTER_VARIABLE}: ${[...new Set(duplicates)].join(', ')} listed more than once`);
+  }
   const bindings: Binding[] = order.map((name) => ({ action_name: name, display_name: name }));
   mappings[BINDINGS_KEYWORD] = bindings;
 

@@ -6,14 +6,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ManagementClient } from 'auth0';
 import { durationSec } from '../../lib/time';
 import { runA0Deploy } from './a0deploy';
 import { buildAction } from './build';
-import { checkDeployInputs } from './check';
+import { checkDeployInputs, type DeployInputs } from './check';
 import { loadDeployEnv, maxRetriesFrom } from './env';
 import { DEPLOY_SCOPES, DRY_RUN_SCOPES, DeployError, RULE_SCOPES, explainAuth0Error } from './errors';
 import { ACTION_NAME, AFTER_VARIABLE, BEFORE_VARIABLE } from './keywords';
-import { findAction, getAccessToken, managementClient, postLoginBindings } from './management';
+import { findAction, getAccessToken, managementClient, postLoginBindings, type DeployedAction } from './management';
 import { maskText, withMaskedOutput, type DeployReport } from './output';
 import { retireRule, type RetiredRule } from './rule';
 
@@ -32,26 +33,86 @@ export interface DeployRequest {
   log?: (line: string) => void;
 }
 
-export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
-  const startedMs = Date.now();
-  const log = request.log ?? ((line: string) => console.log(line));
-  const { values, file } = loadDeployEnv(request.rootDir, request.envName, request.processEnv);
-
+/** Builds the Action, then checks every setting against tenant.yaml and the fresh code.js. */
+async function buildAndCheck(request: DeployRequest, values: Record<string, string | undefined>): Promise<DeployInputs> {
   await (request.build ?? buildAction)(request.rootDir);
   const tenantYamlPath = join(request.rootDir, 'tenant.yaml');
   const codePath = join(request.rootDir, 'actions', ACTION_NAME, 'code.js');
   if (!existsSync(tenantYamlPath)) throw new DeployError('INPUT', `tenant.yaml not found in ${request.rootDir}`);
   if (!existsSync(codePath)) throw new DeployError('BUILD_FAILED', `actions/${ACTION_NAME}/code.js is missing after the build`);
-  const inputs = checkDeployInputs(values, {
+  return checkDeployInputs(values, {
     tenantYaml: readFileSync(tenantYamlPath, 'utf8'),
     actionCode: readFileSync(codePath, 'utf8'),
   });
+}
+
+/** Refuses to unbind, by accident, a post-login Action bound today; returns the ones it will unbind. */
+async function guardBindings(client: ManagementClient, intended: string[], allowUnbind: boolean): Promise<string[]> {
+  const bound = await postLoginBindings(client);
+  const dropped = bound.filter((name) => name !== ACTION_NAME && !intended.includes(name));
+  if (dropped.length > 0 && !allowUnbind) {
+    throw new DeployError(
+      'WOULD_UNBIND',
+      `Deploying would unbind ${dropped.join(', ')} from post-login (a0deploy replaces the whole list). ` +
+        `Add them to ${BEFORE_VARIABLE} or ${AFTER_VARIABLE} in the order they should run, ` +
+        `or pass --allow-unbind to unbind them on purpose. Nothing was changed.`,
+    );
+  }
+  return dropped;
+}
+
+/** Reads the tenant back after the import: the deployed version and the binding order must be what we sent. */
+async function readBack(
+  client: ManagementClient,
+  domain: string,
+  intended: string[],
+): Promise<{ action: DeployedAction; bindings: string[] }> {
+  const action = await findAction(client, ACTION_NAME);
+  const bindings = await postLoginBindings(client);
+  if (action === null || action.version === null) {
+    throw new DeployError(
+      'NOT_VERIFIED',
+      `a0deploy reported success but ${domain} shows no deployed version of ${ACTION_NAME}. Run the deploy again.`,
+    );
+  }
+  if (bindings.join('\n') !== intended.join('\n')) {
+    throw new DeployError(
+      'NOT_VERIFIED',
+      `Post-login order on ${domain} is ${bindings.join(' -> ')}, not ${intended.join(' -> ')}. Run the deploy again.`,
+    );
+  }
+  return { action, bindings };
+}
+
+async function retireAfterDeploy(
+  client: ManagementClient,
+  request: DeployRequest & { retireRuleName: string },
+  action: DeployedAction | null,
+  explain: (err: unknown) => DeployError,
+): Promise<RetiredRule> {
+  try {
+    return await retireRule(client, request.retireRuleName, request.dryRun);
+  } catch (err) {
+    const explained = explain(err);
+    const done = request.dryRun
+      ? 'The dry run found a problem with the rule'
+      : `The Action is deployed (version ${action?.version}) and bound; the rule was NOT disabled`;
+    throw new DeployError(explained.code, `${done}: ${explained.message}`);
+  }
+}
+
+export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
+  const startedMs = Date.now();
+  const log = request.log ?? ((line: string) => console.log(line));
+  const { values, file } = loadDeployEnv(request.rootDir, request.envName, request.processEnv);
+  const inputs = await buildAndCheck(request, values);
   const intended = inputs.bindings.map((b) => b.action_name);
   const scopes = [
     ...DEPLOY_SCOPES,
     ...(request.dryRun ? DRY_RUN_SCOPES : []),
     ...(request.retireRuleName !== undefined ? RULE_SCOPES : []),
   ];
+  const explain = (err: unknown) => explainAuth0Error(err, inputs.domain, scopes);
   const maxRetries = maxRetriesFrom(values);
 
   return withMaskedOutput(inputs.sensitiveValues, async () => {
@@ -59,17 +120,7 @@ export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
       log(`${request.dryRun ? 'Dry run against' : 'Deploying to'} ${inputs.domain} (settings: ${file ?? 'environment only'})`);
       const token = await getAccessToken(inputs.domain, inputs.credentials);
       const client = managementClient(inputs.domain, token, maxRetries ?? 3);
-
-      const bound = await postLoginBindings(client);
-      const dropped = bound.filter((name) => name !== ACTION_NAME && !intended.includes(name));
-      if (dropped.length > 0 && !request.allowUnbind) {
-        throw new DeployError(
-          'WOULD_UNBIND',
-          `Deploying would unbind ${dropped.join(', ')} from post-login (a0deploy replaces the whole list). ` +
-            `Add them to ${BEFORE_VARIABLE} or ${AFTER_VARIABLE} in the order they should run, ` +
-            `or pass --allow-unbind to unbind them on purpose. Nothing was changed.`,
-        );
-      }
+      const dropped = await guardBindings(client, intended, request.allowUnbind === true);
       log(`Post-login order to deploy: ${intended.join(' -> ')}${dropped.length > 0 ? ` (unbinding ${dropped.join(', ')})` : ''}`);
 
       await runA0Deploy({
@@ -81,41 +132,24 @@ export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
         ...(maxRetries !== undefined ? { maxRetries } : {}),
       });
 
-      let action: { id: string; version: number | null } | null = null;
-      let bindings = intended;
-      if (!request.dryRun) {
-        action = await findAction(client, ACTION_NAME);
-        bindings = await postLoginBindings(client);
-        if (action === null || action.version === null) {
-          throw new DeployError('NOT_VERIFIED', `a0deploy reported success but ${inputs.domain} shows no deployed version of ${ACTION_NAME}. Run the deploy again.`);
-        }
-        if (bindings.join('\n') !== intended.join('\n')) {
-          throw new DeployError('NOT_VERIFIED', `Post-login order on ${inputs.domain} is ${bindings.join(' -> ')}, not ${intended.join(' -> ')}. Run the deploy again.`);
-        }
-      }
-
-      let retiredRule: RetiredRule | null = null;
-      if (request.retireRuleName !== undefined) {
-        try {
-          retiredRule = await retireRule(client, request.retireRuleName, request.dryRun);
-        } catch (err) {
-          const explained = explainAuth0Error(err, inputs.domain, scopes);
-          const done = request.dryRun ? 'The dry run found a problem with the rule' : `The Action is deployed (version ${action?.version}) and bound; the rule was NOT disabled`;
-          throw new DeployError(explained.code, `${done}: ${explained.message}`);
-        }
-      }
+      const deployed = request.dryRun ? null : await readBack(client, inputs.domain, intended);
+      const action = deployed?.action ?? null;
+      const retiredRule =
+        request.retireRuleName !== undefined
+          ? await retireAfterDeploy(client, { ...request, retireRuleName: request.retireRuleName }, action, explain)
+          : null;
       return {
         domain: inputs.domain,
         envFile: file,
         dryRun: request.dryRun,
         actionVersion: action?.version ?? null,
         actionId: action?.id ?? null,
-        bindings,
+        bindings: deployed?.bindings ?? intended,
         retiredRule,
         seconds: durationSec(Date.now() - startedMs),
       };
     } catch (err) {
-      const explained = explainAuth0Error(err, inputs.domain, scopes);
+      const explained = explain(err);
       // Auth0 and a0deploy messages may quote a request: mask before the message leaves this function.
       throw new DeployError(explained.code, maskText(explained.message, inputs.sensitiveValues), explained.problems);
     }

@@ -13,9 +13,14 @@ const AUTHY = 'https://api.authy.com';
 const action = loadBundledAction();
 const METHOD_URL = `${FORMS_ORIGIN}/authy`;
 const CLAIM = `${FORMS_ORIGIN}/second_factor`;
-const enrolledUser = () => makeUser({ app_metadata: { authy_2fa: { v: 1, authy_id: '1234', enrolled_at: '2026-01-01T00:00:00.000Z', failures: 1 } } });
+const enrolledUser = () =>
+  makeUser({ app_metadata: { authy_2fa: { v: 1, authy_id: '1234', enrolled_at: '2026-01-01T00:00:00.000Z', failures: 1 } } });
 
-function result(login: Login, outcome: ResultOutcome, over: { secret?: string; sub?: string; state?: string; aud?: string; iss?: string; now?: number } = {}): string {
+function result(
+  login: Login,
+  outcome: ResultOutcome,
+  over: { secret?: string; sub?: string; state?: string; aud?: string; iss?: string; now?: number } = {},
+): string {
   return signResultToken(outcome, {
     formsOrigin: over.iss ?? FORMS_ORIGIN,
     audience: over.aud ?? 'localhost',
@@ -26,7 +31,14 @@ function result(login: Login, outcome: ResultOutcome, over: { secret?: string; s
   });
 }
 
-const verified = (over: Partial<Extract<ResultOutcome, { kind: 'verified' }>> = {}): ResultOutcome => ({ kind: 'verified', method: 'app', authyId: '1234', enrolledNow: false, approvalUuid: null, ...over });
+const verified = (over: Partial<Extract<ResultOutcome, { kind: 'verified' }>> = {}): ResultOutcome => ({
+  kind: 'verified',
+  method: 'app',
+  authyId: '1234',
+  enrolledNow: false,
+  approvalUuid: null,
+  ...over,
+});
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
@@ -42,7 +54,16 @@ describe('onExecutePostLogin', () => {
     expect(outcome.kind === 'redirect' && new URL(outcome.url).origin + new URL(outcome.url).pathname).toBe(`${FORMS_ORIGIN}/2fa`);
     expect(query.get('state')).toBe(login.transaction.state);
     const claims = verifyHs256(query.get('session_token'), SHARED_SECRET);
-    expect(claims).toMatchObject({ sub: 'auth0|ana', iss: 'localhost:3001', continue_host: 'localhost', authy_id: '1234', failures: 1, max_failures: 5, lock_seconds: 900, locale: 'de-AT' });
+    expect(claims).toMatchObject({
+      sub: 'auth0|ana',
+      iss: 'localhost:3001',
+      continue_host: 'localhost',
+      authy_id: '1234',
+      failures: 1,
+      max_failures: 5,
+      lock_seconds: 900,
+      locale: 'de-AT',
+    });
     expect((claims.exp as number) - (claims.iat as number)).toBeLessThanOrEqual(600);
     expect(claims.sealed_email).toBeUndefined();
   });
@@ -69,28 +90,46 @@ describe('onExecutePostLogin', () => {
   test('a password grant is denied by default and allowed only with the opt-out', async () => {
     const denied = await new Login(action, enrolledUser(), { protocol: 'oauth2-password' }).execute();
     expect(denied).toMatchObject({ kind: 'deny', reason: 'This sign-in method cannot complete two-factor login.' });
-    const allowed = await new Login(action, enrolledUser(), { protocol: 'oauth2-password', secrets: { ALLOW_NON_INTERACTIVE: 'true' } }).execute();
+    const allowed = await new Login(action, enrolledUser(), {
+      protocol: 'oauth2-password',
+      secrets: { ALLOW_NON_INTERACTIVE: 'true' },
+    }).execute();
     expect(allowed.kind).toBe('allow');
   });
+});
 
+describe('onExecutePostLogin: sessions, locks, settings, hostile data', () => {
   test('prompt=none passes only when this session recorded our method', async () => {
     expect(await new Login(action, enrolledUser(), { prompt: 'none' }).execute()).toMatchObject({ kind: 'deny' });
-    const other = await new Login(action, enrolledUser(), { prompt: 'none', sessionMethods: [{ name: 'https://evil.example/authy', timestamp: new Date().toISOString() }] }).execute();
+    const other = await new Login(action, enrolledUser(), {
+      prompt: 'none',
+      sessionMethods: [{ name: 'https://evil.example/authy', timestamp: new Date().toISOString() }],
+    }).execute();
     expect(other).toMatchObject({ kind: 'deny' });
-    const ok = await new Login(action, enrolledUser(), { prompt: 'none', sessionMethods: [{ name: METHOD_URL, timestamp: new Date().toISOString() }] }).execute();
+    const ok = await new Login(action, enrolledUser(), {
+      prompt: 'none',
+      sessionMethods: [{ name: METHOD_URL, timestamp: new Date().toISOString() }],
+    }).execute();
     expect(ok.kind).toBe('allow');
     expect(ok.kind === 'allow' && ok.result.idTokenClaims[CLAIM]).toEqual({ provider: 'authy', method: 'session' });
   });
 
   test('a locked user is denied with the time to come back, and no redirect', async () => {
     const until = new Date(Date.now() + 10 * 60_000).toISOString();
-    const outcome = await new Login(action, makeUser({ app_metadata: { authy_2fa: { v: 1, authy_id: '1234', failures: 5, locked_until: until } } })).execute();
+    const outcome = await new Login(
+      action,
+      makeUser({ app_metadata: { authy_2fa: { v: 1, authy_id: '1234', failures: 5, locked_until: until } } }),
+    ).execute();
     expect(outcome).toMatchObject({ kind: 'deny' });
     expect(outcome.kind === 'deny' && outcome.reason).toContain(until.slice(0, 16).replace('T', ' '));
   });
 
   test('a missing or malformed setting denies and names the setting', async () => {
-    for (const [name, value] of [['SHARED_SECRET', undefined], ['FORMS_URL', 'http://2fa.example.com/'], ['MAX_FAILURES', 'lots']] as const) {
+    for (const [name, value] of [
+      ['SHARED_SECRET', undefined],
+      ['FORMS_URL', 'http://2fa.example.com/'],
+      ['MAX_FAILURES', 'lots'],
+    ] as const) {
       const outcome = await new Login(action, enrolledUser(), { secrets: { [name]: value } }).execute();
       expect(outcome.kind).toBe('deny');
       expect(outcome.kind === 'deny' && outcome.reason).toContain(name);
@@ -106,13 +145,13 @@ describe('onExecutePostLogin', () => {
   });
 });
 
-describe('onContinuePostLogin', () => {
-  async function resumed(user = enrolledUser(), options = {}) {
-    const login = new Login(action, user, options);
-    expect((await login.execute()).kind).toBe('redirect');
-    return login;
-  }
+async function resumed(user = enrolledUser(), options = {}) {
+  const login = new Login(action, user, options);
+  expect((await login.execute()).kind).toBe('redirect');
+  return login;
+}
 
+describe('onContinuePostLogin', () => {
   test('a verified code lets the login through, resets the counter, records the method and adds the claim', async () => {
     const login = await resumed();
     const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, verified()) });
@@ -120,15 +159,36 @@ describe('onContinuePostLogin', () => {
     if (outcome.kind !== 'allow') return;
     expect(outcome.result.recordedMethods.map((m) => m.name)).toEqual([METHOD_URL]);
     expect(outcome.result.idTokenClaims[CLAIM]).toEqual({ provider: 'authy', method: 'app' });
-    expect(login.user.app_metadata.authy_2fa).toEqual({ v: 1, authy_id: '1234', enrolled_at: '2026-01-01T00:00:00.000Z', failures: 0, last_method: 'app' });
+    expect(login.user.app_metadata.authy_2fa).toEqual({
+      v: 1,
+      authy_id: '1234',
+      enrolled_at: '2026-01-01T00:00:00.000Z',
+      failures: 0,
+      last_method: 'app',
+    });
   });
 
   test('a first enrollment is confirmed with Authy before it is stored', async () => {
     const login = await resumed(makeUser());
     nock(AUTHY, { reqheaders: { 'x-authy-api-key': 'action-test-authy-key' } })
       .get('/protected/json/users/1234/status')
-      .reply(200, { status: { authy_id: 1234, confirmed: true, registered: true, country_code: 1, phone_number: 'XX-XXX-0123', devices: ['iphone'], account_disabled: false }, message: 'User status.', success: true });
-    const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, verified({ enrolledNow: true })) });
+      .reply(200, {
+        status: {
+          authy_id: 1234,
+          confirmed: true,
+          registered: true,
+          country_code: 1,
+          phone_number: 'XX-XXX-0123',
+          devices: ['iphone'],
+          account_disabled: false,
+        },
+        message: 'User status.',
+        success: true,
+      });
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, verified({ enrolledNow: true })),
+    });
     expect(outcome.kind).toBe('allow');
     expect(login.user.app_metadata.authy_2fa).toMatchObject({ authy_id: '1234', failures: 0 });
     expect(nock.isDone()).toBe(true);
@@ -145,7 +205,10 @@ describe('onContinuePostLogin', () => {
     for (const reply of replies) {
       const login = await resumed(makeUser());
       reply(nock(AUTHY).get('/protected/json/users/1234/status'));
-      const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, verified({ enrolledNow: true })) });
+      const outcome = await login.continueWith({
+        state: login.transaction.state,
+        session_token: result(login, verified({ enrolledNow: true })),
+      });
       expect(outcome).toMatchObject({ kind: 'deny' });
       expect(login.user.app_metadata.authy_2fa).toBeUndefined();
     }
@@ -153,25 +216,54 @@ describe('onContinuePostLogin', () => {
 
   test('a rule-era user is rewritten in the current shape on success', async () => {
     const login = await resumed(makeUser({ app_metadata: { authyID: 1234, plan: 'gold' } }));
-    const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, verified({ method: 'sms' })) });
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, verified({ method: 'sms' })),
+    });
     expect(outcome.kind).toBe('allow');
-    expect(login.user.app_metadata).toEqual({ plan: 'gold', authy_2fa: { v: 1, authy_id: '1234', enrolled_at: expect.any(String), failures: 0, last_method: 'sms' } });
+    expect(login.user.app_metadata).toEqual({
+      plan: 'gold',
+      authy_2fa: { v: 1, authy_id: '1234', enrolled_at: expect.any(String), failures: 0, last_method: 'sms' },
+    });
   });
+});
 
+describe('onContinuePostLogin: push, lock and cancel', () => {
   test('push is confirmed with Authy', async () => {
     const uuid = '550e8400-e29b-41d4-a716-446655440000';
     const login = await resumed();
-    nock(AUTHY).get(`/onetouch/json/approval_requests/${uuid}`).reply(200, { approval_request: { uuid, status: 'approved', _authy_id: 1234 }, success: true });
-    expect((await login.continueWith({ state: login.transaction.state, session_token: result(login, verified({ method: 'push', approvalUuid: uuid })) })).kind).toBe('allow');
+    nock(AUTHY)
+      .get(`/onetouch/json/approval_requests/${uuid}`)
+      .reply(200, { approval_request: { uuid, status: 'approved', _authy_id: 1234 }, success: true });
+    expect(
+      (
+        await login.continueWith({
+          state: login.transaction.state,
+          session_token: result(login, verified({ method: 'push', approvalUuid: uuid })),
+        })
+      ).kind,
+    ).toBe('allow');
     const pending = await resumed();
-    nock(AUTHY).get(`/onetouch/json/approval_requests/${uuid}`).reply(200, { approval_request: { uuid, status: 'pending', _authy_id: 1234 }, success: true });
-    expect((await pending.continueWith({ state: pending.transaction.state, session_token: result(pending, verified({ method: 'push', approvalUuid: uuid })) })).kind).toBe('deny');
+    nock(AUTHY)
+      .get(`/onetouch/json/approval_requests/${uuid}`)
+      .reply(200, { approval_request: { uuid, status: 'pending', _authy_id: 1234 }, success: true });
+    expect(
+      (
+        await pending.continueWith({
+          state: pending.transaction.state,
+          session_token: result(pending, verified({ method: 'push', approvalUuid: uuid })),
+        })
+      ).kind,
+    ).toBe('deny');
   });
 
   test('a locked result stores the lock and denies; the next login is refused before any redirect', async () => {
     const login = await resumed();
     const until = Math.floor(Date.now() / 1000) + 900;
-    const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, { kind: 'locked', failures: 5, lockedUntilSec: until }) });
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, { kind: 'locked', failures: 5, lockedUntilSec: until }),
+    });
     expect(outcome).toMatchObject({ kind: 'deny' });
     expect(login.user.app_metadata.authy_2fa).toMatchObject({ failures: 5, locked_until: new Date(until * 1000).toISOString() });
     const next = await new Login(action, login.user).execute();
@@ -180,19 +272,33 @@ describe('onContinuePostLogin', () => {
 
   test('cancel denies cleanly and keeps the counter', async () => {
     const login = await resumed();
-    const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, { kind: 'cancelled', failures: 3 }) });
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, { kind: 'cancelled', failures: 3 }),
+    });
     expect(outcome).toMatchObject({ kind: 'deny', reason: 'Two-factor login was cancelled.' });
     expect(login.user.app_metadata.authy_2fa).toMatchObject({ failures: 3, authy_id: '1234' });
   });
+});
 
+describe('onContinuePostLogin: bad results', () => {
   test('every bad result token denies without changing the enrollment', async () => {
     const now = Math.floor(Date.now() / 1000);
     const cases: Array<[string, (login: Login) => Record<string, unknown>]> = [
       ['missing', (l) => ({ state: l.transaction.state })],
       ['garbage', (l) => ({ state: l.transaction.state, session_token: 'not.a.token' })],
-      ['wrong secret', (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { secret: 'another-secret-another-secret-0123456789' }) })],
+      [
+        'wrong secret',
+        (l) => ({
+          state: l.transaction.state,
+          session_token: result(l, verified(), { secret: 'another-secret-another-secret-0123456789' }),
+        }),
+      ],
       ['expired', (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { now: now - 3600 }) })],
-      ['other login (state)', (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { state: 'state-of-another-login' }) })],
+      [
+        'other login (state)',
+        (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { state: 'state-of-another-login' }) }),
+      ],
       ['other user', (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { sub: 'auth0|mallory' }) })],
       ['wrong issuer', (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { iss: 'https://evil.example' }) })],
       ['wrong audience', (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { aud: 'other-tenant.auth0.com' }) })],
@@ -207,7 +313,13 @@ describe('onContinuePostLogin', () => {
       ],
       [
         'outbound token sent back',
-        (l) => ({ state: l.transaction.state, session_token: signHs256({ sub: l.user.user_id, iss: 'localhost:3001', exp: now + 600, state: l.transaction.state, v: 1 }, SHARED_SECRET) }),
+        (l) => ({
+          state: l.transaction.state,
+          session_token: signHs256(
+            { sub: l.user.user_id, iss: 'localhost:3001', exp: now + 600, state: l.transaction.state, v: 1 },
+            SHARED_SECRET,
+          ),
+        }),
       ],
     ];
     for (const [name, body] of cases) {

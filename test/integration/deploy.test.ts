@@ -32,29 +32,37 @@ function noKeywordsLeft(call: RecordedCall): void {
   expect(JSON.stringify(call.body ?? '')).not.toMatch(/@@|##[A-Z]/);
 }
 
+// One fake tenant and one workspace for the whole file: the runs below build on each other, in order.
+const tenant = new FakeTenant();
+let dir = '';
+const lines: string[] = [];
+
+beforeAll(() => {
+  // The tenant already runs two Actions of its own; the admin keeps one before and one after ours.
+  tenant.addBoundAction('add-roles');
+  tenant.addBoundAction('audit-log');
+  dir = makeWorkspace({ ...TEST_ENV, AUTHY2FA_POST_LOGIN_BEFORE: 'add-roles', AUTHY2FA_POST_LOGIN_AFTER: 'audit-log' });
+  tenant.start();
+});
+afterAll(() => {
+  tenant.stop();
+  removeWorkspace(dir);
+});
+
 describe('npm run deploy, with the real auth0-deploy-cli deploy()', () => {
-  const tenant = new FakeTenant();
-  let dir = '';
-  const lines: string[] = [];
-
-  beforeAll(() => {
-    // The tenant already runs two Actions of its own; the admin keeps one before and one after ours.
-    tenant.addBoundAction('add-roles');
-    tenant.addBoundAction('audit-log');
-    dir = makeWorkspace({ ...TEST_ENV, AUTHY2FA_POST_LOGIN_BEFORE: 'add-roles', AUTHY2FA_POST_LOGIN_AFTER: 'audit-log' });
-    tenant.start();
-  });
-  afterAll(() => {
-    tenant.stop();
-    removeWorkspace(dir);
-  });
-
   it('first run: creates the Action with our code and every secret, deploys it, binds it in order', async () => {
     const output = captureOutput();
     const started = Date.now();
     let report;
     try {
-      report = await runDeploy({ rootDir: dir, envName: 'test', dryRun: false, processEnv: {}, build: noBuild, log: (l) => lines.push(l) });
+      report = await runDeploy({
+        rootDir: dir,
+        envName: 'test',
+        dryRun: false,
+        processEnv: {},
+        build: noBuild,
+        log: (l) => lines.push(l),
+      });
     } finally {
       output.restore();
     }
@@ -76,7 +84,13 @@ describe('npm run deploy, with the real auth0-deploy-cli deploy()', () => {
     ]);
 
     const create = tenant.calls.find((c) => c.method === 'POST' && c.path === '/api/v2/actions/actions') as RecordedCall;
-    const body = create.body as { name: string; code: string; runtime: string; supported_triggers: unknown; secrets: Array<{ name: string; value: string }> };
+    const body = create.body as {
+      name: string;
+      code: string;
+      runtime: string;
+      supported_triggers: unknown;
+      secrets: Array<{ name: string; value: string }>;
+    };
     expect(body.name).toBe('authy-2fa');
     expect(body.runtime).toBe('node22');
     expect(body.supported_triggers).toEqual([{ id: 'post-login', version: 'v3' }]);
@@ -94,7 +108,13 @@ describe('npm run deploy, with the real auth0-deploy-cli deploy()', () => {
     expect(patch.body).toEqual({
       bindings: ['add-roles', 'authy-2fa', 'audit-log'].map((name) => ({ ref: { type: 'action_name', value: name }, display_name: name })),
     });
-    expect(report).toMatchObject({ domain: DOMAIN, actionVersion: 1, actionId: 'act_3', bindings: ['add-roles', 'authy-2fa', 'audit-log'], dryRun: false });
+    expect(report).toMatchObject({
+      domain: DOMAIN,
+      actionVersion: 1,
+      actionId: 'act_3',
+      bindings: ['add-roles', 'authy-2fa', 'audit-log'],
+      dryRun: false,
+    });
     expect(seconds).toBeGreaterThan(0);
 
     // Nothing printed carries a secret, a credential or the token.
@@ -103,7 +123,9 @@ describe('npm run deploy, with the real auth0-deploy-cli deploy()', () => {
       expect(printed).not.toContain(secret);
     }
   });
+});
 
+describe('npm run deploy: a second run', () => {
   it('second run with --retire-rule: updates the same Action (no duplicate), then disables only that rule', async () => {
     tenant.calls.length = 0;
     const keep = tenant.addRule('Add country to profile', true);
@@ -111,7 +133,15 @@ describe('npm run deploy, with the real auth0-deploy-cli deploy()', () => {
     const output = captureOutput();
     let report;
     try {
-      report = await runDeploy({ rootDir: dir, envName: 'test', dryRun: false, processEnv: {}, build: noBuild, log: () => undefined, retireRuleName: 'Authy 2FA' });
+      report = await runDeploy({
+        rootDir: dir,
+        envName: 'test',
+        dryRun: false,
+        processEnv: {},
+        build: noBuild,
+        log: () => undefined,
+        retireRuleName: 'Authy 2FA',
+      });
     } finally {
       output.restore();
     }
@@ -133,7 +163,9 @@ describe('npm run deploy, with the real auth0-deploy-cli deploy()', () => {
     tenant.writes().forEach(noKeywordsLeft);
     expect(report).toMatchObject({ actionVersion: 2, bindings: ['add-roles', 'authy-2fa', 'audit-log'] });
   });
+});
 
+describe('npm run deploy: dry run and a refused scope', () => {
   it('dry run: shows the plan and sends no write', async () => {
     tenant.calls.length = 0;
     const output = captureOutput();
@@ -154,7 +186,12 @@ describe('npm run deploy, with the real auth0-deploy-cli deploy()', () => {
   it('a 403 inside a0deploy (no create:actions) stops with the scopes to grant, and nothing is bound', async () => {
     tenant.stop();
     const fresh = new FakeTenant();
-    fresh.failures.push({ method: 'POST', pathPrefix: '/api/v2/actions/actions', status: 403, body: AUTH0_ERRORS.insufficientScope('create:actions') });
+    fresh.failures.push({
+      method: 'POST',
+      pathPrefix: '/api/v2/actions/actions',
+      status: 403,
+      body: AUTH0_ERRORS.insufficientScope('create:actions'),
+    });
     fresh.start();
     const output = captureOutput();
     let caught: unknown;

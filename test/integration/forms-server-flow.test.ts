@@ -280,7 +280,11 @@ describe('the lock', () => {
     const again = new Visit(first.app);
     const page = await again.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms, failures: 0 }), 'state-login-2');
     expect(headingOf(page.body)).toBe('Too many wrong codes');
-    expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome).toMatchObject({ kind: 'locked', failures: 5, lockedUntilSec: Math.floor(first.clock.ms / 1000) - 60 + 900 });
+    expect(decodeResult(continueOf(page).sessionToken, clock.ms).outcome).toMatchObject({
+      kind: 'locked',
+      failures: 5,
+      lockedUntilSec: Math.floor(first.clock.ms / 1000) - 60 + 900,
+    });
     // The locked page offers no form back into the flow (no CSRF token to post a code with).
     expect(again.csrf).toBeNull();
     expect(page.body).not.toContain('name="csrf"');
@@ -329,7 +333,11 @@ describe('the lock', () => {
     expect(alertsOf((await visit.post('/2fa/verify', { code: '1111111' })).body)).toEqual([triesLeftText(2)]);
     expect(alertsOf((await visit.post('/2fa/verify', { code: '1111111' })).body)).toEqual([triesLeftText(1)]);
     const locked = await visit.post('/2fa/verify', { code: '1111111' });
-    expect(decodeResult(continueOf(locked).sessionToken, clock.ms).outcome).toEqual({ kind: 'locked', failures: 3, lockedUntilSec: clock.seconds() + 60 });
+    expect(decodeResult(continueOf(locked).sessionToken, clock.ms).outcome).toEqual({
+      kind: 'locked',
+      failures: 3,
+      lockedUntilSec: clock.seconds() + 60,
+    });
   });
 });
 

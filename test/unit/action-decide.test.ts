@@ -1,16 +1,46 @@
-import { confirmed, decideOnContinue, decideOnExecute, methodUrl, DENY, type ExecuteFacts, type ContinueFacts } from '../../actions/authy-2fa/src/decide';
+import {
+  confirmed,
+  decideOnContinue,
+  decideOnExecute,
+  methodUrl,
+  DENY,
+  type ExecuteFacts,
+  type ContinueFacts,
+} from '../../actions/authy-2fa/src/decide';
 import { parseSettings } from '../../lib/action-settings';
 import type { EnrollmentState } from '../../lib/enrollment';
 import type { ResultOutcome, ResultToken } from '../../lib/token-contract';
 
-const settings = parseSettings({ FORMS_URL: 'https://2fa.example.com/2fa', SHARED_SECRET: 's'.repeat(32), AUTHY_API_KEY: 'k', EXEMPT_CLIENT_IDS: 'exempt-app', EXEMPT_CONNECTIONS: 'corp-sso' });
+const settings = parseSettings({
+  FORMS_URL: 'https://2fa.example.com/2fa',
+  SHARED_SECRET: 's'.repeat(32),
+  AUTHY_API_KEY: 'k',
+  EXEMPT_CLIENT_IDS: 'exempt-app',
+  EXEMPT_CONNECTIONS: 'corp-sso',
+});
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 const none: EnrollmentState = { authyId: null, source: 'none', failures: 0, lockedUntilMs: null, enrolledAt: null };
-const enrolled: EnrollmentState = { authyId: '42', source: 'current', failures: 2, lockedUntilMs: null, enrolledAt: '2025-01-01T00:00:00.000Z' };
+const enrolled: EnrollmentState = {
+  authyId: '42',
+  source: 'current',
+  failures: 2,
+  lockedUntilMs: null,
+  enrolledAt: '2025-01-01T00:00:00.000Z',
+};
 
 function execute(over: Partial<ExecuteFacts> = {}) {
   return decideOnExecute(
-    { protocol: 'oidc-basic-profile', silent: false, clientId: 'app', connectionName: 'Username-Password-Authentication', sessionMethods: ['pwd'], enrollment: enrolled, hasEmail: true, nowMs: NOW, ...over },
+    {
+      protocol: 'oidc-basic-profile',
+      silent: false,
+      clientId: 'app',
+      connectionName: 'Username-Password-Authentication',
+      sessionMethods: ['pwd'],
+      enrollment: enrolled,
+      hasEmail: true,
+      nowMs: NOW,
+      ...over,
+    },
     settings,
   );
 }
@@ -27,17 +57,43 @@ describe('decideOnExecute', () => {
   });
 
   test('password grants and other non-interactive flows are denied unless allowed', () => {
-    for (const protocol of ['oauth2-password', 'oauth2-resource-owner', 'oauth2-resource-owner-jwt-bearer', 'wstrust-usernamemixed', 'oauth2-token-exchange']) {
+    for (const protocol of [
+      'oauth2-password',
+      'oauth2-resource-owner',
+      'oauth2-resource-owner-jwt-bearer',
+      'wstrust-usernamemixed',
+      'oauth2-token-exchange',
+    ]) {
       expect(execute({ protocol })).toEqual({ kind: 'deny', reason: DENY.nonInteractive });
     }
     const lenient = { ...settings, allowNonInteractive: true };
-    expect(decideOnExecute({ protocol: 'oauth2-password', silent: false, clientId: 'app', connectionName: 'c', sessionMethods: [], enrollment: enrolled, hasEmail: true, nowMs: NOW }, lenient)).toMatchObject({ kind: 'allow' });
+    expect(
+      decideOnExecute(
+        {
+          protocol: 'oauth2-password',
+          silent: false,
+          clientId: 'app',
+          connectionName: 'c',
+          sessionMethods: [],
+          enrollment: enrolled,
+          hasEmail: true,
+          nowMs: NOW,
+        },
+        lenient,
+      ),
+    ).toMatchObject({ kind: 'allow' });
   });
 
   test('prompt=none passes only with our method in the session', () => {
     expect(execute({ silent: true })).toEqual({ kind: 'deny', reason: DENY.silent });
-    expect(execute({ silent: true, sessionMethods: ['pwd', 'https://evil.example/authy'] })).toEqual({ kind: 'deny', reason: DENY.silent });
-    expect(execute({ silent: true, sessionMethods: ['pwd', methodUrl(settings)] })).toMatchObject({ kind: 'allow', why: 'verified-in-session' });
+    expect(execute({ silent: true, sessionMethods: ['pwd', 'https://evil.example/authy'] })).toEqual({
+      kind: 'deny',
+      reason: DENY.silent,
+    });
+    expect(execute({ silent: true, sessionMethods: ['pwd', methodUrl(settings)] })).toMatchObject({
+      kind: 'allow',
+      why: 'verified-in-session',
+    });
   });
 
   test('exempt clients and connections pass', () => {
@@ -59,7 +115,17 @@ describe('decideOnExecute', () => {
 
 function token(outcome: ResultOutcome, over: Partial<ResultToken> = {}): ResultToken {
   const iat = Math.floor(NOW / 1000) - 5;
-  return { issuer: 'https://2fa.example.com', audience: 'example.eu.auth0.com', userId: 'auth0|1', state: 's', issuedAtSec: iat, expiresAtSec: iat + 120, id: '00000000-0000-4000-8000-000000000000', outcome, ...over };
+  return {
+    issuer: 'https://2fa.example.com',
+    audience: 'example.eu.auth0.com',
+    userId: 'auth0|1',
+    state: 's',
+    issuedAtSec: iat,
+    expiresAtSec: iat + 120,
+    id: '00000000-0000-4000-8000-000000000000',
+    outcome,
+    ...over,
+  };
 }
 
 function facts(over: Partial<ContinueFacts> = {}): ContinueFacts {
@@ -80,7 +146,11 @@ describe('decideOnContinue', () => {
 
   test('a first enrollment asks Authy to confirm the user', () => {
     const decision = decideOnContinue(token({ ...verifiedApp, enrolledNow: true }), facts({ enrollment: none }), settings);
-    expect(decision).toMatchObject({ kind: 'allow', confirm: { statusOf: '42', requireRegistered: true }, store: { authy_id: '42', enrolled_at: new Date(NOW).toISOString() } });
+    expect(decision).toMatchObject({
+      kind: 'allow',
+      confirm: { statusOf: '42', requireRegistered: true },
+      store: { authy_id: '42', enrolled_at: new Date(NOW).toISOString() },
+    });
   });
 
   test('the claims validateToken does not check are checked here', () => {
@@ -96,16 +166,32 @@ describe('decideOnContinue', () => {
   });
 
   test('an Authy id other than the stored one is denied', () => {
-    expect(decideOnContinue(token({ ...verifiedApp, authyId: '99' }), facts(), settings)).toEqual({ kind: 'deny', reason: DENY.otherDevice, store: null });
+    expect(decideOnContinue(token({ ...verifiedApp, authyId: '99' }), facts(), settings)).toEqual({
+      kind: 'deny',
+      reason: DENY.otherDevice,
+      store: null,
+    });
   });
 
   test('"enrolled now" must agree with what is stored', () => {
-    expect(decideOnContinue(token({ ...verifiedApp, enrolledNow: true }), facts(), settings)).toMatchObject({ kind: 'deny', reason: DENY.invalidResult });
-    expect(decideOnContinue(token(verifiedApp), facts({ enrollment: none }), settings)).toMatchObject({ kind: 'deny', reason: DENY.invalidResult });
+    expect(decideOnContinue(token({ ...verifiedApp, enrolledNow: true }), facts(), settings)).toMatchObject({
+      kind: 'deny',
+      reason: DENY.invalidResult,
+    });
+    expect(decideOnContinue(token(verifiedApp), facts({ enrollment: none }), settings)).toMatchObject({
+      kind: 'deny',
+      reason: DENY.invalidResult,
+    });
   });
+});
 
+describe('decideOnContinue: cancel, lock and push', () => {
   test('cancel keeps the counter and denies', () => {
-    expect(decideOnContinue(token({ kind: 'cancelled', failures: 3 }), facts(), settings)).toMatchObject({ kind: 'deny', reason: DENY.cancelled, store: { failures: 3, authy_id: '42' } });
+    expect(decideOnContinue(token({ kind: 'cancelled', failures: 3 }), facts(), settings)).toMatchObject({
+      kind: 'deny',
+      reason: DENY.cancelled,
+      store: { failures: 3, authy_id: '42' },
+    });
     // A result can never lower the stored counter.
     expect(decideOnContinue(token({ kind: 'cancelled', failures: 0 }), facts(), settings)).toMatchObject({ store: { failures: 2 } });
   });
@@ -123,9 +209,18 @@ describe('decideOnContinue', () => {
   });
 
   test('push needs the approval confirmed by Authy', () => {
-    const push: ResultOutcome = { kind: 'verified', method: 'push', authyId: '42', enrolledNow: false, approvalUuid: 'abcdef01-2345-6789-abcd-ef0123456789' };
+    const push: ResultOutcome = {
+      kind: 'verified',
+      method: 'push',
+      authyId: '42',
+      enrolledNow: false,
+      approvalUuid: 'abcdef01-2345-6789-abcd-ef0123456789',
+    };
     const decision = decideOnContinue(token(push), facts(), settings);
-    expect(decision).toMatchObject({ kind: 'allow', confirm: { approval: { uuid: 'abcdef01-2345-6789-abcd-ef0123456789', authyId: '42' } } });
+    expect(decision).toMatchObject({
+      kind: 'allow',
+      confirm: { approval: { uuid: 'abcdef01-2345-6789-abcd-ef0123456789', authyId: '42' } },
+    });
   });
 });
 
@@ -136,7 +231,9 @@ describe('confirmed', () => {
     expect(confirmed(status, { status: null, approval: null })).toBe(false);
     expect(confirmed(status, { status: { exists: true, registered: true, disabled: true }, approval: null })).toBe(false);
     expect(confirmed(status, { status: { exists: true, registered: false, disabled: false }, approval: null })).toBe(false);
-    expect(confirmed({ ...status, requireRegistered: false }, { status: { exists: true, registered: false, disabled: false }, approval: null })).toBe(true);
+    expect(
+      confirmed({ ...status, requireRegistered: false }, { status: { exists: true, registered: false, disabled: false }, approval: null }),
+    ).toBe(true);
   });
   test('approval must be approved by the same user', () => {
     const push = { statusOf: null, requireRegistered: false, approval: { uuid: 'u', authyId: '42' } };

@@ -29,7 +29,13 @@ describe('Action settings', () => {
   });
 
   test('lists, numbers and flags', () => {
-    const s = parseSettings({ ...good, EXEMPT_CLIENT_IDS: ' a, b ,,', MAX_FAILURES: '3', LOCK_MINUTES: '0.1', ALLOW_NON_INTERACTIVE: 'true' });
+    const s = parseSettings({
+      ...good,
+      EXEMPT_CLIENT_IDS: ' a, b ,,',
+      MAX_FAILURES: '3',
+      LOCK_MINUTES: '0.1',
+      ALLOW_NON_INTERACTIVE: 'true',
+    });
     expect([...s.exemptClientIds]).toEqual(['a', 'b']);
     expect(s.maxFailures).toBe(3);
     expect(s.lockSeconds).toBe(6);

@@ -59,7 +59,13 @@ describe('npm run deploy: failures from Auth0', () => {
   });
 
   it('429: tells the admin to wait and run it again', async () => {
-    tenant.failures.push({ method: 'GET', pathPrefix: BINDINGS, status: 429, body: AUTH0_ERRORS.tooManyRequests, headers: { 'retry-after': '1' } });
+    tenant.failures.push({
+      method: 'GET',
+      pathPrefix: BINDINGS,
+      status: 429,
+      body: AUTH0_ERRORS.tooManyRequests,
+      headers: { 'retry-after': '1' },
+    });
     const err = await failure();
     expect(err.code).toBe('RATE_LIMITED');
     expect(err.message).toMatch(/wait a minute/);
@@ -78,7 +84,9 @@ describe('npm run deploy: failures from Auth0', () => {
 
 describe('explainAuth0Error', () => {
   it('reads the status a0deploy leaves in its message text', () => {
-    const wrapped = new Error('Problem creating actions {"name":"authy-2fa"}\nForbidden: Insufficient scope, expected any of: create:actions');
+    const wrapped = new Error(
+      'Problem creating actions {"name":"authy-2fa"}\nForbidden: Insufficient scope, expected any of: create:actions',
+    );
     expect(explainAuth0Error(wrapped, 'x.auth0.com', ['create:actions']).code).toBe('MISSING_SCOPES');
     expect(explainAuth0Error(Object.assign(new Error('x'), { statusCode: 401 }), 'x.auth0.com', []).code).toBe('BAD_CREDENTIALS');
     expect(explainAuth0Error(new Error('socket hang up'), 'x.auth0.com', []).code).toBe('AUTH0');

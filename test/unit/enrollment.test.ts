@@ -2,13 +2,24 @@ import { activeEnrollment, legacyMigrationPatch, normalizeAuthyId, readEnrollmen
 
 describe('enrollment in app_metadata', () => {
   test('reads the current shape', () => {
-    const state = readEnrollment({ authy_2fa: { v: 1, authy_id: '123', enrolled_at: '2026-01-01T00:00:00.000Z', failures: 2, locked_until: '2030-01-01T00:00:00.000Z' } });
-    expect(state).toEqual({ authyId: '123', source: 'current', failures: 2, lockedUntilMs: Date.parse('2030-01-01T00:00:00.000Z'), enrolledAt: '2026-01-01T00:00:00.000Z' });
+    const state = readEnrollment({
+      authy_2fa: { v: 1, authy_id: '123', enrolled_at: '2026-01-01T00:00:00.000Z', failures: 2, locked_until: '2030-01-01T00:00:00.000Z' },
+    });
+    expect(state).toEqual({
+      authyId: '123',
+      source: 'current',
+      failures: 2,
+      lockedUntilMs: Date.parse('2030-01-01T00:00:00.000Z'),
+      enrolledAt: '2026-01-01T00:00:00.000Z',
+    });
   });
 
   test('reads both rule-era shapes; mfa wins over authyID; other providers are ignored', () => {
     expect(readEnrollment({ authyID: 42 })).toMatchObject({ authyId: '42', source: 'legacy-authyID' });
-    expect(readEnrollment({ mfa: { provider: 'authy', payload: { id: '77' } }, authyID: 42 })).toMatchObject({ authyId: '77', source: 'legacy-mfa' });
+    expect(readEnrollment({ mfa: { provider: 'authy', payload: { id: '77' } }, authyID: 42 })).toMatchObject({
+      authyId: '77',
+      source: 'legacy-mfa',
+    });
     expect(readEnrollment({ mfa: { provider: 'duo', payload: { id: '77' } } })).toMatchObject({ authyId: null, source: 'none' });
   });
 

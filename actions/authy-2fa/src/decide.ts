@@ -72,7 +72,9 @@ export function decideOnExecute(facts: ExecuteFacts, settings: Settings): Execut
   // A session can outlive a denied login: a silent login must never pass without our method in the session.
   if (facts.silent) return { kind: 'deny', reason: DENY.silent };
   if (facts.protocol !== undefined && !INTERACTIVE_PROTOCOLS.has(facts.protocol)) {
-    return settings.allowNonInteractive ? { kind: 'allow', why: 'non-interactive-allowed' } : { kind: 'deny', reason: DENY.nonInteractive };
+    return settings.allowNonInteractive
+      ? { kind: 'allow', why: 'non-interactive-allowed' }
+      : { kind: 'deny', reason: DENY.nonInteractive };
   }
   if (!facts.enrollment.authyId && !facts.hasEmail) return { kind: 'deny', reason: DENY.noEmail };
   return { kind: 'redirect' };
@@ -131,7 +133,11 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
 
   switch (outcome.kind) {
     case 'cancelled':
-      return { kind: 'deny', reason: DENY.cancelled, store: stored(facts.enrollment, { failures: failures(outcome.failures) }, enrolledAt) };
+      return {
+        kind: 'deny',
+        reason: DENY.cancelled,
+        store: stored(facts.enrollment, { failures: failures(outcome.failures) }, enrolledAt),
+      };
     case 'locked': {
       const lockedUntilMs = secToMs(outcome.lockedUntilSec);
       const maxLockMs = facts.nowMs + secToMs(settings.lockSeconds + CLOCK_SKEW_SECONDS);
