@@ -13,12 +13,18 @@
  * Every key expires: visits at `expiresAtMs`, link markers at the link's expiry, counters one
  * lock period after their last change, reservations after their hold time. Every method that
  * cannot reach the backing store throws `StoreUnavailableError` (the server answers 503).
+ *
+ * Time is the `nowMs` each call gets (epoch ms, a whole number), never the store's own clock, so
+ * both stores agree to the millisecond: a record that expires at T is there while nowMs < T and
+ * gone from nowMs >= T. Callers' clocks should not go backwards: what expired stays gone.
+ * Arguments no caller should pass (a version that is not a whole number, maxFailures 0, ...)
+ * throw a RangeError or TypeError: those are bugs, not bad input.
  */
 
 /** The fields of a visit the store reads; the rest of the record is stored as it is. */
 export interface VisitRecord {
   id: string;
-  /** Key of the user's counters and open-visit list: tenant + user id. */
+  /** Key of the user's counters and open-visit list: tenant + user id. Fixed for the visit's life. */
   userKey: string;
   /** Epoch ms after which the visit is gone. */
   expiresAtMs: number;
@@ -27,7 +33,7 @@ export interface VisitRecord {
 }
 
 export interface VisitLimits {
-  /** Open visits one user may hold; opening one more drops that user's oldest. */
+  /** Open visits one user may hold; opening one more drops that user's oldest (the earliest to expire). */
   maxOpenPerUser: number;
   /** Open visits in all. */
   capacity: number;
@@ -46,7 +52,7 @@ export interface Counter {
   failures: number;
   /** Attempts reserved and not yet settled. */
   inFlight: number;
-  /** Epoch ms until which the user is locked, or null. */
+  /** Epoch ms until which the user is locked, or null (also once the lock has ended). */
   lockedUntilMs: number | null;
 }
 
@@ -57,6 +63,7 @@ export interface AttemptLimits {
 }
 
 export type Reservation =
+  /** Reserved; `counter.inFlight` includes this attempt. */
   | { ok: true; id: string; counter: Counter }
   /** 'locked': the lock is on; 'busy': failures + attempts in flight already reach the limit. */
   | { ok: false; reason: 'locked' | 'busy'; counter: Counter };
@@ -74,7 +81,10 @@ export interface Store {
   getVisit<V extends VisitRecord>(id: string, nowMs: number): Promise<V | null>;
   /**
    * Saves the visit if the stored one still has `visit.version` (then stores it with version + 1
-   * and returns true); false if another request saved it first or it is gone.
+   * and returns true); false if another request saved it first or it is gone. The object passed
+   * in is not changed: a second save needs the version raised (or the visit read again). A save
+   * may move `expiresAtMs` (to nowMs or earlier: the visit is gone); one that changes `userKey` is
+   * refused (false).
    */
   saveVisit(visit: VisitRecord, nowMs: number): Promise<boolean>;
 
@@ -83,11 +93,16 @@ export interface Store {
   raiseFailures(userKey: string, failures: number, limits: AttemptLimits): Promise<Counter>;
   /**
    * One atomic step before a code, push or recovery code goes to the provider: refuses when
-   * the user is locked or failures + in flight >= maxFailures, else reserves one attempt that
-   * is released by itself after `holdMs` if never settled.
+   * the user is locked ('locked' wins) or failures + in flight >= maxFailures, else reserves one
+   * attempt that is released by itself after `holdMs` if never settled. `holdMs` must outlast the
+   * provider call: once a hold ends its place may go to another guess.
    */
   reserveAttempt(userKey: string, limits: AttemptLimits & { holdMs: number }): Promise<Reservation>;
-  /** Settles a reservation (unknown or expired ones count as released, except 'wrong', which still counts). */
+  /**
+   * Settles a reservation (unknown or expired ones count as released, except 'wrong', which still
+   * counts). 'wrong' adds a failure and locks at maxFailures (a lock is never shortened); 'right'
+   * resets the count and lifts any lock; 'void' only releases.
+   */
   settleAttempt(userKey: string, reservationId: string, result: AttemptResult, limits: AttemptLimits): Promise<Counter>;
 
   /** Resolves when the backing store answers; throws StoreUnavailableError otherwise. */
