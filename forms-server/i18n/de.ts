@@ -21,7 +21,7 @@ export const de: Catalogue = {
   call: 'Mich anrufen',
   push: 'Anfrage an meine Authy-App senden',
   pushHeading: 'Anfrage bestätigen',
-  pushIntro: 'Wir haben eine Anfrage an Ihre Authy-App gesendet. Bestätigen Sie sie dort und drücken Sie dann „Bestätigt“.',
+  pushIntro: 'Wir haben eine Anfrage an Ihre Authy-App gesendet. Bestätigen Sie sie dort und drücken Sie dann „Bestätigt“. Eine abgelehnte, abgelaufene oder zurückgezogene Anfrage zählt als ein Fehlversuch.',
   pushCheck: 'Bestätigt',
   pushBack: 'Stattdessen Code eingeben',
   changeNumber: 'Andere Nummer verwenden',

@@ -19,7 +19,7 @@ export const en = {
   call: 'Call me',
   push: 'Send a request to my Authy app',
   pushHeading: 'Approve the request',
-  pushIntro: 'We sent a request to your Authy app. Approve it there, then press "I approved it".',
+  pushIntro: 'We sent a request to your Authy app. Approve it there, then press "I approved it". A request that is denied, expires or is withdrawn counts as one wrong try.',
   pushCheck: 'I approved it',
   pushBack: 'Enter a code instead',
   changeNumber: 'Use another number',

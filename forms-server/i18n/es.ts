@@ -21,7 +21,7 @@ export const es: Catalogue = {
   call: 'Llamarme',
   push: 'Enviar una solicitud a mi app Authy',
   pushHeading: 'Apruebe la solicitud',
-  pushIntro: 'Hemos enviado una solicitud a su app Authy. Apruébela allí y pulse «Ya la aprobé».',
+  pushIntro: 'Hemos enviado una solicitud a su app Authy. Apruébela allí y pulse «Ya la aprobé». Una solicitud rechazada, caducada o retirada cuenta como un intento fallido.',
   pushCheck: 'Ya la aprobé',
   pushBack: 'Introducir un código',
   changeNumber: 'Usar otro número',
