@@ -16,6 +16,7 @@ export const SECRET_NAMES = [
   'EXEMPT_CONNECTIONS',
   'ALLOW_NON_INTERACTIVE',
   'CLAIM_NAMESPACE',
+  'REQUIRE_VERIFIED_EMAIL',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 

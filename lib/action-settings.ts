@@ -25,6 +25,11 @@ export interface Settings {
   allowNonInteractive: boolean;
   /** Prefix of the ID-token claim that says 2FA was done, e.g. `https://2fa.example.com/`. */
   claimNamespace: string;
+  /**
+   * A user who is not enrolled yet may enroll a phone only with a verified email (default: on).
+   * Without it, whoever knows the password of an unenrolled account can enroll their own phone.
+   */
+  requireVerifiedEmail: boolean;
 }
 
 /** A setting is missing or malformed. `setting` names it; the message says what is wrong. */
@@ -102,5 +107,6 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
     exemptConnections: new Set(read.list('EXEMPT_CONNECTIONS')),
     allowNonInteractive: read.flag('ALLOW_NON_INTERACTIVE', false),
     claimNamespace: namespace,
+    requireVerifiedEmail: read.flag('REQUIRE_VERIFIED_EMAIL', true),
   };
 }

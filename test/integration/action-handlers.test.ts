@@ -98,6 +98,27 @@ describe('onExecutePostLogin', () => {
   });
 });
 
+describe('onExecutePostLogin: a verified email to enroll (REQUIRE_VERIFIED_EMAIL)', () => {
+  test('a user not enrolled yet with an unverified email is denied, never sent to enrollment', async () => {
+    const outcome = await new Login(action, makeUser({ email_verified: false })).execute();
+    expect(outcome).toEqual(
+      expect.objectContaining({ kind: 'deny', reason: 'Verify your email address before setting up two-factor login.' }),
+    );
+  });
+
+  test('an enrolled user with an unverified email still gets the code page', async () => {
+    const user = { ...enrolledUser(), email_verified: false };
+    expect(verifyHs256(redirectQuery(await new Login(action, user).execute()).get('session_token'), SHARED_SECRET).authy_id).toBe('1234');
+  });
+
+  test('REQUIRE_VERIFIED_EMAIL=false sends the unverified user to enrollment; a bad value denies naming it', async () => {
+    const off = await new Login(action, makeUser({ email_verified: false }), { secrets: { REQUIRE_VERIFIED_EMAIL: 'false' } }).execute();
+    expect(off.kind).toBe('redirect');
+    const bad = await new Login(action, makeUser(), { secrets: { REQUIRE_VERIFIED_EMAIL: 'maybe' } }).execute();
+    expect(bad.kind === 'deny' && bad.reason).toContain('REQUIRE_VERIFIED_EMAIL');
+  });
+});
+
 describe('onExecutePostLogin: sessions, locks, settings, hostile data', () => {
   test('prompt=none passes only when this session recorded our method', async () => {
     expect(await new Login(action, enrolledUser(), { prompt: 'none' }).execute()).toMatchObject({ kind: 'deny' });

@@ -38,6 +38,7 @@ function execute(over: Partial<ExecuteFacts> = {}) {
       sessionMethods: ['pwd'],
       enrollment: enrolled,
       hasEmail: true,
+      emailVerified: true,
       nowMs: NOW,
       ...over,
     },
@@ -77,6 +78,7 @@ describe('decideOnExecute', () => {
           sessionMethods: [],
           enrollment: enrolled,
           hasEmail: true,
+          emailVerified: true,
           nowMs: NOW,
         },
         lenient,
@@ -110,6 +112,44 @@ describe('decideOnExecute', () => {
 
   test('a user with no enrollment and no email cannot enroll', () => {
     expect(execute({ enrollment: none, hasEmail: false })).toEqual({ kind: 'deny', reason: DENY.noEmail });
+  });
+});
+
+describe('decideOnExecute: enrollment needs a verified email (REQUIRE_VERIFIED_EMAIL)', () => {
+  test('a user not enrolled yet with an unverified email is denied instead of sent to enrollment', () => {
+    expect(settings.requireVerifiedEmail).toBe(true);
+    expect(execute({ enrollment: none, emailVerified: false })).toEqual({ kind: 'deny', reason: DENY.unverifiedEmail });
+    expect(DENY.unverifiedEmail).toBe('Verify your email address before setting up two-factor login.');
+    expect(execute({ enrollment: none, emailVerified: true })).toEqual({ kind: 'redirect' });
+  });
+
+  test('enrolled users, rule-era ones included, are unaffected', () => {
+    expect(execute({ enrollment: enrolled, emailVerified: false })).toEqual({ kind: 'redirect' });
+    const legacy: EnrollmentState = { ...none, authyId: '77', source: 'legacy-authyID' };
+    expect(execute({ enrollment: legacy, emailVerified: false })).toEqual({ kind: 'redirect' });
+  });
+
+  test('REQUIRE_VERIFIED_EMAIL=false lets an unverified user enroll', () => {
+    const off = { ...settings, requireVerifiedEmail: false };
+    const facts = {
+      protocol: 'oidc-basic-profile',
+      silent: false,
+      clientId: 'app',
+      connectionName: 'Username-Password-Authentication',
+      sessionMethods: [],
+      enrollment: none,
+      hasEmail: true,
+      emailVerified: false,
+      nowMs: NOW,
+    };
+    expect(decideOnExecute(facts, off)).toEqual({ kind: 'redirect' });
+  });
+
+  test('exemptions, refresh tokens and the no-email rule come first', () => {
+    expect(execute({ enrollment: none, emailVerified: false, clientId: 'exempt-app' })).toMatchObject({ kind: 'allow' });
+    expect(execute({ enrollment: none, emailVerified: false, protocol: 'oauth2-refresh-token' })).toMatchObject({ kind: 'allow' });
+    expect(execute({ enrollment: none, emailVerified: false, hasEmail: false })).toEqual({ kind: 'deny', reason: DENY.noEmail });
+    expect(execute({ enrollment: none, emailVerified: false, silent: true })).toEqual({ kind: 'deny', reason: DENY.silent });
   });
 });
 

@@ -56,6 +56,15 @@ describe('Action settings', () => {
     expect(failing({ ...good, CLAIM_NAMESPACE: 'https://x.example.com' })).toBe('CLAIM_NAMESPACE');
   });
 
+  test('REQUIRE_VERIFIED_EMAIL: on by default and when empty, false turns it off, anything else is refused', () => {
+    expect(parseSettings(good).requireVerifiedEmail).toBe(true);
+    expect(parseSettings({ ...good, REQUIRE_VERIFIED_EMAIL: '' }).requireVerifiedEmail).toBe(true);
+    expect(parseSettings({ ...good, REQUIRE_VERIFIED_EMAIL: 'true' }).requireVerifiedEmail).toBe(true);
+    expect(parseSettings({ ...good, REQUIRE_VERIFIED_EMAIL: 'false' }).requireVerifiedEmail).toBe(false);
+    expect(failing({ ...good, REQUIRE_VERIFIED_EMAIL: 'no' })).toBe('REQUIRE_VERIFIED_EMAIL');
+    expect(() => parseSettings({ ...good, REQUIRE_VERIFIED_EMAIL: 'off' })).toThrow('REQUIRE_VERIFIED_EMAIL must be true or false');
+  });
+
   test('plain http only on loopback (the sandbox)', () => {
     expect(parseSettings({ ...good, FORMS_URL: 'http://localhost:3002/2fa' }).formsOrigin).toBe('http://localhost:3002');
   });

@@ -68,10 +68,31 @@ describe('npm run deploy stops before any call to Auth0', () => {
 
   it.each([
     ['a missing keyword', without('AUTHY2FA_FORMS_URL'), 'AUTHY2FA_FORMS_URL: not set (Action secret FORMS_URL is required)'],
-    ['a URL that is not https', { ...TEST_ENV, AUTHY2FA_FORMS_URL: 'http://2fa.example.com/2fa' }, 'AUTHY2FA_FORMS_URL: FORMS_URL must be an absolute https URL'],
-    ['a URL that is not absolute', { ...TEST_ENV, AUTHY2FA_AUTHY_API_URL: 'api.authy.com' }, 'AUTHY2FA_AUTHY_API_URL: AUTHY_API_URL must be an absolute https URL'],
-    ['a shared secret under 32 bytes', { ...TEST_ENV, AUTHY2FA_SHARED_SECRET: 'x'.repeat(31) }, 'AUTHY2FA_SHARED_SECRET: SHARED_SECRET must be at least 32 bytes'],
-    ['a number that is not a number', { ...TEST_ENV, AUTHY2FA_MAX_FAILURES: 'five' }, 'AUTHY2FA_MAX_FAILURES: MAX_FAILURES must be a whole number'],
+    [
+      'a URL that is not https',
+      { ...TEST_ENV, AUTHY2FA_FORMS_URL: 'http://2fa.example.com/2fa' },
+      'AUTHY2FA_FORMS_URL: FORMS_URL must be an absolute https URL',
+    ],
+    [
+      'a URL that is not absolute',
+      { ...TEST_ENV, AUTHY2FA_AUTHY_API_URL: 'api.authy.com' },
+      'AUTHY2FA_AUTHY_API_URL: AUTHY_API_URL must be an absolute https URL',
+    ],
+    [
+      'a shared secret under 32 bytes',
+      { ...TEST_ENV, AUTHY2FA_SHARED_SECRET: 'x'.repeat(31) },
+      'AUTHY2FA_SHARED_SECRET: SHARED_SECRET must be at least 32 bytes',
+    ],
+    [
+      'a number that is not a number',
+      { ...TEST_ENV, AUTHY2FA_MAX_FAILURES: 'five' },
+      'AUTHY2FA_MAX_FAILURES: MAX_FAILURES must be a whole number',
+    ],
+    [
+      'a flag that is not true or false',
+      { ...TEST_ENV, AUTHY2FA_REQUIRE_VERIFIED_EMAIL: 'yes' },
+      'AUTHY2FA_REQUIRE_VERIFIED_EMAIL: REQUIRE_VERIFIED_EMAIL must be true or false',
+    ],
   ])('%s', async (_label, env, message) => {
     const err = await deployWith(env);
     expect(err.code).toBe('INPUT');
@@ -90,7 +111,12 @@ describe('npm run deploy stops before any call to Auth0', () => {
 
 describe('checkDeployInputs', () => {
   it('lists every problem at once', () => {
-    const env = { ...without('AUTHY2FA_AUTHY_API_KEY'), AUTHY2FA_LOCK_MINUTES: 'soon', AUTH0_DOMAIN: 'https://example.auth0.com', AUTH0_CLIENT_SECRET: '' };
+    const env = {
+      ...without('AUTHY2FA_AUTHY_API_KEY'),
+      AUTHY2FA_LOCK_MINUTES: 'soon',
+      AUTH0_DOMAIN: 'https://example.auth0.com',
+      AUTH0_CLIENT_SECRET: '',
+    };
     expect(problemsOf(env)).toEqual([
       'AUTH0_DOMAIN: must be a bare host name such as example.eu.auth0.com (no https://, no path)',
       'AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (or AUTH0_ACCESS_TOKEN): not set',
@@ -115,13 +141,25 @@ describe('checkDeployInputs', () => {
   });
 
   it('builds the binding list: BEFORE, then authy-2fa, then AFTER', () => {
-    const inputs = checkDeployInputs({ ...TEST_ENV, AUTHY2FA_POST_LOGIN_BEFORE: 'add-roles, geo-block', AUTHY2FA_POST_LOGIN_AFTER: 'audit-log' }, SOURCES);
+    const inputs = checkDeployInputs(
+      { ...TEST_ENV, AUTHY2FA_POST_LOGIN_BEFORE: 'add-roles, geo-block', AUTHY2FA_POST_LOGIN_AFTER: 'audit-log' },
+      SOURCES,
+    );
     expect(inputs.bindings.map((b) => b.action_name)).toEqual(['add-roles', 'geo-block', 'authy-2fa', 'audit-log']);
     expect(inputs.mappings.AUTHY2FA_POST_LOGIN_BINDINGS).toEqual(inputs.bindings);
   });
+});
 
+describe('checkDeployInputs: bindings, keywords and limits', () => {
   it('refuses our own name or a duplicate in the binding lists, and a hand-set binding keyword', () => {
-    expect(problemsOf({ ...TEST_ENV, AUTHY2FA_POST_LOGIN_BEFORE: 'authy-2fa,a', AUTHY2FA_POST_LOGIN_AFTER: 'a', AUTHY2FA_POST_LOGIN_BINDINGS: '[]' })).toEqual([
+    expect(
+      problemsOf({
+        ...TEST_ENV,
+        AUTHY2FA_POST_LOGIN_BEFORE: 'authy-2fa,a',
+        AUTHY2FA_POST_LOGIN_AFTER: 'a',
+        AUTHY2FA_POST_LOGIN_BINDINGS: '[]',
+      }),
+    ).toEqual([
       'AUTHY2FA_POST_LOGIN_BINDINGS: is built by the deploy; set AUTHY2FA_POST_LOGIN_BEFORE and AUTHY2FA_POST_LOGIN_AFTER instead',
       'AUTHY2FA_POST_LOGIN_BEFORE: lists authy-2fa itself; list only your other Actions',
       'AUTHY2FA_POST_LOGIN_BEFORE/AUTHY2FA_POST_LOGIN_AFTER: a listed more than once',
@@ -129,7 +167,10 @@ describe('checkDeployInputs', () => {
   });
 
   it('refuses a keyword in the Action code or tenant.yaml that has no value', () => {
-    const sources = { tenantYaml: `${SOURCES.tenantYaml}\n# '##UNMAPPED_ONE##'\n`, actionCode: `${SOURCES.actionCode}\nconst x = "@@OTHER_KEY@@";\n` };
+    const sources = {
+      tenantYaml: `${SOURCES.tenantYaml}\n# '##UNMAPPED_ONE##'\n`,
+      actionCode: `${SOURCES.actionCode}\nconst x = "@@OTHER_KEY@@";\n`,
+    };
     expect(problemsOf(TEST_ENV, sources)).toEqual([
       'UNMAPPED_ONE: used in tenant.yaml but has no value',
       'OTHER_KEY: used in actions/authy-2fa/code.js but has no value',
@@ -137,8 +178,13 @@ describe('checkDeployInputs', () => {
   });
 
   it('refuses a tenant.yaml that does not hand the Action one of its secrets', () => {
-    const sources = { ...SOURCES, tenantYaml: SOURCES.tenantYaml.replace(/\n\s*- name: MAX_FAILURES\n\s*value: '@@AUTHY2FA_MAX_FAILURES@@'/, '') };
-    expect(problemsOf(TEST_ENV, sources)).toEqual(["tenant.yaml: does not map Action secret MAX_FAILURES (expected '@@AUTHY2FA_MAX_FAILURES@@')"]);
+    const sources = {
+      ...SOURCES,
+      tenantYaml: SOURCES.tenantYaml.replace(/\n\s*- name: MAX_FAILURES\n\s*value: '@@AUTHY2FA_MAX_FAILURES@@'/, ''),
+    };
+    expect(problemsOf(TEST_ENV, sources)).toEqual([
+      "tenant.yaml: does not map Action secret MAX_FAILURES (expected '@@AUTHY2FA_MAX_FAILURES@@')",
+    ]);
   });
 
   it('refuses a value over Auth0 4096-character limit', () => {

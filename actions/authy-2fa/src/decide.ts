@@ -20,6 +20,7 @@ export const DENY = {
   otherDevice: 'This second factor does not belong to this account.',
   notConfirmed: 'Two-factor login could not be confirmed with Authy. Please try again.',
   noEmail: 'An email address is needed to set up two-factor login.',
+  unverifiedEmail: 'Verify your email address before setting up two-factor login.',
   internal: 'Two-factor login failed. Please try again.',
 } as const;
 
@@ -46,6 +47,8 @@ export interface ExecuteFacts {
   sessionMethods: readonly string[];
   enrollment: EnrollmentState;
   hasEmail: boolean;
+  /** `event.user.email_verified === true`. */
+  emailVerified: boolean;
   nowMs: number;
 }
 
@@ -76,7 +79,11 @@ export function decideOnExecute(facts: ExecuteFacts, settings: Settings): Execut
       ? { kind: 'allow', why: 'non-interactive-allowed' }
       : { kind: 'deny', reason: DENY.nonInteractive };
   }
-  if (!facts.enrollment.authyId && !facts.hasEmail) return { kind: 'deny', reason: DENY.noEmail };
+  if (!facts.enrollment.authyId) {
+    if (!facts.hasEmail) return { kind: 'deny', reason: DENY.noEmail };
+    // First-login enrollment proves only the password: without a verified email, whoever knows it would enroll their own phone.
+    if (settings.requireVerifiedEmail && !facts.emailVerified) return { kind: 'deny', reason: DENY.unverifiedEmail };
+  }
   return { kind: 'redirect' };
 }
 

@@ -76,6 +76,7 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
         sessionMethods: (event.authentication?.methods ?? []).map((m) => m.name),
         enrollment,
         hasEmail: typeof event.user.email === 'string' && event.user.email.includes('@'),
+        emailVerified: event.user.email_verified === true,
         nowMs,
       },
       settings,
