@@ -7,8 +7,17 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 
 const INFO = 'authy-2fa seal v1';
 
+/** Keys already derived, by secret: HKDF runs once per process, not once per seal. A process holds one or two secrets. */
+const KEYS = new Map<string, Buffer>();
+
 function key(sharedSecret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(sharedSecret, 'utf8'), Buffer.alloc(0), INFO, 32));
+  let derived = KEYS.get(sharedSecret);
+  if (!derived) {
+    derived = Buffer.from(hkdfSync('sha256', Buffer.from(sharedSecret, 'utf8'), Buffer.alloc(0), INFO, 32));
+    if (KEYS.size >= 8) KEYS.clear();
+    KEYS.set(sharedSecret, derived);
+  }
+  return derived;
 }
 
 /** base64url(iv | ciphertext | tag). */

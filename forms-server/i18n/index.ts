@@ -21,10 +21,19 @@ export function format(template: string, params: Record<string, string | number>
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
 }
 
+const PLURAL_RULES = new Map<string, Intl.PluralRules>();
+
+/** One PluralRules per catalogue language (there are a handful). */
+function pluralRules(lang: string): Intl.PluralRules {
+  let rules = PLURAL_RULES.get(lang);
+  if (!rules) PLURAL_RULES.set(lang, (rules = new Intl.PluralRules(lang)));
+  return rules;
+}
+
 /** A notice in the catalogue's language; a `left` count also fills `{triesLeft}`, singular or plural. */
 export function message(t: Catalogue, key: MessageKey, params: Record<string, string | number> = {}): string {
   const left = params.left;
   if (typeof left !== 'number') return format(t[key], params);
-  const form = new Intl.PluralRules(t.lang).select(left) === 'one' ? t.triesLeftOne : t.triesLeftOther;
+  const form = pluralRules(t.lang).select(left) === 'one' ? t.triesLeftOne : t.triesLeftOther;
   return format(t[key], { ...params, triesLeft: format(form, { left }) });
 }

@@ -14,13 +14,23 @@ export function isCountry(value: unknown): value is CountryCode {
   return typeof value === 'string' && COUNTRIES.has(value);
 }
 
-/** Every country with its calling code, for the select on the enrollment page, named in `locale`. */
-export function countryOptions(locale: string): { code: string; label: string }[] {
+/** Country lists already built, by language: sorting with localeCompare is the costly part. */
+const COUNTRY_OPTIONS = new Map<string, readonly { code: string; label: string }[]>();
+const MAX_CACHED_LANGUAGES = 64;
+
+/** Every country with its calling code, for the select on the enrollment page, named in `locale`. Built once per language. */
+export function countryOptions(locale: string): readonly { code: string; label: string }[] {
   const language = supportedLocale(locale);
+  const cached = COUNTRY_OPTIONS.get(language);
+  if (cached) return cached;
   const names = new Intl.DisplayNames([language, 'en'], { type: 'region' });
-  return getCountries()
+  const collator = new Intl.Collator(language);
+  const options = getCountries()
     .map((code) => ({ code, label: `${names.of(code) ?? code} (+${getCountryCallingCode(code)})` }))
-    .sort((a, b) => a.label.localeCompare(b.label, language));
+    .sort((a, b) => collator.compare(a.label, b.label));
+  if (COUNTRY_OPTIONS.size >= MAX_CACHED_LANGUAGES) COUNTRY_OPTIONS.clear();
+  COUNTRY_OPTIONS.set(language, Object.freeze(options));
+  return options;
 }
 
 /** The locale if Intl accepts it, else English: a login's ui_locales may be well-formed yet unknown. */
