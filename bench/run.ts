@@ -1,119 +1,140 @@
 /**
- * Benchmarks, reported as ratios against a baseline measured in the same process and run:
- * - the Action's onExecutePostLogin (bundled code.js, sandbox runtime) vs an Action that only allows;
- * - the forms server's entry + first page vs GET /healthz on the same app (inject);
- * - the memory of 10,000 open visits in the in-memory store, per visit;
- * - the bundled Action's size vs Auth0's 100 kB limit.
- * Run: npm run bench
+ * `npm run bench`: one run, every ratio against a baseline measured in the same run.
+ *   1. the bundled Action: its size against Auth0's 100 kB, and onExecutePostLogin against a
+ *      bare Action (action.ts);
+ *   2. the forms server over real sockets with autocannon, the servers in a child process whose
+ *      CPU is read over IPC (scenarios.ts): the bare route (baseline), code-page visits,
+ *      enroll-page visits and wrong-code POSTs in memory; code-page visits and wrong-code POSTs
+ *      on Redis, as ratios to memory;
+ *   3. the memory run: 200 connections of fresh visits for a minute (memory.ts).
+ * Prints a Markdown table and writes every figure to bench/results/latest.json.
+ * Settings: BENCH_DURATION_SEC, BENCH_WARMUP_SEC, BENCH_MEMORY_SEC, BENCH_SKIP=action,redis,memory,
+ * BENCH_LOG_LEVEL (the forms server's LOG_LEVEL, default info), REDIS_URL, BENCH_CPU_PROF=1
+ * (a V8 CPU profile of each server child in bench/results/profiles).
  */
-import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { buildFormsServer } from '../forms-server/app';
-import { loadConfig } from '../forms-server/config';
-import { MemoryStore, type Flow } from '../forms-server/store';
-import { signHs256 } from '../lib/jwt-hs256';
-import { outboundPayload } from '../lib/token-contract';
-import { buildEvent, createActionCache, loadAction, newLoginTransaction, runPostLoginPhase, type LoadedAction } from '../sandbox/tenant/post-login-runtime';
+import { bundleSize, benchAction } from './action';
+import { startAuthyStub } from './authy-stub';
+import { startChild, type ServerChild } from './child';
+import { memoryRun } from './memory';
+import { startRedis } from './redis';
+import { machine, markdown, writeResults, type Results } from './report';
+import { benchBare, benchVisits, benchWrongCode, type ScenarioResult, type WrongCodeResult } from './scenarios';
+import { LOAD, WRONG_CODE, formsEnv } from './settings';
 
-const ROOT = join(__dirname, '..');
-const SECRET = 'bench-shared-secret-bench-shared-secret-0123';
+const RESULTS_DIR = join(__dirname, 'results');
+const PROFILE_DIR = process.env.BENCH_CPU_PROF ? join(RESULTS_DIR, 'profiles') : undefined;
+const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').map((s) => s.trim()));
 
-async function timeIt(label: string, iterations: number, work: (i: number) => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < Math.min(200, iterations); i++) await work(i); // warm-up
-  const start = performance.now();
-  for (let i = 0; i < iterations; i++) await work(i);
-  const perCall = (performance.now() - start) / iterations;
-  console.log(`  ${label.padEnd(44)} ${(perCall * 1000).toFixed(1).padStart(8)} µs/op`);
-  return perCall;
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
-async function benchAction(): Promise<void> {
-  console.log('Action onExecutePostLogin (sandbox runtime, bundled code.js)');
-  const code = readFileSync(join(ROOT, 'actions', 'authy-2fa', 'code.js'), 'utf8');
-  const action = loadAction(code, 'code.js');
-  const baseline: LoadedAction = loadAction('exports.onExecutePostLogin = async () => {};', 'baseline.js');
-  const user = { user_id: 'auth0|bench', email: 'bench@example.com', email_verified: true, name: 'Bench', created_at: '', updated_at: '', logins_count: 1, app_metadata: { authy_2fa: { v: 1, authy_id: '1234', failures: 0 } }, user_metadata: {} };
-  const secrets = { FORMS_URL: 'https://2fa.example.com/2fa', SHARED_SECRET: SECRET, AUTHY_API_KEY: 'k' };
-  const run = (a: LoadedAction) => (i: number) =>
-    runPostLoginPhase(a, {
-      phase: 'execute',
-      event: buildEvent({ user, client: { client_id: 'c', name: 'C' }, request: { ip: '127.0.0.1', host: 'localhost:3001', method: 'GET' }, transaction: { id: `t${i}`, protocol: 'oidc-basic-profile' }, tenantId: 't', secrets }),
-      transaction: newLoginTransaction(`t${i}`, `s${i}`),
-      tenantHost: 'localhost:3001',
-      cache: createActionCache(),
-      canRedirect: true,
-    });
-  // The Action logs one line per decision; keep the bench output readable.
-  const log = console.log;
-  let base = 0;
-  let ours = 0;
-  const quiet = (work: (i: number) => Promise<unknown>) => async (i: number) => {
-    console.log = () => undefined;
-    try {
-      return await work(i);
-    } finally {
-      console.log = log;
-    }
-  };
-  base = await timeIt('baseline: an Action that only allows', 3000, quiet(run(baseline)));
-  ours = await timeIt('authy-2fa: decide + encodeToken + redirect', 3000, quiet(run(action)));
-  console.log(`  ratio ${(ours / base).toFixed(2)}x the baseline\n`);
+function brief(s: ScenarioResult): string {
+  return `${s.name} [${s.mode}]: ${Math.round(s.load.reqPerSec)} req/s, p50 ${s.load.latencyMs.p50.toFixed(2)} ms, p99 ${s.load.latencyMs.p99.toFixed(2)} ms, ${s.serverCpuUsPerReq.toFixed(1)} µs CPU/req, server ${s.serverCpuBusy.toFixed(2)} cores, load generator ${s.loadGenCpuBusy.toFixed(2)} cores, statuses ${JSON.stringify(s.load.statusCodes)}, checks ${JSON.stringify(s.checks)}`;
 }
 
-async function benchForms(): Promise<void> {
-  console.log('Forms server (inject, no network)');
-  const config = loadConfig({ SHARED_SECRET: SECRET, FORMS_PUBLIC_URL: 'https://2fa.example.com', AUTHY_API_KEY: 'k', TRUSTED_TENANTS: 'https://tenant.example.com', RATE_LIMIT_PER_MINUTE: '100000' });
-  const app = await buildFormsServer(config, { logger: false });
-  const exp = Math.floor(Date.now() / 1000) + 600;
-  const base = await timeIt('baseline: GET /healthz', 2000, () => app.inject({ url: '/healthz' }));
-  const ours = await timeIt('entry (verify token, new visit) + code page', 2000, async (i) => {
-    const token = signHs256({ sub: `auth0|${i}`, iss: 'tenant.example.com', exp, ip: '1.1.1.1', ...outboundPayload({ continueHost: 'tenant.example.com', authyId: '1234', sealedEmail: null, failures: 0, maxFailures: 5, lockSeconds: 900, locale: 'en' }) }, SECRET);
-    const entry = await app.inject({ url: `/2fa?state=s${i}&session_token=${token}` });
-    const cookie = String(entry.headers['set-cookie']).split(';')[0] ?? '';
-    return app.inject({ url: '/2fa/flow', headers: { cookie } });
-  });
-  console.log(`  ratio ${(ours / base).toFixed(2)}x the baseline\n`);
-  await app.close();
+/** The things that make a figure wrong; each one becomes a note and a failed exit. */
+function problems(s: ScenarioResult): string[] {
+  const found: string[] = [];
+  if (s.load.bad > 0) found.push(`${s.name} [${s.mode}]: ${s.load.bad} answers not 2xx/3xx (${JSON.stringify(s.load.statusCodes)})`);
+  if (s.load.errors > 0 || s.load.timeouts > 0) found.push(`${s.name} [${s.mode}]: ${s.load.errors} errors, ${s.load.timeouts} timeouts`);
+  if (s.checks.wrongPage || s.checks.entryRefused || s.checks.unexpected) found.push(`${s.name} [${s.mode}]: unexpected answers ${JSON.stringify(s.checks)}`);
+  return found;
 }
 
-async function benchMemory(): Promise<void> {
-  console.log('Memory of open visits (MemoryStore)');
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const store = new MemoryStore();
-  gc?.();
-  gc?.();
-  const before = process.memoryUsage().heapUsed;
-  const count = 10_000;
-  for (let i = 0; i < count; i++) {
-    const flow: Flow = {
-      id: `id-${i}`.padEnd(43, 'x'), csrf: 'c'.repeat(43), userId: `auth0|user-${i}`, counterKey: `tenant.example.com|auth0|user-${i}`, state: `state-${i}`.padEnd(32, 's'),
-      continueUrl: 'https://tenant.example.com/continue', audience: 'tenant.example.com', locale: 'en', authyId: '1234', pendingAuthyId: null, email: null,
-      maxFailures: 5, lockSeconds: 900, channel: 'app', sends: 0, lastSendAt: 0, pushUuid: null, notice: null, outcome: null, expiresAt: Date.now() + 600_000,
-    };
-    await store.createFlow(flow);
+async function withChild<T>(label: string, env: Record<string, string>, work: (child: ServerChild) => Promise<T>): Promise<T> {
+  const child = await startChild({ label, env, ...(PROFILE_DIR ? { cpuProfileDir: PROFILE_DIR } : {}) });
+  try {
+    return await work(child);
+  } finally {
+    await child.stop();
   }
-  gc?.();
-  gc?.();
-  const perVisit = (process.memoryUsage().heapUsed - before) / count;
-  // Keep the store alive until after the measurement.
-  if (!(await store.getFlow('id-0'.padEnd(43, 'x'), Date.now()))) throw new Error('store lost a visit');
-  const json = Buffer.byteLength(JSON.stringify((await store.getFlow('id-0'.padEnd(43, 'x'), Date.now())) ?? {}));
-  console.log(`  baseline: one visit as JSON                    ${json} bytes`);
-  console.log(`  ratio ${(perVisit / json).toFixed(2)}x the JSON size`);
-  console.log(`  ${perVisit.toFixed(0)} bytes per open visit${gc ? '' : ' (run with --expose-gc for a steadier figure)'}; 100,000 visits ≈ ${((perVisit * 100_000) / 1024 / 1024).toFixed(0)} MiB\n`);
-}
-
-function benchSize(): void {
-  const size = statSync(join(ROOT, 'actions', 'authy-2fa', 'code.js')).size;
-  console.log(`Bundled Action: ${size} bytes = ${((size / (100 * 1024)) * 100).toFixed(1)}% of Auth0's 100 kB limit\n`);
 }
 
 async function main(): Promise<void> {
-  benchSize();
-  await benchMemory();
-  await benchAction();
-  await benchForms();
+  const notes: string[] = [];
+  const failures: string[] = [];
+  const http: ScenarioResult[] = [];
+  const record = (s: ScenarioResult) => {
+    say(`  ${brief(s)}`);
+    http.push(s);
+    failures.push(...problems(s));
+  };
+  const checkWrongCode = (s: WrongCodeResult) => {
+    if (s.maxPostsPerVisit >= WRONG_CODE.maxFailures) failures.push(`wrong code [${s.mode}]: a visit took ${s.maxPostsPerVisit} POSTs (locks at ${WRONG_CODE.maxFailures})`);
+    if (!s.stillOnCodePage) failures.push(`wrong code [${s.mode}]: the busiest visit is no longer on the code page`);
+    // Requests cut when the run stops may have reached Authy without an answer counted here.
+    if (Math.abs(s.authyVerifies - s.load.responses) > LOAD.connections) {
+      failures.push(`wrong code [${s.mode}]: ${s.load.responses} POSTs answered but Authy saw ${s.authyVerifies} code checks`);
+    }
+  };
+
+  const bundle = bundleSize();
+  say(`Bundled Action: ${bundle.bytes} bytes (${(bundle.shareOfLimit * 100).toFixed(1)} % of 100 kB)`);
+  let action: Results['action'] = [];
+  if (!skip.has('action')) {
+    say('Action onExecutePostLogin vs a bare Action (sandbox runtime)…');
+    action = await benchAction();
+    for (const a of action) say(`  ${a.user}: ${a.bundledUs.toFixed(1)} µs vs ${a.bareUs.toFixed(1)} µs (${a.ratio.toFixed(2)}x)`);
+  }
+
+  const authy = await startAuthyStub();
+  let memory: Results['memoryRun'] = null;
+  try {
+    say(`Forms server, memory store (${LOAD.connections} connections, ${LOAD.durationSec} s each)…`);
+    await withChild('memory', formsEnv(authy.url, { VISIT_CAPACITY: '1000000' }), async (child) => {
+      const target = { child };
+      record(await benchBare(target));
+      record(await benchVisits(target, { name: 'code-page visit', label: 'code-mem', kind: 'enrolled', mode: 'memory' }));
+      record(await benchVisits(target, { name: 'enroll-page visit', label: 'enroll-mem', kind: 'new', mode: 'memory' }));
+      const post = await benchWrongCode(target, 'memory', authy);
+      record(post);
+      checkWrongCode(post);
+    });
+
+    if (!skip.has('redis')) {
+      const redis = await startRedis();
+      say(`Forms server, Redis store (${redis.own ? 'own redis-server' : 'REDIS_URL'})…`);
+      try {
+        const prefix = `bench${Date.now().toString(36)}:`;
+        await withChild('redis', formsEnv(authy.url, { VISIT_CAPACITY: '1000000', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix }), async (child) => {
+          const target = { child, redisCpuUs: redis.cpuUs };
+          record(await benchVisits(target, { name: 'code-page visit', label: 'code-redis', kind: 'enrolled', mode: 'redis' }));
+          const post = await benchWrongCode(target, 'redis', authy);
+          record(post);
+          checkWrongCode(post);
+        });
+        if (!redis.own) notes.push('Redis: REDIS_URL (not the bench\'s own redis-server), so its CPU is not measured.');
+      } finally {
+        await redis.stop();
+      }
+    }
+
+    if (!skip.has('memory')) {
+      say('Memory run (200 connections of fresh visits)…');
+      memory = await withChild('memory-run', formsEnv(authy.url), (child) => memoryRun(child));
+      say(`  ${brief(memory.scenario)}`);
+      say(`  RSS start ${memory.rss.start}, peak ${memory.rss.peak}, end ${memory.rss.end}, after expiry ${memory.rss.afterExpiry}`);
+      failures.push(...problems(memory.scenario));
+    }
+  } finally {
+    await authy.close();
+  }
+  if (authy.unexpected > 0) failures.push(`the Authy stub got ${authy.unexpected} requests that were not code checks`);
+
+  notes.push(
+    'Each visit has its own token (random nonce), user id and client address (X-Forwarded-For through TRUST_PROXY=127.0.0.1, RATE_LIMIT_PER_MINUTE=100000): the rate limit is counted on every request but no bucket fills.',
+    `Wrong-code POSTs: ${WRONG_CODE.visits} visits prepared beforehand per store (max_failures ${WRONG_CODE.maxFailures}), taken in turn; the Authy stub (in the bench process) answers 401 60020 at once.`,
+    `The forms server logs at LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'info'} to /dev/null; the throughput children run with VISIT_CAPACITY=1000000, the memory run with the default.`,
+    'The visit lifetime cannot be shortened by a setting (MAX_VISIT_MS is a constant of forms-server/visit/visit.ts); the memory run shortens it through the token\'s exp instead.',
+  );
+  for (const failure of failures) notes.push(`PROBLEM: ${failure}`);
+
+  const results: Results = { date: new Date().toISOString(), machine: machine(), load: LOAD, bundle, action, http, memoryRun: memory, notes };
+  const file = writeResults(results, RESULTS_DIR);
+  process.stdout.write(`\n${markdown(results)}\n\nAll figures: ${file}\n`);
+  if (failures.length > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

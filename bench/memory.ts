@@ -1,0 +1,101 @@
+/**
+ * The memory run: a fresh memory-mode server child, 200 connections opening fresh visits
+ * (entry + code page) for a minute. There is no setting for the visit's longest life
+ * (forms-server/visit/visit.ts MAX_VISIT_MS, 15 min); a visit ends with its link, so the
+ * tokens are minted during the run with a short `exp`. Reports the child's RSS (start, peak,
+ * end, and once the run's visits have expired), the answers that were not 2xx/3xx, the errors,
+ * and the throughput of the first and last 10 seconds.
+ */
+import type { ServerChild } from './child';
+import type { MemReply } from './child-protocol';
+import { benchVisits, type ScenarioResult } from './scenarios';
+import { MEMORY_RUN } from './settings';
+import { LinkSource } from './tokens';
+
+export interface MemorySample {
+  atSec: number;
+  rss: number;
+  heapUsed: number;
+}
+
+export interface MemoryRunResult {
+  connections: number;
+  durationSec: number;
+  tokenTtlSec: number;
+  scenario: ScenarioResult;
+  rss: { start: number; peak: number; end: number; afterExpiry: number };
+  heapUsed: { start: number; peak: number; end: number; afterExpiry: number };
+  /** Answers that were not 2xx or 3xx, and socket errors and timeouts: all must be 0. */
+  bad: number;
+  errors: number;
+  timeouts: number;
+  throughput: { first10sReqPerSec: number; last10sReqPerSec: number; ratio: number; perSecond: number[] };
+  samples: MemorySample[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function average(values: number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
+}
+
+export async function memoryRun(child: ServerChild): Promise<MemoryRunResult> {
+  const start: MemReply = await child.mem(true);
+  const samples: MemorySample[] = [{ atSec: 0, rss: start.rss, heapUsed: start.heapUsed }];
+  const t0 = Date.now();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      await sleep(1000);
+      if (!sampling) break;
+      const m = await child.mem(false);
+      samples.push({ atSec: (Date.now() - t0) / 1000, rss: m.rss, heapUsed: m.heapUsed });
+    }
+  })();
+
+  const scenario = await benchVisits(
+    { child },
+    {
+      name: 'memory run: fresh visits (entry + code page)',
+      label: 'mem',
+      kind: 'enrolled',
+      mode: 'memory',
+      connections: MEMORY_RUN.connections,
+      durationSec: MEMORY_RUN.durationSec,
+      tokenTtlSec: MEMORY_RUN.tokenTtlSec,
+      mintDuringRun: true,
+    },
+  );
+  sampling = false;
+  await sampler;
+  const end = await child.mem(false);
+  samples.push({ atSec: (Date.now() - t0) / 1000, rss: end.rss, heapUsed: end.heapUsed });
+  const endedAt = Date.now();
+
+  // Once every visit of the run has expired, one more visit lets the store drop them (the memory
+  // store drops what expired on its next call), then a full GC.
+  await sleep(Math.max(0, MEMORY_RUN.tokenTtlSec * 1000 + 1500 - (Date.now() - endedAt)));
+  const link = new LinkSource('mem-after', 'enrolled', 60).next();
+  const entry = await fetch(`${child.formsUrl}${link.path}`, { redirect: 'manual', headers: { 'x-forwarded-for': link.address } });
+  await entry.arrayBuffer();
+  const after = await child.mem(true);
+  samples.push({ atSec: (Date.now() - t0) / 1000, rss: after.rss, heapUsed: after.heapUsed });
+
+  // Whole seconds of the measured run only (its last bucket is partial).
+  const perSecond = scenario.load.perSecond.slice(0, Math.floor(scenario.load.durationSec));
+  const first = average(perSecond.slice(0, 10));
+  const last = average(perSecond.slice(-10));
+  return {
+    connections: MEMORY_RUN.connections,
+    durationSec: scenario.load.durationSec,
+    tokenTtlSec: MEMORY_RUN.tokenTtlSec,
+    scenario,
+    rss: { start: start.rss, peak: Math.max(...samples.map((s) => s.rss)), end: end.rss, afterExpiry: after.rss },
+    heapUsed: { start: start.heapUsed, peak: Math.max(...samples.map((s) => s.heapUsed)), end: end.heapUsed, afterExpiry: after.heapUsed },
+    bad: scenario.load.bad,
+    errors: scenario.load.errors,
+    timeouts: scenario.load.timeouts,
+    throughput: { first10sReqPerSec: first, last10sReqPerSec: last, ratio: first ? last / first : 0, perSecond },
+    samples,
+  };
+}

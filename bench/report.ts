@@ -1,0 +1,127 @@
+/**
+ * The bench's report: the machine, the figures as a Markdown table (to paste into the README),
+ * and every figure as JSON in bench/results/latest.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, release } from 'node:os';
+import { join } from 'node:path';
+import type { ActionTiming, BundleSize } from './action';
+import type { MemoryRunResult } from './memory';
+import type { ScenarioResult } from './scenarios';
+import { LOAD } from './settings';
+
+export interface Machine {
+  nproc: number;
+  cpuModel: string;
+  node: string;
+  kernel: string;
+  commit: string;
+}
+
+function run(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+export function machine(): Machine {
+  let cpuModel = 'unknown';
+  try {
+    cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpuModel;
+  } catch {
+    // Not Linux.
+  }
+  const commit = run('git', ['rev-parse', '--short', 'HEAD']);
+  const dirty = run('git', ['status', '--porcelain', '--untracked-files=no']) !== '';
+  return {
+    nproc: Number(run('nproc', [])) || availableParallelism(),
+    cpuModel,
+    node: process.version,
+    kernel: release(),
+    commit: commit ? `${commit}${dirty ? ' (working tree changed)' : ''}` : 'unknown',
+  };
+}
+
+export interface Results {
+  date: string;
+  machine: Machine;
+  load: typeof LOAD;
+  bundle: BundleSize;
+  action: ActionTiming[];
+  http: ScenarioResult[];
+  memoryRun: MemoryRunResult | null;
+  notes: string[];
+}
+
+const n0 = (value: number) => Math.round(value).toLocaleString('en-US');
+const n1 = (value: number) => value.toFixed(1);
+const n2 = (value: number) => value.toFixed(2);
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+export function markdown(results: Results): string {
+  const m = results.machine;
+  const lines: string[] = [];
+  lines.push(`Machine: ${m.nproc} CPU (\`nproc\`), ${m.cpuModel}, Node ${m.node}, Linux ${m.kernel}; commit ${m.commit}; ${results.date}.`);
+  lines.push(
+    `HTTP over real sockets (autocannon in the bench process, the servers in a child process), ${results.load.connections} connections, ` +
+      `${results.load.durationSec} s each after a ${results.load.warmupSec} s warm-up. A visit is 2 requests (entry 303 + page 200). ` +
+      'Server CPU: the child\'s `process.cpuUsage()` over the run per response (1.00 cores = one core busy).',
+  );
+  lines.push('');
+  lines.push('| Scenario | Store | req/s | visits/s | p50 ms | p99 ms | server CPU µs/req | server CPU (cores) | req/s ÷ bare | Redis ÷ memory |');
+  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  const bare = results.http.find((s) => s.mode === 'bare');
+  for (const s of results.http) {
+    const memory = s.mode === 'redis' ? results.http.find((o) => o.mode === 'memory' && o.name === s.name) : undefined;
+    const redisCpu = s.redisCpuUsPerReq !== null ? ` (+ redis-server ${n1(s.redisCpuUsPerReq)})` : '';
+    lines.push(
+      `| ${s.name} | ${s.mode === 'bare' ? '–' : s.mode} | ${n0(s.load.reqPerSec)} | ${s.requestsPerUnit === 2 ? n0(s.load.reqPerSec / 2) : '–'} | ` +
+        `${n2(s.load.latencyMs.p50)} | ${n2(s.load.latencyMs.p99)} | ${n1(s.serverCpuUsPerReq)}${redisCpu} | ${n2(s.serverCpuBusy)} | ` +
+        `${bare && s !== bare ? n2(s.load.reqPerSec / bare.load.reqPerSec) : s === bare ? '1.00' : '–'} | ` +
+        `${memory ? `${n2(s.load.reqPerSec / memory.load.reqPerSec)} (CPU/req ${n2(s.serverCpuUsPerReq / memory.serverCpuUsPerReq)})` : '–'} |`,
+    );
+  }
+  lines.push('');
+  lines.push('| Action `onExecutePostLogin` (sandbox runtime) | µs per login | bare Action µs | ratio |');
+  lines.push('|---|--:|--:|--:|');
+  for (const a of results.action) {
+    lines.push(`| ${a.user === 'enrolled' ? 'enrolled user' : 'new user (email sealed)'} | ${n1(a.bundledUs)} | ${n1(a.bareUs)} | ${n2(a.ratio)} |`);
+  }
+  lines.push('');
+  lines.push(
+    `Bundled Action \`code.js\`: ${n0(results.bundle.bytes)} bytes = ${(results.bundle.shareOfLimit * 100).toFixed(1)} % of Auth0's 100 kB limit (ratio ${n2(results.bundle.shareOfLimit)}).`,
+  );
+  const run = results.memoryRun;
+  if (run) {
+    lines.push('');
+    lines.push(
+      `Memory run (memory store): ${run.connections} connections of fresh visits for ${n0(run.durationSec)} s, tokens expiring after ${run.tokenTtlSec} s.`,
+    );
+    lines.push('');
+    lines.push('| | start | peak | end | after expiry + GC |');
+    lines.push('|---|--:|--:|--:|--:|');
+    lines.push(`| RSS | ${mib(run.rss.start)} | ${mib(run.rss.peak)} | ${mib(run.rss.end)} | ${mib(run.rss.afterExpiry)} |`);
+    lines.push(`| heap used | ${mib(run.heapUsed.start)} | ${mib(run.heapUsed.peak)} | ${mib(run.heapUsed.end)} | ${mib(run.heapUsed.afterExpiry)} |`);
+    lines.push('');
+    lines.push(
+      `Throughput ${n0(run.scenario.load.reqPerSec)} req/s (${n0(run.scenario.load.reqPerSec / 2)} visits/s), first 10 s ${n0(run.throughput.first10sReqPerSec)} req/s, ` +
+        `last 10 s ${n0(run.throughput.last10sReqPerSec)} req/s (ratio ${n2(run.throughput.ratio)}); p50 ${n2(run.scenario.load.latencyMs.p50)} ms, p99 ${n2(run.scenario.load.latencyMs.p99)} ms; ` +
+        `server CPU ${n1(run.scenario.serverCpuUsPerReq)} µs/req; answers not 2xx/3xx: ${run.bad}; errors: ${run.errors}; timeouts: ${run.timeouts}.`,
+    );
+  }
+  if (results.notes.length > 0) {
+    lines.push('');
+    for (const note of results.notes) lines.push(`- ${note}`);
+  }
+  return lines.join('\n');
+}
+
+export function writeResults(results: Results, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'latest.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}

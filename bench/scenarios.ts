@@ -1,0 +1,249 @@
+/**
+ * The HTTP scenarios, each a warm-up and a measured autocannon run against the server child,
+ * with the child's CPU time read over IPC before and after (so the load generator's own CPU is
+ * not counted):
+ *   - bare: GET /bare on the child's bare Fastify app (the baseline);
+ *   - code page / enroll page: a visit = entry (303, sets the visit cookie) + GET /2fa/flow,
+ *     a fresh token, user and client address per visit;
+ *   - wrong code: one POST /2fa/verify (303, not followed) per request on visits prepared
+ *     beforehand, Authy answering 401 60020 at once.
+ */
+import type autocannon from 'autocannon';
+import { FLOW_COOKIE } from '../forms-server/plugins/visit-cookie';
+import type { ServerChild } from './child';
+import { headerOf, runLoad, type LoadStats } from './http';
+import { LinkSource, type UserKind } from './tokens';
+import { LOAD, WRONG_CODE } from './settings';
+
+export type Mode = 'memory' | 'redis';
+
+export interface ScenarioResult {
+  name: string;
+  mode: Mode | 'bare';
+  connections: number;
+  load: LoadStats;
+  /** Requests per visit (2 for a visit scenario, 1 otherwise). */
+  requestsPerUnit: number;
+  /** The server child's CPU time over the run divided by responses, µs. */
+  serverCpuUsPerReq: number;
+  /** The server child's CPU time over wall time (1 = one core busy). */
+  serverCpuBusy: number;
+  /** The load generator's (this process's) CPU over wall time. */
+  loadGenCpuBusy: number;
+  /** The bench's own redis-server's CPU per response, µs (Redis runs only). */
+  redisCpuUsPerReq: number | null;
+  /** What the scenario checked in the answers (right pages, cookies, 303s to the flow). */
+  checks: Record<string, number>;
+}
+
+export interface Target {
+  child: ServerChild;
+  /** CPU time of the Redis server, µs, when the bench runs it. */
+  redisCpuUs?: () => number | null;
+}
+
+async function measured(
+  name: string,
+  mode: ScenarioResult['mode'],
+  target: Target,
+  requestsPerUnit: number,
+  checks: Record<string, number>,
+  run: () => Promise<LoadStats>,
+): Promise<ScenarioResult> {
+  const cpu0 = await target.child.cpu();
+  const self0 = process.cpuUsage();
+  const redis0 = target.redisCpuUs?.() ?? null;
+  const load = await run();
+  const cpu1 = await target.child.cpu();
+  const self = process.cpuUsage(self0);
+  const redis1 = target.redisCpuUs?.() ?? null;
+  const wallUs = Number(cpu1.atNs - cpu0.atNs) / 1000;
+  const serverCpuUs = cpu1.cpuUs - cpu0.cpuUs;
+  return {
+    name,
+    mode,
+    connections: LOAD.connections,
+    load,
+    requestsPerUnit,
+    serverCpuUsPerReq: serverCpuUs / Math.max(1, load.responses),
+    serverCpuBusy: serverCpuUs / wallUs,
+    loadGenCpuBusy: (self.user + self.system) / wallUs,
+    redisCpuUsPerReq: redis0 !== null && redis1 !== null ? (redis1 - redis0) / Math.max(1, load.responses) : null,
+    checks,
+  };
+}
+
+// ---------------------------------------------------------------- bare
+
+export async function benchBare(target: Target): Promise<ScenarioResult> {
+  const spec = (durationSec: number) => ({ url: `${target.child.bareUrl}/bare`, connections: LOAD.connections, durationSec, requests: [{ method: 'GET' as const, path: '/bare' }] });
+  await runLoad(spec(LOAD.warmupSec));
+  return measured('bare route (GET /bare)', 'bare', target, 1, {}, () => runLoad(spec(LOAD.durationSec)));
+}
+
+// ---------------------------------------------------------------- visits: entry + page
+
+interface VisitContext {
+  cookie?: string;
+  address?: string;
+}
+
+const PAGE_MARK: Record<UserKind, string> = { enrolled: 'action="/2fa/verify"', new: 'name="phone"' };
+
+function visitRequests(links: LinkSource, checks: Record<string, number>): autocannon.Request[] {
+  const mark = PAGE_MARK[links.kind];
+  return [
+    {
+      method: 'GET',
+      setupRequest: (request, context) => {
+        const ctx = context as VisitContext;
+        const link = links.next();
+        ctx.address = link.address;
+        delete ctx.cookie;
+        return { ...request, path: link.path, headers: { 'x-forwarded-for': link.address } };
+      },
+      onResponse: (status, _body, context, headers) => {
+        const ctx = context as VisitContext;
+        const line = headerOf(headers as Record<string, unknown>, 'set-cookie').find((l) => l.startsWith(`${FLOW_COOKIE}=`));
+        const cookie = line?.slice(FLOW_COOKIE.length + 1).split(';')[0];
+        if (status === 303 && cookie) {
+          ctx.cookie = cookie;
+          checks.entries = (checks.entries ?? 0) + 1;
+        } else checks.entryRefused = (checks.entryRefused ?? 0) + 1;
+      },
+    },
+    {
+      method: 'GET',
+      path: '/2fa/flow',
+      setupRequest: (request, context) => {
+        const ctx = context as VisitContext;
+        return { ...request, headers: { 'x-forwarded-for': ctx.address ?? '10.255.255.255', cookie: `${FLOW_COOKIE}=${ctx.cookie ?? 'none'}` } };
+      },
+      onResponse: (status, body) => {
+        if (status === 200 && body.includes(mark)) checks.rightPage = (checks.rightPage ?? 0) + 1;
+        else checks.wrongPage = (checks.wrongPage ?? 0) + 1;
+      },
+    },
+  ];
+}
+
+export interface VisitScenario {
+  name: string;
+  label: string;
+  kind: UserKind;
+  mode: Mode;
+  connections?: number;
+  durationSec?: number;
+  tokenTtlSec?: number;
+  /** Mint every token during the run (short-lived tokens), instead of ahead of it. */
+  mintDuringRun?: boolean;
+}
+
+export async function benchVisits(target: Target, scenario: VisitScenario): Promise<ScenarioResult & { mintedLate: number; minted: number }> {
+  const ttl = scenario.tokenTtlSec ?? 600;
+  const connections = scenario.connections ?? LOAD.connections;
+  const warmLinks = new LinkSource(`${scenario.label}-warm`, scenario.kind, ttl);
+  const warm = await runLoad({ url: target.child.formsUrl, connections, durationSec: LOAD.warmupSec, requests: visitRequests(warmLinks, {}) });
+
+  const links = new LinkSource(scenario.label, scenario.kind, ttl);
+  const durationSec = scenario.durationSec ?? LOAD.durationSec;
+  if (!scenario.mintDuringRun) {
+    // Twice the warm-up's visit rate (a warmed server is faster), minted before the clock starts.
+    const visitsPerSec = warm.responses / 2 / warm.durationSec;
+    links.prepare(Math.ceil(visitsPerSec * durationSec * 2) + 2 * connections);
+  }
+  const checks: Record<string, number> = {};
+  const result = await measured(scenario.name, scenario.mode, target, 2, checks, () =>
+    runLoad({ url: target.child.formsUrl, connections, durationSec, requests: visitRequests(links, checks) }),
+  );
+  return { ...result, connections, mintedLate: links.mintedLate, minted: links.used };
+}
+
+// ---------------------------------------------------------------- wrong-code POSTs
+
+interface PreparedVisit {
+  cookie: string;
+  address: string;
+  body: string;
+}
+
+/** Opens `count` visits of enrolled users (max_failures 100) and reads each one's CSRF token. */
+async function prepareVisits(baseUrl: string, count: number, label: string): Promise<PreparedVisit[]> {
+  const links = new LinkSource(label, 'enrolled', 3600, WRONG_CODE.maxFailures);
+  const visits: PreparedVisit[] = [];
+  let started = 0;
+  const worker = async () => {
+    while (started < count) {
+      started += 1;
+      const link = links.next();
+      const entry = await fetch(`${baseUrl}${link.path}`, { redirect: 'manual', headers: { 'x-forwarded-for': link.address } });
+      await entry.arrayBuffer();
+      const line = entry.headers.getSetCookie().find((l) => l.startsWith(`${FLOW_COOKIE}=`));
+      if (entry.status !== 303 || !line) throw new Error(`preparing visits: entry answered ${entry.status}`);
+      const cookie = line.split(';')[0] as string;
+      const page = await fetch(`${baseUrl}/2fa/flow`, { headers: { cookie, 'x-forwarded-for': link.address } });
+      const html = await page.text();
+      const csrf = /name="csrf" value="([^"]*)"/.exec(html)?.[1];
+      if (page.status !== 200 || !csrf || !html.includes(PAGE_MARK.enrolled)) throw new Error(`preparing visits: the code page answered ${page.status}`);
+      visits.push({ cookie, address: link.address, body: new URLSearchParams({ csrf, code: WRONG_CODE.code }).toString() });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return visits;
+}
+
+export interface WrongCodeResult extends ScenarioResult {
+  visits: number;
+  /** POSTs the busiest visit took (warm-up included); must stay under max_failures. */
+  maxPostsPerVisit: number;
+  /** Code checks the Authy stub answered during the measured run. */
+  authyVerifies: number;
+  /** After the run: a visit still on the code page (nobody locked). */
+  stillOnCodePage: boolean;
+}
+
+export async function benchWrongCode(target: Target, mode: Mode, authy: { verifies: number; unexpected: number }): Promise<WrongCodeResult> {
+  const visits = await prepareVisits(target.child.formsUrl, WRONG_CODE.visits, `post-${mode}`);
+  const uses = new Uint32Array(visits.length);
+  let turn = 0;
+  const checks: Record<string, number> = {};
+  const requests: autocannon.Request[] = [
+    {
+      method: 'POST',
+      path: '/2fa/verify',
+      setupRequest: (request) => {
+        const index = turn++ % visits.length;
+        uses[index] = (uses[index] ?? 0) + 1;
+        const visit = visits[index] as PreparedVisit;
+        return {
+          ...request,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: visit.cookie, 'x-forwarded-for': visit.address },
+          body: visit.body,
+        };
+      },
+      onResponse: (status, _body, _context, headers) => {
+        if (status === 303 && headerOf(headers as Record<string, unknown>, 'location')[0] === '/2fa/flow') checks.seeOther = (checks.seeOther ?? 0) + 1;
+        else checks.unexpected = (checks.unexpected ?? 0) + 1;
+      },
+    },
+  ];
+  const spec = (durationSec: number) => ({ url: target.child.formsUrl, connections: LOAD.connections, durationSec, requests });
+  await runLoad(spec(LOAD.warmupSec));
+  const verifies0 = authy.verifies;
+  const result = await measured('wrong-code POST /2fa/verify', mode, target, 1, checks, () => runLoad(spec(LOAD.durationSec)));
+  const authyVerifies = authy.verifies - verifies0;
+
+  // The busiest visit's user must not be locked: its page is still the code page.
+  let busiest = 0;
+  for (let i = 1; i < uses.length; i++) if ((uses[i] as number) > (uses[busiest] as number)) busiest = i;
+  const check = visits[busiest] as PreparedVisit;
+  const page = await fetch(`${target.child.formsUrl}/2fa/flow`, { headers: { cookie: check.cookie, 'x-forwarded-for': check.address } });
+  const html = await page.text();
+  return {
+    ...result,
+    visits: visits.length,
+    maxPostsPerVisit: uses[busiest] as number,
+    authyVerifies,
+    stillOnCodePage: page.status === 200 && html.includes(PAGE_MARK.enrolled),
+  };
+}
