@@ -9,12 +9,17 @@ export function checkTime(value: number, name: string): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be epoch milliseconds (a non-negative integer)`);
 }
 
-export function checkKey(value: string, name: string): void {
-  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} must be a non-empty string`);
+export function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+export function checkKey(value: unknown, name: string): void {
+  if (!isNonEmptyString(value)) throw new TypeError(`${name} must be a non-empty string`);
 }
 
 export function checkVisit(visit: VisitRecord): void {
-  if (typeof visit !== 'object' || visit === null) throw new TypeError('visit must be an object');
+  const value: unknown = visit;
+  if (typeof value !== 'object' || value === null) throw new TypeError('visit must be an object');
   checkKey(visit.id, 'visit.id');
   checkKey(visit.userKey, 'visit.userKey');
   checkTime(visit.expiresAtMs, 'visit.expiresAtMs');
@@ -22,7 +27,8 @@ export function checkVisit(visit: VisitRecord): void {
 }
 
 export function checkVisitLimits(limits: VisitLimits): void {
-  if (!Number.isSafeInteger(limits.maxOpenPerUser) || limits.maxOpenPerUser < 1) throw new RangeError('maxOpenPerUser must be an integer >= 1');
+  if (!Number.isSafeInteger(limits.maxOpenPerUser) || limits.maxOpenPerUser < 1)
+    throw new RangeError('maxOpenPerUser must be an integer >= 1');
   if (!Number.isSafeInteger(limits.capacity) || limits.capacity < 1) throw new RangeError('capacity must be an integer >= 1');
 }
 
@@ -32,5 +38,5 @@ export function serializeVisit(visit: VisitRecord, version: number): string {
 }
 
 export function checkResult(result: AttemptResult): void {
-  if (result !== 'wrong' && result !== 'right' && result !== 'void') throw new TypeError("result must be 'wrong', 'right' or 'void'");
+  if (!(['wrong', 'right', 'void'] as unknown[]).includes(result)) throw new TypeError("result must be 'wrong', 'right' or 'void'");
 }

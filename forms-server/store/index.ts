@@ -58,7 +58,8 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
     await store.close();
     const message = typeof (error as Error | null)?.message === 'string' ? (error as Error).message : 'unknown error';
     const detail = scrub(message.replace(/^redis connect: /, ''), url);
-    throw new Error(`REDIS_URL: cannot reach Redis at ${shown} (${detail})`);
+    // The cause is the client's error: it names the host, never the password.
+    throw new Error(`REDIS_URL: cannot reach Redis at ${shown} (${detail})`, { cause: error });
   }
   return store;
 }

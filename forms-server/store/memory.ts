@@ -25,6 +25,7 @@ import {
   type StoredCounter,
 } from './counter';
 import { ExpiryHeap } from './expiry-heap';
+import { VisitTable } from './memory-visits';
 import type { AttemptLimits, AttemptResult, Counter, OpenResult, Reservation, Store, VisitLimits, VisitRecord } from './types';
 
 export const DEFAULT_CAPACITY = 100_000;
@@ -32,13 +33,6 @@ export const DEFAULT_CAPACITY = 100_000;
 export interface MemoryStoreOptions {
   /** Visits in all, whatever a call's `VisitLimits.capacity` says (default 100,000). */
   capacity?: number;
-}
-
-interface StoredVisit {
-  json: string;
-  userKey: string;
-  expiresAtMs: number;
-  version: number;
 }
 
 interface Link {
@@ -49,10 +43,7 @@ interface Link {
 export class MemoryStore implements Store {
   readonly capacity: number;
 
-  private readonly visits = new Map<string, StoredVisit>();
-  private readonly visitExpiry = new ExpiryHeap<string>();
-  /** Open visits by user key. */
-  private readonly userVisits = new Map<string, Set<string>>();
+  private readonly visits = new VisitTable();
   private readonly links = new Map<string, Link>();
   private readonly linkExpiry = new ExpiryHeap<string>();
   private readonly counters = new Map<string, StoredCounter>();
@@ -87,17 +78,16 @@ export class MemoryStore implements Store {
     if (bound) return { kind: 'existing', visitId: bound.visitId };
 
     // The user's oldest open visits (earliest expiry first) that make room for this one.
-    const open = this.userVisits.get(visit.userKey);
-    const excess = (open?.size ?? 0) + 1 - limits.maxOpenPerUser;
-    const drop = excess > 0 && open ? this.oldest(open, excess) : [];
+    const drop = this.visits.oldestOf(visit.userKey, this.visits.openCount(visit.userKey) + 1 - limits.maxOpenPerUser);
     if (this.visits.size - drop.length + 1 > Math.min(limits.capacity, this.capacity)) return { kind: 'full' };
-    for (const id of drop) this.deleteVisit(id);
+    for (const id of drop) this.visits.delete(id);
 
     if (linkExpiresAtMs > nowMs) {
       this.links.set(linkKey, { visitId: visit.id, expiresAtMs: linkExpiresAtMs });
       this.linkExpiry.set(linkKey, linkExpiresAtMs);
     }
-    if (visit.expiresAtMs > nowMs) this.putVisit(visit.id, { json, userKey: visit.userKey, expiresAtMs: visit.expiresAtMs, version: visit.version });
+    if (visit.expiresAtMs > nowMs)
+      this.visits.put(visit.id, { json, userKey: visit.userKey, expiresAtMs: visit.expiresAtMs, version: visit.version });
     return { kind: 'created' };
   }
 
@@ -115,8 +105,8 @@ export class MemoryStore implements Store {
     this.prune(nowMs);
     const stored = this.visits.get(visit.id);
     if (!stored || stored.expiresAtMs <= nowMs || stored.version !== visit.version || stored.userKey !== visit.userKey) return false;
-    if (visit.expiresAtMs <= nowMs) this.deleteVisit(visit.id);
-    else this.putVisit(visit.id, { json, userKey: visit.userKey, expiresAtMs: visit.expiresAtMs, version: visit.version + 1 });
+    if (visit.expiresAtMs <= nowMs) this.visits.delete(visit.id);
+    else this.visits.put(visit.id, { json, userKey: visit.userKey, expiresAtMs: visit.expiresAtMs, version: visit.version + 1 });
     return true;
   }
 
@@ -188,8 +178,6 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     this.visits.clear();
-    this.visitExpiry.clear();
-    this.userVisits.clear();
     this.links.clear();
     this.linkExpiry.clear();
     this.counters.clear();
@@ -202,45 +190,10 @@ export class MemoryStore implements Store {
 
   /** Drops whatever expired by `nowMs`, earliest first, from the top of each heap. */
   private prune(nowMs: number): void {
-    this.visitExpiry.popExpired(nowMs, (id) => this.forgetVisit(id));
+    this.visits.prune(nowMs);
     this.linkExpiry.popExpired(nowMs, (key) => this.links.delete(key));
     this.counterExpiry.popExpired(nowMs, (key) => this.counters.delete(key));
     this.holdExpiry.popExpired(nowMs, (key) => this.holds.delete(key));
-  }
-
-  private putVisit(id: string, stored: StoredVisit): void {
-    const before = this.visits.get(id);
-    if (before && before.userKey !== stored.userKey) this.deleteVisit(id);
-    this.visits.set(id, stored);
-    this.visitExpiry.set(id, stored.expiresAtMs);
-    let open = this.userVisits.get(stored.userKey);
-    if (!open) {
-      open = new Set();
-      this.userVisits.set(stored.userKey, open);
-    }
-    open.add(id);
-  }
-
-  private deleteVisit(id: string): void {
-    this.visitExpiry.delete(id);
-    this.forgetVisit(id);
-  }
-
-  /** Removes the visit and its place in its user's list (the heap entry is already gone). */
-  private forgetVisit(id: string): void {
-    const stored = this.visits.get(id);
-    if (!stored) return;
-    this.visits.delete(id);
-    const open = this.userVisits.get(stored.userKey);
-    open?.delete(id);
-    if (open && open.size === 0) this.userVisits.delete(stored.userKey);
-  }
-
-  /** The `count` visits of `ids` that expire first (ties: the smaller id, as a Redis sorted set orders them). */
-  private oldest(ids: Set<string>, count: number): string[] {
-    const entries = [...ids].map((id) => ({ id, at: this.visits.get(id)?.expiresAtMs ?? 0 }));
-    entries.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return entries.slice(0, count).map((entry) => entry.id);
   }
 
   private inFlight(userKey: string, nowMs: number): number {

@@ -80,9 +80,13 @@ export async function startRedisServer(options: { port?: number; args?: string[]
 
   async function start(): Promise<void> {
     if (child) return;
-    const spawned = spawn(REDIS_SERVER, ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...extra], {
-      stdio: 'ignore',
-    });
+    const spawned = spawn(
+      REDIS_SERVER,
+      ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...extra],
+      {
+        stdio: 'ignore',
+      },
+    );
     child = spawned;
     spawned.once('exit', () => {
       if (child === spawned) child = null;

@@ -28,7 +28,17 @@ export interface TestVisit extends VisitRecord {
 }
 
 export function testVisit(id: string, overrides: Partial<TestVisit> = {}): TestVisit {
-  return { id, userKey: ALICE, expiresAtMs: NOW + 10 * MINUTE, version: 0, csrf: `csrf-${id}`, sends: 0, notice: null, tags: ['a', 'b'], ...overrides };
+  return {
+    id,
+    userKey: ALICE,
+    expiresAtMs: NOW + 10 * MINUTE,
+    version: 0,
+    csrf: `csrf-${id}`,
+    sends: 0,
+    notice: null,
+    tags: ['a', 'b'],
+    ...overrides,
+  };
 }
 
 /** A copy of the visit with some fields changed (what a route does before a save). */
@@ -82,7 +92,10 @@ export function storeContract(name: string, target: StoreContractTarget): void {
     test('the same link again finds the first visit and stores nothing', async () => {
       const store = await newStore();
       await store.openVisit(testVisit('v1'), 'link-1', NOW + 10 * MINUTE, ROOMY, NOW);
-      expect(await store.openVisit(testVisit('v2'), 'link-1', NOW + 10 * MINUTE, ROOMY, NOW + 1)).toEqual({ kind: 'existing', visitId: 'v1' });
+      expect(await store.openVisit(testVisit('v2'), 'link-1', NOW + 10 * MINUTE, ROOMY, NOW + 1)).toEqual({
+        kind: 'existing',
+        visitId: 'v1',
+      });
       expect(await store.getVisit('v2', NOW + 1)).toBeNull();
       // Another link is another visit.
       expect(await store.openVisit(testVisit('v3'), 'link-3', NOW + 10 * MINUTE, ROOMY, NOW + 2)).toEqual({ kind: 'created' });
@@ -92,8 +105,13 @@ export function storeContract(name: string, target: StoreContractTarget): void {
       const store = await newStore();
       await store.openVisit(testVisit('v1', { expiresAtMs: NOW + MINUTE }), 'link-1', NOW + 10 * MINUTE, ROOMY, NOW);
       expect(await store.getVisit('v1', NOW + MINUTE)).toBeNull();
-      expect(await store.openVisit(testVisit('v2'), 'link-1', NOW + 10 * MINUTE, ROOMY, NOW + 2 * MINUTE)).toEqual({ kind: 'existing', visitId: 'v1' });
-      expect(await store.openVisit(testVisit('v2', { expiresAtMs: NOW + 20 * MINUTE }), 'link-1', NOW + 20 * MINUTE, ROOMY, NOW + 10 * MINUTE)).toEqual({
+      expect(await store.openVisit(testVisit('v2'), 'link-1', NOW + 10 * MINUTE, ROOMY, NOW + 2 * MINUTE)).toEqual({
+        kind: 'existing',
+        visitId: 'v1',
+      });
+      expect(
+        await store.openVisit(testVisit('v2', { expiresAtMs: NOW + 20 * MINUTE }), 'link-1', NOW + 20 * MINUTE, ROOMY, NOW + 10 * MINUTE),
+      ).toEqual({
         kind: 'created',
       });
       expect(await store.getVisit('v2', NOW + 10 * MINUTE)).not.toBeNull();
@@ -113,7 +131,9 @@ export function storeContract(name: string, target: StoreContractTarget): void {
       await store.openVisit(testVisit('bob-1', { userKey: BOB, expiresAtMs: NOW + MINUTE }), 'link-b1', NOW + 10 * MINUTE, limits, NOW);
       await store.openVisit(testVisit('a1', { expiresAtMs: NOW + 5 * MINUTE }), 'link-a1', NOW + 10 * MINUTE, limits, NOW);
       await store.openVisit(testVisit('a2', { expiresAtMs: NOW + 6 * MINUTE }), 'link-a2', NOW + 10 * MINUTE, limits, NOW + 1);
-      expect(await store.openVisit(testVisit('a3', { expiresAtMs: NOW + 7 * MINUTE }), 'link-a3', NOW + 10 * MINUTE, limits, NOW + 2)).toEqual({ kind: 'created' });
+      expect(
+        await store.openVisit(testVisit('a3', { expiresAtMs: NOW + 7 * MINUTE }), 'link-a3', NOW + 10 * MINUTE, limits, NOW + 2),
+      ).toEqual({ kind: 'created' });
       expect(await store.getVisit('a1', NOW + 3)).toBeNull();
       expect(await store.getVisit('a2', NOW + 3)).not.toBeNull();
       expect(await store.getVisit('a3', NOW + 3)).not.toBeNull();
@@ -144,7 +164,9 @@ export function storeContract(name: string, target: StoreContractTarget): void {
       expect(await store.getVisit('a1', NOW + 1)).not.toBeNull();
       expect(await store.getVisit('b1', NOW + 1)).not.toBeNull();
       // With more room (the same call's capacity), the same link still opens.
-      expect(await store.openVisit(testVisit('a2'), 'link-a2', NOW + 10 * MINUTE, { ...limits, capacity: 3 }, NOW + 2)).toEqual({ kind: 'created' });
+      expect(await store.openVisit(testVisit('a2'), 'link-a2', NOW + 10 * MINUTE, { ...limits, capacity: 3 }, NOW + 2)).toEqual({
+        kind: 'created',
+      });
     });
 
     test('a full store evicts expired visits first, then has room', async () => {
@@ -215,7 +237,9 @@ export function storeContract(name: string, target: StoreContractTarget): void {
 
     test('concurrent opens of one link: one visit created, every other finds it', async () => {
       const store = await newStore();
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.openVisit(testVisit(`v${i}`), 'link-1', NOW + 10 * MINUTE, ROOMY, NOW)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.openVisit(testVisit(`v${i}`), 'link-1', NOW + 10 * MINUTE, ROOMY, NOW)),
+      );
       const created = results.map((result, i) => (result.kind === 'created' ? `v${i}` : null)).filter(Boolean);
       expect(created).toHaveLength(1);
       for (const result of results) if (result.kind !== 'created') expect(result).toEqual({ kind: 'existing', visitId: created[0] });
@@ -225,7 +249,9 @@ export function storeContract(name: string, target: StoreContractTarget): void {
       const store = await newStore();
       const limits: VisitLimits = { maxOpenPerUser: 100, capacity: 7 };
       const results = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => store.openVisit(testVisit(`v${i}`, { userKey: `user-${i % 10}` }), `link-${i}`, NOW + 10 * MINUTE, limits, NOW)),
+        Array.from({ length: 30 }, (_, i) =>
+          store.openVisit(testVisit(`v${i}`, { userKey: `user-${i % 10}` }), `link-${i}`, NOW + 10 * MINUTE, limits, NOW),
+        ),
       );
       expect(results.filter((result) => result.kind === 'created')).toHaveLength(7);
       expect(results.filter((result) => result.kind === 'full')).toHaveLength(23);
@@ -248,20 +274,44 @@ export function storeContract(name: string, target: StoreContractTarget): void {
       const first = await store.reserveAttempt(ALICE, held(NOW));
       expect(first).toEqual({ ok: true, id: expect.any(String), counter: { failures: 0, inFlight: 1, lockedUntilMs: null } });
       expect(await store.getCounter(ALICE, NOW)).toEqual({ failures: 0, inFlight: 1, lockedUntilMs: null });
-      expect(await store.settleAttempt(ALICE, okId(first), 'wrong', attempts(NOW + 1))).toEqual({ failures: 1, inFlight: 0, lockedUntilMs: null });
+      expect(await store.settleAttempt(ALICE, okId(first), 'wrong', attempts(NOW + 1))).toEqual({
+        failures: 1,
+        inFlight: 0,
+        lockedUntilMs: null,
+      });
       const second = okId(await store.reserveAttempt(ALICE, held(NOW + 2)));
-      expect(await store.settleAttempt(ALICE, second, 'void', attempts(NOW + 3))).toEqual({ failures: 1, inFlight: 0, lockedUntilMs: null });
+      expect(await store.settleAttempt(ALICE, second, 'void', attempts(NOW + 3))).toEqual({
+        failures: 1,
+        inFlight: 0,
+        lockedUntilMs: null,
+      });
       const third = okId(await store.reserveAttempt(ALICE, held(NOW + 4)));
-      expect(await store.settleAttempt(ALICE, third, 'wrong', attempts(NOW + 5))).toEqual({ failures: 2, inFlight: 0, lockedUntilMs: null });
+      expect(await store.settleAttempt(ALICE, third, 'wrong', attempts(NOW + 5))).toEqual({
+        failures: 2,
+        inFlight: 0,
+        lockedUntilMs: null,
+      });
       const fourth = okId(await store.reserveAttempt(ALICE, held(NOW + 6)));
       expect(await store.settleAttempt(ALICE, fourth, 'right', attempts(NOW + 7))).toEqual(fresh);
       expect(await store.getCounter(ALICE, NOW + 8)).toEqual(fresh);
       // Settling one twice: the second time it is unknown (released), and a 'right' resets nothing.
       const fifth = okId(await store.reserveAttempt(ALICE, held(NOW + 9)));
       await store.settleAttempt(ALICE, fifth, 'wrong', attempts(NOW + 10));
-      expect(await store.settleAttempt(ALICE, fifth, 'right', attempts(NOW + 11))).toEqual({ failures: 1, inFlight: 0, lockedUntilMs: null });
-      expect(await store.settleAttempt(ALICE, 'never-reserved', 'right', attempts(NOW + 12))).toEqual({ failures: 1, inFlight: 0, lockedUntilMs: null });
-      expect(await store.settleAttempt(ALICE, 'never-reserved', 'void', attempts(NOW + 13))).toEqual({ failures: 1, inFlight: 0, lockedUntilMs: null });
+      expect(await store.settleAttempt(ALICE, fifth, 'right', attempts(NOW + 11))).toEqual({
+        failures: 1,
+        inFlight: 0,
+        lockedUntilMs: null,
+      });
+      expect(await store.settleAttempt(ALICE, 'never-reserved', 'right', attempts(NOW + 12))).toEqual({
+        failures: 1,
+        inFlight: 0,
+        lockedUntilMs: null,
+      });
+      expect(await store.settleAttempt(ALICE, 'never-reserved', 'void', attempts(NOW + 13))).toEqual({
+        failures: 1,
+        inFlight: 0,
+        lockedUntilMs: null,
+      });
     });
 
     test('the maxFailures-th wrong answer locks for lockSeconds; then every reservation is refused as locked', async () => {
@@ -296,9 +346,16 @@ export function storeContract(name: string, target: StoreContractTarget): void {
       const a = okId(await store.reserveAttempt(ALICE, limits));
       const b = okId(await store.reserveAttempt(ALICE, limits));
       expect(a).not.toBe(b);
-      expect(await store.reserveAttempt(ALICE, limits)).toEqual({ ok: false, reason: 'busy', counter: { failures: 1, inFlight: 2, lockedUntilMs: null } });
+      expect(await store.reserveAttempt(ALICE, limits)).toEqual({
+        ok: false,
+        reason: 'busy',
+        counter: { failures: 1, inFlight: 2, lockedUntilMs: null },
+      });
       await store.settleAttempt(ALICE, a, 'void', attempts(NOW + 1, 3));
-      expect(await store.reserveAttempt(ALICE, held(NOW + 2, 30_000, 3))).toMatchObject({ ok: true, counter: { failures: 1, inFlight: 2 } });
+      expect(await store.reserveAttempt(ALICE, held(NOW + 2, 30_000, 3))).toMatchObject({
+        ok: true,
+        counter: { failures: 1, inFlight: 2 },
+      });
       // b comes back wrong: 2 failures + 1 still in flight reach the limit again.
       await store.settleAttempt(ALICE, b, 'wrong', attempts(NOW + 3, 3));
       expect(await store.reserveAttempt(ALICE, held(NOW + 3, 30_000, 3))).toMatchObject({ ok: false, reason: 'busy' });
@@ -318,7 +375,11 @@ export function storeContract(name: string, target: StoreContractTarget): void {
         counter: { failures: 2, inFlight: 2, lockedUntilMs: NOW + 1 + 900_000 },
       });
       // A wrong answer that was in flight still counts; the lock is never shortened.
-      expect(await store.settleAttempt(ALICE, id, 'wrong', attempts(NOW + 3, 2, 60))).toEqual({ failures: 3, inFlight: 1, lockedUntilMs: NOW + 1 + 900_000 });
+      expect(await store.settleAttempt(ALICE, id, 'wrong', attempts(NOW + 3, 2, 60))).toEqual({
+        failures: 3,
+        inFlight: 1,
+        lockedUntilMs: NOW + 1 + 900_000,
+      });
     });
 
     test('a reservation never settled is released by itself after holdMs', async () => {
@@ -331,9 +392,17 @@ export function storeContract(name: string, target: StoreContractTarget): void {
       const again = okId(await store.reserveAttempt(ALICE, held(NOW + 1000, 1000, 1)));
       expect(again).not.toBe(id);
       // The expired one settles as released ('right' resets nothing) ...
-      expect(await store.settleAttempt(ALICE, id, 'right', attempts(NOW + 1001, 1))).toEqual({ failures: 0, inFlight: 1, lockedUntilMs: null });
+      expect(await store.settleAttempt(ALICE, id, 'right', attempts(NOW + 1001, 1))).toEqual({
+        failures: 0,
+        inFlight: 1,
+        lockedUntilMs: null,
+      });
       // ... except 'wrong', which still counts (here: the one failure allowed, so a lock).
-      expect(await store.settleAttempt(ALICE, id, 'wrong', attempts(NOW + 1002, 1))).toEqual({ failures: 1, inFlight: 1, lockedUntilMs: NOW + 1002 + 900_000 });
+      expect(await store.settleAttempt(ALICE, id, 'wrong', attempts(NOW + 1002, 1))).toEqual({
+        failures: 1,
+        inFlight: 1,
+        lockedUntilMs: NOW + 1002 + 900_000,
+      });
     });
 
     test('raiseFailures raises to a reported count, never lowers, locks at the limit and never extends or lifts a lock', async () => {
@@ -342,9 +411,21 @@ export function storeContract(name: string, target: StoreContractTarget): void {
       expect(await store.raiseFailures(ALICE, 1, attempts(NOW + 1))).toEqual({ failures: 3, inFlight: 0, lockedUntilMs: null });
       expect(await store.raiseFailures(ALICE, 0, attempts(NOW + 2))).toEqual({ failures: 3, inFlight: 0, lockedUntilMs: null });
       okId(await store.reserveAttempt(ALICE, held(NOW + 3)));
-      expect(await store.raiseFailures(ALICE, 5, attempts(NOW + 4))).toEqual({ failures: 5, inFlight: 1, lockedUntilMs: NOW + 4 + 900_000 });
-      expect(await store.raiseFailures(ALICE, 7, attempts(NOW + 5))).toEqual({ failures: 7, inFlight: 1, lockedUntilMs: NOW + 4 + 900_000 });
-      expect(await store.raiseFailures(ALICE, 0, attempts(NOW + 6))).toEqual({ failures: 7, inFlight: 1, lockedUntilMs: NOW + 4 + 900_000 });
+      expect(await store.raiseFailures(ALICE, 5, attempts(NOW + 4))).toEqual({
+        failures: 5,
+        inFlight: 1,
+        lockedUntilMs: NOW + 4 + 900_000,
+      });
+      expect(await store.raiseFailures(ALICE, 7, attempts(NOW + 5))).toEqual({
+        failures: 7,
+        inFlight: 1,
+        lockedUntilMs: NOW + 4 + 900_000,
+      });
+      expect(await store.raiseFailures(ALICE, 0, attempts(NOW + 6))).toEqual({
+        failures: 7,
+        inFlight: 1,
+        lockedUntilMs: NOW + 4 + 900_000,
+      });
       // Nonsense reports count as nothing.
       expect(await store.raiseFailures(BOB, Number.NaN, attempts(NOW))).toEqual(fresh);
       expect(await store.raiseFailures(BOB, -3, attempts(NOW))).toEqual(fresh);
@@ -362,7 +443,12 @@ export function storeContract(name: string, target: StoreContractTarget): void {
     test('a counter expires one lock period after its last change', async () => {
       const store = await newStore();
       await store.raiseFailures(ALICE, 2, attempts(NOW, 5, 60));
-      await store.settleAttempt(ALICE, okId(await store.reserveAttempt(ALICE, held(NOW + 10_000, 1000, 5, 60))), 'wrong', attempts(NOW + 10_000, 5, 60));
+      await store.settleAttempt(
+        ALICE,
+        okId(await store.reserveAttempt(ALICE, held(NOW + 10_000, 1000, 5, 60))),
+        'wrong',
+        attempts(NOW + 10_000, 5, 60),
+      );
       // No change (a lower report) does not extend it.
       await store.raiseFailures(ALICE, 1, attempts(NOW + 20_000, 5, 60));
       expect(await store.getCounter(ALICE, NOW + 70_000 - 1)).toEqual({ failures: 3, inFlight: 0, lockedUntilMs: null });
@@ -421,8 +507,14 @@ export function storeContract(name: string, target: StoreContractTarget): void {
       const later = NOW + 4 * MINUTE;
       expect(await store.getVisit('v1', later)).toBeNull();
       expect(await store.getCounter(ALICE, later)).toEqual({ failures: 0, inFlight: 0, lockedUntilMs: null });
-      expect(await store.openVisit(testVisit('v2', { expiresAtMs: later + MINUTE }), 'link-1', later + MINUTE, ROOMY, later)).toEqual({ kind: 'created' });
-      expect(await store.settleAttempt(ALICE, id, 'right', attempts(later, 5, 180))).toEqual({ failures: 0, inFlight: 0, lockedUntilMs: null });
+      expect(await store.openVisit(testVisit('v2', { expiresAtMs: later + MINUTE }), 'link-1', later + MINUTE, ROOMY, later)).toEqual({
+        kind: 'created',
+      });
+      expect(await store.settleAttempt(ALICE, id, 'right', attempts(later, 5, 180))).toEqual({
+        failures: 0,
+        inFlight: 0,
+        lockedUntilMs: null,
+      });
     });
   });
 }

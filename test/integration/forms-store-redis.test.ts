@@ -5,10 +5,29 @@
  */
 import { Redis } from 'ioredis';
 import { createStore, MemoryStore, RedisStore, StoreUnavailableError, type Store } from '../../forms-server/store/index';
-import { freePort, redisDescribe, redisServerDescribe, sharedRedis, startRedisServer, uniquePrefix, type RedisServer, type RedisTarget } from '../helpers/redis-server';
+import {
+  freePort,
+  redisDescribe,
+  redisServerDescribe,
+  sharedRedis,
+  startRedisServer,
+  uniquePrefix,
+  type RedisServer,
+  type RedisTarget,
+} from '../helpers/redis-server';
 import { changed, MINUTE, NOW, storeContract, testVisit } from '../helpers/store-contract';
 
 const quiet = (): void => {};
+
+/** The error a promise rejects with (and a failed test if it resolves). */
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error as Error,
+  );
+}
 
 /** Removes every key under the store's prefix, then closes it. */
 async function release(store: Store): Promise<void> {
@@ -25,7 +44,7 @@ redisDescribe()('RedisStore', () => {
     redis = await sharedRedis();
   });
   afterAll(async () => {
-    await redis?.stop();
+    await redis.stop();
   });
 
   async function connected(keyPrefix = uniquePrefix()): Promise<RedisStore> {
@@ -74,7 +93,9 @@ redisDescribe()('RedisStore', () => {
         'visit:v3',
         'visits',
       ]);
-      const ttls = Object.fromEntries(await Promise.all(keys.map(async (key) => [key.slice(prefix.length), await store.client.pttl(key)] as const)));
+      const ttls = Object.fromEntries(
+        await Promise.all(keys.map(async (key) => [key.slice(prefix.length), await store.client.pttl(key)] as const)),
+      );
       for (const [key, ttl] of Object.entries(ttls)) {
         expect([key, ttl > 0]).toEqual([key, true]);
       }
@@ -91,7 +112,9 @@ redisDescribe()('RedisStore', () => {
       const other = await track(connected());
       await one.openVisit(testVisit('v1'), 'link-1', NOW + MINUTE, { maxOpenPerUser: 1, capacity: 1 }, NOW);
       expect(await other.getVisit('v1', NOW)).toBeNull();
-      expect(await other.openVisit(testVisit('v2'), 'link-1', NOW + MINUTE, { maxOpenPerUser: 1, capacity: 1 }, NOW)).toEqual({ kind: 'created' });
+      expect(await other.openVisit(testVisit('v2'), 'link-1', NOW + MINUTE, { maxOpenPerUser: 1, capacity: 1 }, NOW)).toEqual({
+        kind: 'created',
+      });
     });
 
     test('two stores on one Redis with one prefix share everything', async () => {
@@ -110,9 +133,8 @@ redisDescribe()('RedisStore', () => {
       const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).reserveAttempt('user', hold)));
       expect(results.filter((result) => result.ok)).toHaveLength(5);
       expect(await a.getCounter('user', NOW)).toEqual({ failures: 0, inFlight: 5, lockedUntilMs: null });
-      for (const [i, result] of results.filter((r) => r.ok).entries()) {
-        if (result.ok) await (i % 2 ? b : a).settleAttempt('user', result.id, 'wrong', hold);
-      }
+      const granted = results.flatMap((result) => (result.ok ? [result.id] : []));
+      for (const [i, id] of granted.entries()) await (i % 2 ? b : a).settleAttempt('user', id, 'wrong', hold);
       expect(await b.getCounter('user', NOW)).toEqual({ failures: 5, inFlight: 0, lockedUntilMs: NOW + 900_000 });
       expect(await a.reserveAttempt('user', hold)).toMatchObject({ ok: false, reason: 'locked' });
     });
@@ -133,9 +155,9 @@ redisDescribe()('RedisStore', () => {
       expect(await createStore({ redisUrl: '  ' })).toBeInstanceOf(MemoryStore);
       const store = await createStore({ redisUrl: redis.url, keyPrefix: uniquePrefix('create'), onError: quiet });
       try {
-        expect(store).toBeInstanceOf(RedisStore);
+        if (!(store instanceof RedisStore)) throw new Error('expected a RedisStore');
         await expect(store.ping()).resolves.toBeUndefined();
-        expect((store as RedisStore).client.status).toBe('ready');
+        expect(store.client.status).toBe('ready');
       } finally {
         await release(store);
       }
@@ -145,24 +167,20 @@ redisDescribe()('RedisStore', () => {
       const port = await freePort();
       const url = `redis://default:s3cr3t-pass%21@127.0.0.1:${port}/2`;
       const started = Date.now();
-      const error: Error = await createStore({ redisUrl: url }).then(
-        () => {
-          throw new Error('expected createStore to fail');
-        },
-        (e: Error) => e,
-      );
+      const error = await failure(createStore({ redisUrl: url }));
       expect(Date.now() - started).toBeLessThan(5000);
       expect(error.message).toMatch(/^REDIS_URL: cannot reach Redis at redis:\/\/default:\*\*\*@127\.0\.0\.1:\d+\/2 /);
       expect(error.message).toContain('ECONNREFUSED');
       expect(error.message).not.toContain('s3cr3t');
       expect(String(error.stack)).not.toContain('s3cr3t');
+      expect((error.cause as Error).message).not.toContain('s3cr3t');
     });
 
     test('a URL that is not a Redis URL is refused without echoing it', async () => {
       await expect(createStore({ redisUrl: 'http://user:hunter2@example.com' })).rejects.toThrow(/^REDIS_URL must start with redis:\/\//);
-      const error = await createStore({ redisUrl: 'redis://:hunter2@[bad' }).catch((e: Error) => e);
-      expect(String(error)).toMatch(/REDIS_URL is not a valid URL/);
-      expect(String(error)).not.toContain('hunter2');
+      const error = await failure(createStore({ redisUrl: 'redis://:hunter2@[bad' }));
+      expect(error.message).toMatch(/REDIS_URL is not a valid URL/);
+      expect(error.message).not.toContain('hunter2');
     });
   });
 });
@@ -175,7 +193,7 @@ redisServerDescribe()('RedisStore: Redis goes away and comes back', () => {
   });
   afterAll(async () => {
     await store?.close();
-    await server?.stop();
+    await server.stop();
   });
 
   async function within<T>(ms: number, work: () => Promise<T>): Promise<{ value?: T; error?: unknown; elapsed: number }> {
@@ -190,12 +208,20 @@ redisServerDescribe()('RedisStore: Redis goes away and comes back', () => {
   }
 
   test('every method fails fast with StoreUnavailableError while Redis is down, then works again by itself', async () => {
-    store = new RedisStore({ url: server.url, keyPrefix: uniquePrefix('outage'), commandTimeoutMs: 500, maxReconnectDelayMs: 200, onError: quiet });
+    store = new RedisStore({
+      url: server.url,
+      keyPrefix: uniquePrefix('outage'),
+      commandTimeoutMs: 500,
+      maxReconnectDelayMs: 200,
+      onError: quiet,
+    });
     await store.connect();
     const now = Date.now();
     const limits = { maxOpenPerUser: 3, capacity: 100 };
     const attempt = { maxFailures: 5, lockSeconds: 900, nowMs: now };
-    expect(await store.openVisit(testVisit('v1', { expiresAtMs: now + MINUTE }), 'link-1', now + MINUTE, limits, now)).toEqual({ kind: 'created' });
+    expect(await store.openVisit(testVisit('v1', { expiresAtMs: now + MINUTE }), 'link-1', now + MINUTE, limits, now)).toEqual({
+      kind: 'created',
+    });
 
     await server.kill();
     const calls: Array<[string, () => Promise<unknown>]> = [
@@ -226,13 +252,15 @@ redisServerDescribe()('RedisStore: Redis goes away and comes back', () => {
         break;
       } catch (error) {
         expect(error).toBeInstanceOf(StoreUnavailableError);
-        if (Date.now() > deadline) throw new Error('the store did not reconnect within 10 s');
+        if (Date.now() > deadline) throw new Error('the store did not reconnect within 10 s', { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
     // A new, empty Redis (no persistence): the scripts load again and everything works.
     const later = Date.now();
-    expect(await store.openVisit(testVisit('v3', { expiresAtMs: later + MINUTE }), 'link-3', later + MINUTE, limits, later)).toEqual({ kind: 'created' });
+    expect(await store.openVisit(testVisit('v3', { expiresAtMs: later + MINUTE }), 'link-3', later + MINUTE, limits, later)).toEqual({
+      kind: 'created',
+    });
     expect(await store.getVisit('v3', later)).toMatchObject({ id: 'v3' });
     expect(await store.reserveAttempt('user', { ...attempt, nowMs: later, holdMs: 1000 })).toMatchObject({ ok: true });
   });
@@ -263,12 +291,7 @@ redisServerDescribe()('RedisStore: Redis goes away and comes back', () => {
       const right = await createStore({ redisUrl: `redis://:the-right-pass@127.0.0.1:${guarded.port}`, onError: quiet });
       await right.ping();
       await right.close();
-      const error: Error = await createStore({ redisUrl: `redis://:not-the-pass@127.0.0.1:${guarded.port}` }).then(
-        () => {
-          throw new Error('expected createStore to fail');
-        },
-        (e: Error) => e,
-      );
+      const error = await failure(createStore({ redisUrl: `redis://:not-the-pass@127.0.0.1:${guarded.port}` }));
       expect(error.message).toMatch(/^REDIS_URL: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(.*WRONGPASS/);
       expect(error.message).not.toMatch(/not-the-pass|the-right-pass/);
     } finally {

@@ -120,7 +120,10 @@ describe('storageStep', () => {
     expect(storageStep(freshState(), freshState(), LIMITS)).toEqual({ kind: 'delete' });
     expect(storageStep(two, { ...two }, LIMITS)).toEqual({ kind: 'keep' });
     expect(storageStep(two, { failures: 3, lockedUntilMs: null }, LIMITS)).toEqual({ kind: 'write', expiresAtMs: NOW + LOCK });
-    expect(storageStep(two, { failures: 5, lockedUntilMs: NOW + 2 * LOCK }, LIMITS)).toEqual({ kind: 'write', expiresAtMs: NOW + 2 * LOCK });
+    expect(storageStep(two, { failures: 5, lockedUntilMs: NOW + 2 * LOCK }, LIMITS)).toEqual({
+      kind: 'write',
+      expiresAtMs: NOW + 2 * LOCK,
+    });
   });
 });
 
@@ -147,7 +150,11 @@ describe('properties', () => {
   test('never more than maxFailures guesses per lock period, however steps interleave', () => {
     const step = fc.oneof(
       fc.record({ op: fc.constant('reserve' as const) }),
-      fc.record({ op: fc.constant('settle' as const), pick: fc.nat(), result: fc.constantFrom('wrong' as const, 'right' as const, 'void' as const) }),
+      fc.record({
+        op: fc.constant('settle' as const),
+        pick: fc.nat(),
+        result: fc.constantFrom('wrong' as const, 'right' as const, 'void' as const),
+      }),
       fc.record({ op: fc.constant('raise' as const), to: fc.integer({ min: -1, max: 8 }) }),
       fc.record({ op: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 400_000 }) }),
     );
@@ -173,7 +180,7 @@ describe('properties', () => {
             if (reserveRefusal(current, holds.size, limits()) === null) holds.add(nextId++);
           } else if (action.op === 'settle') {
             const ids = [...holds];
-            const id = ids.length > 0 && action.pick % 4 !== 0 ? ids[action.pick % ids.length]! : -1; // now and then an unknown id
+            const id = ids.length > 0 && action.pick % 4 !== 0 ? ids[action.pick % ids.length] : -1; // now and then an unknown id
             const known = holds.delete(id);
             const next = afterSettle(current, action.result, known, limits());
             if (action.result === 'wrong' && known) wrongInPeriod += 1;

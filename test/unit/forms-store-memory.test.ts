@@ -42,7 +42,13 @@ describe('MemoryStore: bounds', () => {
     const store = new MemoryStore();
     const limits = { maxOpenPerUser: 5, capacity: size };
     for (let i = 0; i < size; i += 1) {
-      await store.openVisit(testVisit(`v${i}`, { userKey: `u${i}`, expiresAtMs: NOW + MINUTE + i }), `l${i}`, NOW + MINUTE + i, limits, NOW);
+      await store.openVisit(
+        testVisit(`v${i}`, { userKey: `u${i}`, expiresAtMs: NOW + MINUTE + i }),
+        `l${i}`,
+        NOW + MINUTE + i,
+        limits,
+        NOW,
+      );
     }
     const started = process.hrtime.bigint();
     for (let i = 0; i < calls; i += 1) {
