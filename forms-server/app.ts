@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifyFormbody from '@fastify/formbody';
 import { createAuthyClient, type AuthyClient } from '../lib/authy-client';
 import type { FormsServerConfig } from './config';
+import { createPooledFetch } from './pooled-fetch';
 import { catalogueFor } from './i18n';
 import { errorPages } from './plugins/error-pages';
 import { rateLimit } from './plugins/rate-limit';
@@ -73,7 +74,11 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
   });
 
   const store = deps.store ?? new MemoryStore();
-  const authy = deps.authy ?? createAuthyClient({ apiKey: config.authyApiKey, baseUrl: config.authyApiUrl, timeoutMs: config.authyTimeoutMs });
+  const pool = createPooledFetch();
+  app.addHook('onClose', async () => pool.close());
+  const authy =
+    deps.authy ??
+    createAuthyClient({ apiKey: config.authyApiKey, baseUrl: config.authyApiUrl, timeoutMs: config.authyTimeoutMs, fetch: pool.fetch });
   const now = deps.now ?? (() => Date.now());
   const limits: VisitLimits = { maxOpenPerUser: MAX_OPEN_VISITS_PER_USER, capacity: config.visitCapacity };
   const renderDeps = { config, store, now };

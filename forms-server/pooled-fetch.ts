@@ -1,0 +1,71 @@
+/**
+ * The forms server's HTTP client for provider calls: a `fetch`-shaped function over node:http(s)
+ * with one keep-alive connection pool per origin, so that a code check costs a request on an open
+ * connection, not a WHATWG fetch (streams, a new Request and Response, per call). It gives the
+ * provider clients exactly what they use of fetch (method, headers, a string body, an abort
+ * signal for the timeout, no redirects followed) and answers a real `Response`, so their
+ * timeouts and error mapping stay as they are. The Action keeps the platform's fetch.
+ */
+import http from 'node:http';
+import https from 'node:https';
+
+export interface PoolOptions {
+  /** Open connections per origin at most (default 64). */
+  maxSockets?: number;
+}
+
+export function createPooledFetch(options: PoolOptions = {}): { fetch: typeof fetch; close: () => void } {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, maxFreeSockets: 16, scheduling: 'lifo' as const };
+  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+
+  function pooledFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const secure = url.protocol === 'https:';
+    if (!secure && url.protocol !== 'http:') return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
+    const signal = init.signal ?? undefined;
+    const body = typeof init.body === 'string' ? init.body : undefined;
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+
+    return new Promise<Response>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const request = (secure ? https : http).request(url, { method: init.method ?? 'GET', headers, agent: secure ? agents.https : agents.http });
+      const onAbort = () => request.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      request.once('error', (error) => {
+        done();
+        reject(signal?.aborted ? signal.reason : error);
+      });
+      request.once('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.once('error', (error) => {
+          done();
+          reject(signal?.aborted ? signal.reason : error);
+        });
+        response.once('end', () => {
+          done();
+          const answer = new Headers();
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (typeof value === 'string') answer.set(name, value);
+            else if (Array.isArray(value)) for (const item of value) answer.append(name, item);
+          }
+          // No redirect is followed (the clients ask for redirect: 'error'): a 3xx is answered as it is.
+          const status = response.statusCode ?? 502;
+          resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: answer }));
+        });
+      });
+      request.end(body);
+    });
+  }
+
+  return {
+    fetch: pooledFetch as typeof fetch,
+    close: () => {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/** The forms server's provider transport over a real local socket: keep-alive, timeouts, no redirects. */
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createPooledFetch } from '../../forms-server/pooled-fetch';
+
+let server: http.Server;
+let base = '';
+const seen: { method: string; url: string; body: string; key: string | undefined }[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      seen.push({ method: request.method ?? '', url: request.url ?? '', body, key: request.headers['x-authy-api-key'] as string | undefined });
+      if (request.url === '/slow') return setTimeout(() => response.end('{}'), 1000);
+      if (request.url === '/redirect') return response.writeHead(302, { location: 'http://example.com/' }).end();
+      response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: '60020', success: false }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+test('one keep-alive connection serves consecutive calls (in a clean process, without any HTTP interceptor)', () => {
+  const fixture = join(__dirname, '..', 'fixtures', 'forms', 'pooled-fetch-keepalive.ts');
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8', timeout: 20_000 });
+  expect(JSON.parse(out)).toEqual({ statuses: [200, 200, 200], sockets: 1 });
+});
+
+test('sends method, headers and form body; answers a Response', async () => {
+  const pool = createPooledFetch();
+  try {
+    for (let i = 0; i < 3; i += 1) {
+      const response = await pool.fetch(`${base}/protected/json/users/new`, {
+        method: 'POST',
+        headers: { 'X-Authy-API-Key': 'k', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'user%5Bemail%5D=a%40b.c',
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error_code: '60020', success: false });
+    }
+    expect(seen.slice(-3)).toEqual(Array(3).fill({ method: 'POST', url: '/protected/json/users/new', body: 'user%5Bemail%5D=a%40b.c', key: 'k' }));
+  } finally {
+    pool.close();
+  }
+});
+
+test('the abort signal of a timeout rejects with its TimeoutError, as fetch does', async () => {
+  const pool = createPooledFetch();
+  try {
+    await expect(pool.fetch(`${base}/slow`, { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: 'TimeoutError' });
+  } finally {
+    pool.close();
+  }
+});
+
+test('a redirect is answered as it is, never followed; a refused connection rejects', async () => {
+  const pool = createPooledFetch();
+  try {
+    expect((await pool.fetch(`${base}/redirect`, { redirect: 'error' })).status).toBe(302);
+    await expect(pool.fetch('http://127.0.0.1:1/', {})).rejects.toThrow();
+  } finally {
+    pool.close();
+  }
+});
