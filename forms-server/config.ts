@@ -31,6 +31,8 @@ export interface FormsServerConfig {
   redisKeyPrefix: string;
   /** Open visits in all; past it new visits get a 503 page. */
   visitCapacity: number;
+  /** The longest one visit lasts (it also ends with its link). */
+  visitMaxSeconds: number;
   /** Deadlines of the HTTP server (slow bodies and idle sockets are cut). */
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
@@ -159,6 +161,7 @@ export function loadConfig(env: Env): FormsServerConfig {
     redisUrl: redisUrl(read.text('REDIS_URL')),
     redisKeyPrefix: keyPrefix(read.text('REDIS_KEY_PREFIX') ?? 'authy2fa:'),
     visitCapacity: read.integer('VISIT_CAPACITY', 100_000, 100, 10_000_000),
+    visitMaxSeconds: read.integer('VISIT_MAX_SECONDS', 600, 60, 900),
     requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', 10_000, 1_000, 120_000),
     connectionTimeoutMs: read.integer('CONNECTION_TIMEOUT_MS', 15_000, 1_000, 600_000),
     keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 5_000, 1_000, 600_000),

@@ -14,7 +14,7 @@ import type { Store, VisitLimits } from '../store/types';
 import { isLocked } from '../visit/attempts';
 import { next } from '../visit/machine';
 import { attemptLimits, startVisit, type Visit } from '../visit/visit';
-import { msToSec } from '../../lib/time';
+import { msToSec, secToMs } from '../../lib/time';
 
 export interface EntryOptions extends RenderDeps {
   config: FormsServerConfig;
@@ -24,7 +24,7 @@ export interface EntryOptions extends RenderDeps {
 
 const randomId = (): string => randomBytes(32).toString('base64url');
 
-function visitFor(link: Link, nowMs: number): Visit {
+function visitFor(link: Link, nowMs: number, maxVisitSeconds: number): Visit {
   const { outbound } = link;
   return startVisit(
     {
@@ -41,6 +41,7 @@ function visitFor(link: Link, nowMs: number): Visit {
       maxFailures: outbound.maxFailures,
       lockSeconds: outbound.lockSeconds,
       linkExpiresAtMs: link.expiresAtMs,
+      maxVisitMs: secToMs(maxVisitSeconds),
     },
     nowMs,
   );
@@ -51,7 +52,7 @@ export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options
 
   app.get('/2fa', async (request, reply) => {
     const link = readLink(config, request.query as Record<string, unknown>, now());
-    let visit = visitFor(link, now());
+    let visit = visitFor(link, now(), config.visitMaxSeconds);
     const counter = await store.raiseFailures(visit.userKey, link.outbound.failures, attemptLimits(visit, now()));
     // Locked already (here or by the Action): the visit starts at its end.
     if (isLocked(counter, now())) visit = next(visit, { type: 'attemptRefused', reason: 'locked', counter }, now()).visit;

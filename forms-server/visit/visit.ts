@@ -76,8 +76,8 @@ export function attemptLimits(visit: Pick<Visit, 'maxFailures' | 'lockSeconds'>,
   return { maxFailures: visit.maxFailures, lockSeconds: visit.lockSeconds, nowMs };
 }
 
-/** A visit ends with its link, and never lasts more than this. */
-export const MAX_VISIT_MS = 15 * 60 * 1000;
+/** A visit ends with its link, and never lasts longer than this by default (VISIT_MAX_SECONDS). */
+export const DEFAULT_VISIT_MAX_SECONDS = 600;
 
 export interface VisitStart {
   id: string;
@@ -94,6 +94,8 @@ export interface VisitStart {
   maxFailures: number;
   lockSeconds: number;
   linkExpiresAtMs: number;
+  /** The longest a visit may last (VISIT_MAX_SECONDS). */
+  maxVisitMs: number;
 }
 
 /** The key of a user's counters and open visits. */
@@ -106,7 +108,7 @@ export function startVisit(start: VisitStart, nowMs: number): Visit {
   return {
     id: start.id,
     userKey: userKeyOf(start.tenantIssuer, start.userId),
-    expiresAtMs: Math.min(start.linkExpiresAtMs, nowMs + MAX_VISIT_MS),
+    expiresAtMs: Math.min(start.linkExpiresAtMs, nowMs + start.maxVisitMs),
     version: 0,
     csrf: start.csrf,
     userId: start.userId,

@@ -15,9 +15,9 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       seen.push({ method: request.method ?? '', url: request.url ?? '', body, key: request.headers['x-authy-api-key'] as string | undefined });
-      if (request.url === '/slow') return setTimeout(() => response.end('{}'), 1000);
-      if (request.url === '/redirect') return response.writeHead(302, { location: 'http://example.com/' }).end();
-      response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: '60020', success: false }));
+      if (request.url === '/slow') setTimeout(() => response.end('{}'), 1000);
+      else if (request.url === '/redirect') response.writeHead(302, { location: 'http://example.com/' }).end();
+      else response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: '60020', success: false }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

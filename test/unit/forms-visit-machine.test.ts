@@ -25,6 +25,7 @@ function base(overrides: Partial<Visit> = {}): Visit {
       maxFailures: 5,
       lockSeconds: 900,
       linkExpiresAtMs: NOW + 600_000,
+      maxVisitMs: 600_000,
     },
     NOW,
   );
@@ -79,7 +80,7 @@ function behaviour(visit: Visit, action: UserAction): string {
 }
 
 describe('every step × every user action', () => {
-  const cases = Object.keys(AT).flatMap((step) => Object.keys(ACTIONS).map((action) => [step, action] as const));
+  const cases = (Object.keys(AT) as (keyof typeof AT)[]).flatMap((step) => Object.keys(ACTIONS).map((action) => [step, action] as const));
   test.each(cases)('at %s, %s', (step, action) => {
     expect(behaviour(AT[step], ACTIONS[action]!)).toBe(TABLE[step][action]);
   });
