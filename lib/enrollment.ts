@@ -132,3 +132,15 @@ export function legacyKeysToRemove(appMetadata: unknown): string[] {
   if (isRecord(mfa) && mfa.provider === 'authy') keys.push(LEGACY_MFA_KEY);
   return keys;
 }
+
+/**
+ * The top-level app_metadata keys that enroll a user with `authyId` now, in the shape the
+ * Action reads (used when an admin pre-enrolls a phone): a fresh `authy_2fa` with no failures
+ * and no lock, and every rule-era Authy key removed. Sent as-is in a Management API PATCH.
+ */
+export function enrollmentPatch(appMetadata: unknown, authyId: string, enrolledAtIso: string): Record<string, unknown> {
+  const stored: StoredEnrollment = { v: 1, authy_id: authyId, enrolled_at: enrolledAtIso, failures: 0 };
+  const patch: Record<string, unknown> = { [ENROLLMENT_KEY]: stored };
+  for (const key of legacyKeysToRemove(appMetadata)) patch[key] = null;
+  return patch;
+}

@@ -6,7 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { durationSec } from '../../lib/time';
 import { systemClock, type Clock } from './clock';
-import { loadEnvironment, readManagementCredentials, type Env, type ManagementCredentials } from './env';
+import { loadEnvironment, loadNamedEnvironment, readManagementCredentials, type Env, type ManagementCredentials } from './env';
 import { AdminError } from './errors';
 import { createAdminApi, type AdminApi } from './management';
 import { createOutput, type Output, type ReadableLike, type WritableLike } from './output';
@@ -20,8 +20,10 @@ export interface CliDeps {
   stdin?: ReadableLike;
   clock?: Clock;
   fetch?: typeof fetch;
-  /** Base for relative report and checkpoint paths. */
+  /** Base for relative report and checkpoint paths, and where `--env <name>` looks for `.env.<name>`. */
   cwd?: string;
+  /** The process environment alone, without `.env`: what `--env <name>` layers over its file. */
+  processEnv?: Env;
 }
 
 export interface Connection {
@@ -55,6 +57,14 @@ export function connect(deps: CliDeps, output: Output): Connection {
   return { api, limiter, credentials };
 }
 
+/** The deps with the settings of `--env <name>` (when given) instead of `.env`; says which file it read. */
+export function withNamedEnvironment(deps: CliDeps, envName: string | undefined, output: Output): CliDeps {
+  if (envName === undefined) return deps;
+  const { env, file } = loadNamedEnvironment(deps.cwd ?? process.cwd(), envName, deps.processEnv ?? {});
+  output.err(`settings: ${file ? `${file} and the environment` : 'the environment only'} (--env ${envName})`);
+  return { ...deps, env };
+}
+
 export async function runCli(deps: CliDeps, body: (output: Output) => Promise<number>): Promise<number> {
   const output = createOutput(deps.stdout, deps.stderr);
   try {
@@ -81,6 +91,7 @@ export function processDeps(): CliDeps {
     stderr: process.stderr,
     stdin: process.stdin,
     cwd: process.cwd(),
+    processEnv: process.env,
   };
 }
 

@@ -4,8 +4,10 @@
  * in the process environment wins over the same one in `.env` (as dotenv does by default, and
  * as the deploy does); `.env` fills in the rest.
  */
+import { join } from 'node:path';
 import { config } from 'dotenv';
 import { overlayEnvFile, valueReader, type ValueReader } from '../../lib/env-values';
+import { ENV_NAME, envFileFor } from '../deploy/env';
 import { AdminError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -51,4 +53,14 @@ export function loadEnvironment(base: Env = process.env, path = '.env'): Env {
   const fromFile: Record<string, string> = {};
   config({ path, processEnv: fromFile, quiet: true });
   return overlayEnvFile(fromFile, base);
+}
+
+/**
+ * `--env <name>`: the process environment over `.env.<name>` (else `.env`), found in `dir` as
+ * `npm run deploy -- --env <name>` finds it; the file read is returned so the tool can say which.
+ */
+export function loadNamedEnvironment(dir: string, envName: string, base: Env): { env: Env; file: string | null } {
+  if (!ENV_NAME.test(envName)) throw new AdminError('BAD_USAGE', `--env must be a short name such as dev, staging or prod`);
+  const file = envFileFor(dir, envName);
+  return { env: file ? loadEnvironment(base, join(dir, file)) : { ...base }, file };
 }

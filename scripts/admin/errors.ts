@@ -22,8 +22,10 @@ export type AdminErrorCode =
   | 'EXPORT_FAILED'
   /** The checkpoint file belongs to another tenant or cannot be read. */
   | 'BAD_CHECKPOINT'
-  /** Removing the user from Authy failed. */
-  | 'AUTHY_FAILED';
+  /** An Authy call (removing or registering a user) failed. */
+  | 'AUTHY_FAILED'
+  /** enroll-2fa: the user is enrolled already and --force was not given. */
+  | 'ALREADY_ENROLLED';
 
 const EXIT: Record<AdminErrorCode, number> = {
   MISSING_CONFIG: 2,
@@ -36,6 +38,7 @@ const EXIT: Record<AdminErrorCode, number> = {
   EXPORT_FAILED: 1,
   BAD_CHECKPOINT: 2,
   AUTHY_FAILED: 1,
+  ALREADY_ENROLLED: 6,
 };
 
 export class AdminError extends Error {

@@ -16,14 +16,19 @@ export interface LoadedEnv {
   file: string | null;
 }
 
-const ENV_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
+/** A target's name (`--env`): also a file name suffix, so never a path. */
+export const ENV_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
+
+/** The file `--env <name>` reads: `.env.<name>` if it exists, else `.env`, else none (also used by the admin tools). */
+export function envFileFor(rootDir: string, envName: string): string | null {
+  return [`.env.${envName}`, '.env'].find((name) => existsSync(join(rootDir, name))) ?? null;
+}
 
 export function loadDeployEnv(rootDir: string, envName: string, processEnv: NodeJS.ProcessEnv): LoadedEnv {
   if (!ENV_NAME.test(envName)) {
     throw new DeployError('INPUT', `--env must be a short name such as dev, staging or prod (got "${envName}")`);
   }
-  const candidates = [`.env.${envName}`, '.env'];
-  const file = candidates.find((name) => existsSync(join(rootDir, name))) ?? null;
+  const file = envFileFor(rootDir, envName);
   const fromFile = file ? parse(readFileSync(join(rootDir, file))) : {};
   return { values: overlayEnvFile(fromFile, processEnv), file };
 }
