@@ -24,7 +24,7 @@ export interface ServerChild {
 
 export interface StartOptions {
   env: Record<string, string>;
-  /** Write a V8 CPU profile of the child into this directory (node --cpu-prof). */
+  /** Write V8 CPU profiles of the child into this directory (node --cpu-prof). */
   cpuProfileDir?: string;
   label: string;
 }
@@ -36,8 +36,9 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 export async function startChild(options: StartOptions): Promise<ServerChild> {
   const execArgv = ['--expose-gc', '--import', 'tsx'];
   if (options.cpuProfileDir) {
+    // One profile per thread (the tsx loader has a thread of its own); the main thread's is the largest.
     mkdirSync(options.cpuProfileDir, { recursive: true });
-    execArgv.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir, '--cpu-prof-name', `${options.label}.cpuprofile`);
+    execArgv.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
   }
   // The forms server logs (JSON, at LOG_LEVEL) go to /dev/null: written, as in production, but not shown.
   const child: ChildProcess = fork(CHILD, [], {

@@ -1,8 +1,8 @@
 /**
  * The memory run: a fresh memory-mode server child, 200 connections opening fresh visits
- * (entry + code page) for a minute. There is no setting for the visit's longest life
- * (forms-server/visit/visit.ts MAX_VISIT_MS, 15 min); a visit ends with its link, so the
- * tokens are minted during the run with a short `exp`. Reports the child's RSS (start, peak,
+ * (entry + code page) for a minute. The visit's longest life is a setting (VISIT_MAX_SECONDS),
+ * but at least 60 s, as long as the run; a visit also ends with its link, so the tokens are
+ * minted during the run with a short `exp` (20 s) and the run reaches a steady state. Reports the child's RSS (start, peak,
  * end, and once the run's visits have expired), the answers that were not 2xx/3xx, the errors,
  * and the throughput of the first and last 10 seconds.
  */

@@ -53,6 +53,8 @@ export interface Results {
   action: ActionTiming[];
   http: ScenarioResult[];
   memoryRun: MemoryRunResult | null;
+  /** 1-minute load average before and after the run (other work on the machine skews the figures). */
+  loadAverage: { start: number | null; end: number | null };
   notes: string[];
 }
 
@@ -64,22 +66,25 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 export function markdown(results: Results): string {
   const m = results.machine;
   const lines: string[] = [];
-  lines.push(`Machine: ${m.nproc} CPU (\`nproc\`), ${m.cpuModel}, Node ${m.node}, Linux ${m.kernel}; commit ${m.commit}; ${results.date}.`);
+  lines.push(
+    `Machine: ${m.nproc} CPU (\`nproc\`), ${m.cpuModel}, Node ${m.node}, Linux ${m.kernel}; commit ${m.commit}; ${results.date}; ` +
+      `load average ${results.loadAverage.start ?? '?'} at the start, ${results.loadAverage.end ?? '?'} at the end.`,
+  );
   lines.push(
     `HTTP over real sockets (autocannon in the bench process, the servers in a child process), ${results.load.connections} connections, ` +
       `${results.load.durationSec} s each after a ${results.load.warmupSec} s warm-up. A visit is 2 requests (entry 303 + page 200). ` +
       'Server CPU: the child\'s `process.cpuUsage()` over the run per response (1.00 cores = one core busy).',
   );
   lines.push('');
-  lines.push('| Scenario | Store | req/s | visits/s | p50 ms | p99 ms | server CPU µs/req | server CPU (cores) | req/s ÷ bare | Redis ÷ memory |');
-  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  lines.push('| Scenario | Store | req/s | visits/s | p50 ms | p99 ms | server CPU µs/req | server CPU (cores) | other processes (cores) | req/s ÷ bare | Redis ÷ memory |');
+  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   const bare = results.http.find((s) => s.mode === 'bare');
   for (const s of results.http) {
     const memory = s.mode === 'redis' ? results.http.find((o) => o.mode === 'memory' && o.name === s.name) : undefined;
     const redisCpu = s.redisCpuUsPerReq !== null ? ` (+ redis-server ${n1(s.redisCpuUsPerReq)})` : '';
     lines.push(
       `| ${s.name} | ${s.mode === 'bare' ? '–' : s.mode} | ${n0(s.load.reqPerSec)} | ${s.requestsPerUnit === 2 ? n0(s.load.reqPerSec / 2) : '–'} | ` +
-        `${n2(s.load.latencyMs.p50)} | ${n2(s.load.latencyMs.p99)} | ${n1(s.serverCpuUsPerReq)}${redisCpu} | ${n2(s.serverCpuBusy)} | ` +
+        `${n2(s.load.latencyMs.p50)} | ${n2(s.load.latencyMs.p99)} | ${n1(s.serverCpuUsPerReq)}${redisCpu} | ${n2(s.serverCpuBusy)} | ${s.otherCpuBusy === null ? '?' : n2(s.otherCpuBusy)} | ` +
         `${bare && s !== bare ? n2(s.load.reqPerSec / bare.load.reqPerSec) : s === bare ? '1.00' : '–'} | ` +
         `${memory ? `${n2(s.load.reqPerSec / memory.load.reqPerSec)} (CPU/req ${n2(s.serverCpuUsPerReq / memory.serverCpuUsPerReq)})` : '–'} |`,
     );

@@ -14,6 +14,7 @@ import type { ServerChild } from './child';
 import { headerOf, runLoad, type LoadStats } from './http';
 import { LinkSource, type UserKind } from './tokens';
 import { LOAD, WRONG_CODE } from './settings';
+import { machineBusyUs } from './system-cpu';
 
 export type Mode = 'memory' | 'redis';
 
@@ -32,6 +33,8 @@ export interface ScenarioResult {
   loadGenCpuBusy: number;
   /** The bench's own redis-server's CPU per response, µs (Redis runs only). */
   redisCpuUsPerReq: number | null;
+  /** CPU the rest of the machine (other processes) used during the run, in cores; null off Linux. */
+  otherCpuBusy: number | null;
   /** What the scenario checked in the answers (right pages, cookies, 303s to the flow). */
   checks: Record<string, number>;
 }
@@ -42,6 +45,9 @@ export interface Target {
   redisCpuUs?: () => number | null;
 }
 
+/** After a warm-up: the requests it cut short reach the server and end before the clock starts. */
+const SETTLE_MS = 300;
+
 async function measured(
   name: string,
   mode: ScenarioResult['mode'],
@@ -49,7 +55,11 @@ async function measured(
   requestsPerUnit: number,
   checks: Record<string, number>,
   run: () => Promise<LoadStats>,
+  atStart?: () => void,
 ): Promise<ScenarioResult> {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  atStart?.();
+  const machine0 = machineBusyUs();
   const cpu0 = await target.child.cpu();
   const self0 = process.cpuUsage();
   const redis0 = target.redisCpuUs?.() ?? null;
@@ -57,8 +67,12 @@ async function measured(
   const cpu1 = await target.child.cpu();
   const self = process.cpuUsage(self0);
   const redis1 = target.redisCpuUs?.() ?? null;
+  const machine1 = machineBusyUs();
   const wallUs = Number(cpu1.atNs - cpu0.atNs) / 1000;
   const serverCpuUs = cpu1.cpuUs - cpu0.cpuUs;
+  const selfUs = self.user + self.system;
+  const redisUs = redis0 !== null && redis1 !== null ? redis1 - redis0 : null;
+  const otherUs = machine0 !== null && machine1 !== null ? machine1 - machine0 - serverCpuUs - selfUs - (redisUs ?? 0) : null;
   return {
     name,
     mode,
@@ -67,8 +81,9 @@ async function measured(
     requestsPerUnit,
     serverCpuUsPerReq: serverCpuUs / Math.max(1, load.responses),
     serverCpuBusy: serverCpuUs / wallUs,
-    loadGenCpuBusy: (self.user + self.system) / wallUs,
-    redisCpuUsPerReq: redis0 !== null && redis1 !== null ? (redis1 - redis0) / Math.max(1, load.responses) : null,
+    loadGenCpuBusy: selfUs / wallUs,
+    redisCpuUsPerReq: redisUs !== null ? redisUs / Math.max(1, load.responses) : null,
+    otherCpuBusy: otherUs !== null ? Math.max(0, otherUs) / wallUs : null,
     checks,
   };
 }
@@ -206,8 +221,7 @@ export async function benchWrongCode(target: Target, mode: Mode, authy: { verifi
   const visits = await prepareVisits(target.child.formsUrl, WRONG_CODE.visits, `post-${mode}`);
   const uses = new Uint32Array(visits.length);
   let turn = 0;
-  const checks: Record<string, number> = {};
-  const requests: autocannon.Request[] = [
+  const requests = (checks: Record<string, number>): autocannon.Request[] => [
     {
       method: 'POST',
       path: '/2fa/verify',
@@ -227,10 +241,13 @@ export async function benchWrongCode(target: Target, mode: Mode, authy: { verifi
       },
     },
   ];
-  const spec = (durationSec: number) => ({ url: target.child.formsUrl, connections: LOAD.connections, durationSec, requests });
-  await runLoad(spec(LOAD.warmupSec));
-  const verifies0 = authy.verifies;
-  const result = await measured('wrong-code POST /2fa/verify', mode, target, 1, checks, () => runLoad(spec(LOAD.durationSec)));
+  const spec = (durationSec: number, checks: Record<string, number>) => ({ url: target.child.formsUrl, connections: LOAD.connections, durationSec, requests: requests(checks) });
+  await runLoad(spec(LOAD.warmupSec, {}));
+  const checks: Record<string, number> = {};
+  let verifies0 = 0;
+  const result = await measured('wrong-code POST /2fa/verify', mode, target, 1, checks, () => runLoad(spec(LOAD.durationSec, checks)), () => {
+    verifies0 = authy.verifies;
+  });
   const authyVerifies = authy.verifies - verifies0;
 
   // The busiest visit's user must not be locked: its page is still the code page.

@@ -28,8 +28,10 @@ export const LOAD = {
 export const MEMORY_RUN = {
   connections: 200,
   durationSec: seconds('BENCH_MEMORY_SEC', 60),
-  /** The outbound token's lifetime: a visit ends with its token (there is no setting for MAX_VISIT_MS). */
+  /** The outbound token's lifetime: a visit ends with its token (VISIT_MAX_SECONDS is at least 60). */
   tokenTtlSec: 20,
+  /** VISIT_MAX_SECONDS of the memory run: its smallest value. */
+  visitMaxSeconds: 60,
 };
 
 /** Wrong-code POSTs: visits prepared beforehand, each used by at most MAX_POSTS_PER_VISIT POSTs. */
