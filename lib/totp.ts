@@ -40,7 +40,7 @@ export function hotp(seed: Buffer, counter: number, digits: number, algorithm: T
   const message = Buffer.alloc(8);
   message.writeBigUInt64BE(BigInt(counter));
   const mac = createHmac(algorithm, seed).update(message).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
+  const offset = mac[mac.length - 1] & 0x0f;
   const binary = mac.readUInt32BE(offset) & 0x7fffffff;
   return (binary % 10 ** digits).toString().padStart(digits, '0');
 }
