@@ -70,7 +70,12 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    http: { maxHeaderSize: config.maxHeaderBytes, headersTimeout: Math.min(config.requestTimeoutMs, 10_000) },
+    http: {
+      maxHeaderSize: config.maxHeaderBytes,
+      headersTimeout: Math.min(config.requestTimeoutMs, 10_000),
+      // Node checks both deadlines only this often (30 s by default, longer than the deadlines).
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(config.requestTimeoutMs / 2)),
+    },
   });
 
   const store = deps.store ?? new MemoryStore();
