@@ -53,6 +53,8 @@ export function readLink(config: FormsServerConfig, query: Record<string, unknow
   const email = outbound.sealedEmail ? unseal(outbound.sealedEmail, config.sharedSecret) : null;
   if (!outbound.authyId && !email) throw new InvalidLinkError('sealed email refused');
   const signature = String(token).split('.')[2] ?? '';
-  const key = createHash('sha256').update(signature).digest('base64url');
+  // The signature's bytes, not its text: base64url spells the last byte of 32 four ways, and the
+  // verifier accepts all four, so hashing the text would let one token open four visits.
+  const key = createHash('sha256').update(Buffer.from(signature, 'base64url')).digest('base64url');
   return { outbound, state: query.state, tenant, email, key, expiresAtMs: secToMs(outbound.expiresAtSec) };
 }
