@@ -34,14 +34,15 @@ export function createPooledFetch(options: PoolOptions = {}): { fetch: typeof fe
       const onAbort = () => request.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
-      request.once('error', (error) => {
+      // `on`, not `once`: an aborted request can report more than one error (abort, then hang-up).
+      request.on('error', (error) => {
         done();
         reject(signal?.aborted ? signal.reason : error);
       });
       request.once('response', (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.once('error', (error) => {
+        response.on('error', (error) => {
           done();
           reject(signal?.aborted ? signal.reason : error);
         });
