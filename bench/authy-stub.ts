@@ -22,11 +22,13 @@ export interface AuthyStub {
   verifies: number;
   /** Anything else (wrong path, no force=true, wrong key): answered 404, and a sign the bench is off. */
   unexpected: number;
+  /** TCP connections the forms server opened to it. */
+  connections: number;
   close(): Promise<void>;
 }
 
 export async function startAuthyStub(): Promise<AuthyStub> {
-  const stub = { verifies: 0, unexpected: 0 } as AuthyStub;
+  const stub = { verifies: 0, unexpected: 0, connections: 0 } as AuthyStub;
   const server: Server = createServer((request, response) => {
     if (request.method === 'GET' && VERIFY.test(request.url ?? '') && request.headers['x-authy-api-key'] === AUTHY_KEY) {
       stub.verifies += 1;
@@ -39,6 +41,9 @@ export async function startAuthyStub(): Promise<AuthyStub> {
     response.end('{"success":false,"message":"not found","error_code":"60000"}');
   });
   server.keepAliveTimeout = 60_000;
+  server.on('connection', () => {
+    stub.connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   stub.close = () =>

@@ -48,7 +48,9 @@ function shortUrl(url: string): string {
 }
 
 function keyOf(frame: CallFrame): string {
-  const where = frame.url ? ` ${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
+  // tsx compiles each TypeScript file to a line or two: its line numbers say nothing.
+  const url = shortUrl(frame.url);
+  const where = url ? ` ${url}${url.endsWith('.ts') ? '' : `:${frame.lineNumber + 1}`}` : '';
   return `${frame.functionName || '(anonymous)'}${where}`;
 }
 

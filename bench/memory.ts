@@ -23,8 +23,12 @@ export interface MemoryRunResult {
   durationSec: number;
   tokenTtlSec: number;
   scenario: ScenarioResult;
-  rss: { start: number; peak: number; end: number; afterExpiry: number };
-  heapUsed: { start: number; peak: number; end: number; afterExpiry: number };
+  rss: { start: number; peak: number; end: number; endAfterGc: number; afterExpiry: number };
+  heapUsed: { start: number; peak: number; end: number; endAfterGc: number; afterExpiry: number };
+  /** Visits opened in the last token lifetime of the run: about the visits still open at its end. */
+  openVisitsAtEnd: number;
+  /** Live heap per open visit at the end of the run (end after GC less start, over open visits), bytes. */
+  heapPerOpenVisit: number;
   /** Answers that were not 2xx or 3xx, and socket errors and timeouts: all must be 0. */
   bad: number;
   errors: number;
@@ -71,6 +75,8 @@ export async function memoryRun(child: ServerChild): Promise<MemoryRunResult> {
   const end = await child.mem(false);
   samples.push({ atSec: (Date.now() - t0) / 1000, rss: end.rss, heapUsed: end.heapUsed });
   const endedAt = Date.now();
+  // What is live with the run's last visits still open.
+  const endGc = await child.mem(true);
 
   // Once every visit of the run has expired, one more visit lets the store drop them (the memory
   // store drops what expired on its next call), then a full GC.
@@ -85,13 +91,17 @@ export async function memoryRun(child: ServerChild): Promise<MemoryRunResult> {
   const perSecond = scenario.load.perSecond.slice(0, Math.floor(scenario.load.durationSec));
   const first = average(perSecond.slice(0, 10));
   const last = average(perSecond.slice(-10));
+  // Each visit is two responses; those of the last token lifetime are still open.
+  const openVisitsAtEnd = Math.round(perSecond.slice(-MEMORY_RUN.tokenTtlSec).reduce((a, b) => a + b, 0) / 2);
   return {
     connections: MEMORY_RUN.connections,
     durationSec: scenario.load.durationSec,
     tokenTtlSec: MEMORY_RUN.tokenTtlSec,
     scenario,
-    rss: { start: start.rss, peak: Math.max(...samples.map((s) => s.rss)), end: end.rss, afterExpiry: after.rss },
-    heapUsed: { start: start.heapUsed, peak: Math.max(...samples.map((s) => s.heapUsed)), end: end.heapUsed, afterExpiry: after.heapUsed },
+    rss: { start: start.rss, peak: Math.max(...samples.map((s) => s.rss)), end: end.rss, endAfterGc: endGc.rss, afterExpiry: after.rss },
+    heapUsed: { start: start.heapUsed, peak: Math.max(...samples.map((s) => s.heapUsed)), end: end.heapUsed, endAfterGc: endGc.heapUsed, afterExpiry: after.heapUsed },
+    openVisitsAtEnd,
+    heapPerOpenVisit: openVisitsAtEnd ? (endGc.heapUsed - after.heapUsed) / openVisitsAtEnd : 0,
     bad: scenario.load.bad,
     errors: scenario.load.errors,
     timeouts: scenario.load.timeouts,

@@ -106,10 +106,17 @@ export function markdown(results: Results): string {
       `Memory run (memory store): ${run.connections} connections of fresh visits for ${n0(run.durationSec)} s, tokens expiring after ${run.tokenTtlSec} s.`,
     );
     lines.push('');
-    lines.push('| | start | peak | end | after expiry + GC |');
-    lines.push('|---|--:|--:|--:|--:|');
-    lines.push(`| RSS | ${mib(run.rss.start)} | ${mib(run.rss.peak)} | ${mib(run.rss.end)} | ${mib(run.rss.afterExpiry)} |`);
-    lines.push(`| heap used | ${mib(run.heapUsed.start)} | ${mib(run.heapUsed.peak)} | ${mib(run.heapUsed.end)} | ${mib(run.heapUsed.afterExpiry)} |`);
+    lines.push('| | start | peak | end | end + GC | after expiry + GC |');
+    lines.push('|---|--:|--:|--:|--:|--:|');
+    lines.push(`| RSS | ${mib(run.rss.start)} | ${mib(run.rss.peak)} | ${mib(run.rss.end)} | ${mib(run.rss.endAfterGc)} | ${mib(run.rss.afterExpiry)} |`);
+    lines.push(
+      `| heap used | ${mib(run.heapUsed.start)} | ${mib(run.heapUsed.peak)} | ${mib(run.heapUsed.end)} | ${mib(run.heapUsed.endAfterGc)} | ${mib(run.heapUsed.afterExpiry)} |`,
+    );
+    lines.push('');
+    lines.push(
+      `About ${n0(run.openVisitsAtEnd)} visits open at the end (those of the last ${run.tokenTtlSec} s): ` +
+        `${(run.heapPerOpenVisit / 1024).toFixed(1)} KiB of live heap per open visit (end + GC less after expiry + GC).`,
+    );
     lines.push('');
     lines.push(
       `Throughput ${n0(run.scenario.load.reqPerSec)} req/s (${n0(run.scenario.load.reqPerSec / 2)} visits/s), first 10 s ${n0(run.throughput.first10sReqPerSec)} req/s, ` +

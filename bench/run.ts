@@ -64,6 +64,9 @@ async function main(): Promise<void> {
     failures.push(...problems(s));
   };
   const checkWrongCode = (s: WrongCodeResult) => {
+    const line = `wrong code [${s.mode}]: Authy was asked ${s.authyVerifies} code checks on ${s.authyConnections} new TCP connections; the busiest visit took ${s.maxPostsPerVisit} POSTs (of ${WRONG_CODE.maxFailures - 1} allowed), and is still on the code page: ${s.stillOnCodePage}.`;
+    say(`  ${line}`);
+    notes.push(line);
     if (s.maxPostsPerVisit >= WRONG_CODE.maxFailures) failures.push(`wrong code [${s.mode}]: a visit took ${s.maxPostsPerVisit} POSTs (locks at ${WRONG_CODE.maxFailures})`);
     if (!s.stillOnCodePage) failures.push(`wrong code [${s.mode}]: the busiest visit is no longer on the code page`);
     // Requests cut when the run stops may have reached Authy without an answer counted here.

@@ -213,11 +213,13 @@ export interface WrongCodeResult extends ScenarioResult {
   maxPostsPerVisit: number;
   /** Code checks the Authy stub answered during the measured run. */
   authyVerifies: number;
+  /** New TCP connections from the forms server to Authy during the measured run. */
+  authyConnections: number;
   /** After the run: a visit still on the code page (nobody locked). */
   stillOnCodePage: boolean;
 }
 
-export async function benchWrongCode(target: Target, mode: Mode, authy: { verifies: number; unexpected: number }): Promise<WrongCodeResult> {
+export async function benchWrongCode(target: Target, mode: Mode, authy: { verifies: number; unexpected: number; connections: number }): Promise<WrongCodeResult> {
   const visits = await prepareVisits(target.child.formsUrl, WRONG_CODE.visits, `post-${mode}`);
   const uses = new Uint32Array(visits.length);
   let turn = 0;
@@ -245,10 +247,13 @@ export async function benchWrongCode(target: Target, mode: Mode, authy: { verifi
   await runLoad(spec(LOAD.warmupSec, {}));
   const checks: Record<string, number> = {};
   let verifies0 = 0;
+  let connections0 = 0;
   const result = await measured('wrong-code POST /2fa/verify', mode, target, 1, checks, () => runLoad(spec(LOAD.durationSec, checks)), () => {
     verifies0 = authy.verifies;
+    connections0 = authy.connections;
   });
   const authyVerifies = authy.verifies - verifies0;
+  const authyConnections = authy.connections - connections0;
 
   // The busiest visit's user must not be locked: its page is still the code page.
   let busiest = 0;
@@ -261,6 +266,7 @@ export async function benchWrongCode(target: Target, mode: Mode, authy: { verifi
     visits: visits.length,
     maxPostsPerVisit: uses[busiest] as number,
     authyVerifies,
+    authyConnections,
     stillOnCodePage: page.status === 200 && html.includes(PAGE_MARK.enrolled),
   };
 }
