@@ -3,12 +3,9 @@
  * lib/authy-client.ts) and Twilio Verify v2 (lib/providers/verify.ts) both implement, and that
  * the forms server and the Action use without knowing which one is behind it.
  *
- * The life of a user, with both providers in mind:
- *
- *   enroll ──> activate(first code) ──> checkCode / startPush + pushStatus (each login) ──> remove
- *                       │                          │
- *                       └── result ──> the signed result token ──> confirm (the Action, server to server)
- *
+ * A user's life: enroll, activate (first code), then each login checkCode or startPush + pushStatus,
+ * finally remove. activate and the checks return an `Approved` for the signed result token, which
+ * the Action hands to `confirm` (server to server).
  * - Authy keeps users (a phone, an Authy id) and sends codes itself; its app codes, SMS and voice
  *   codes and OneTouch pushes all hang on the Authy id.
  * - Verify keeps no phone and no email. A user is an Entity named by an opaque identity (an HMAC
@@ -41,8 +38,7 @@ export interface PhoneNumber {
  * gave one (Twilio does not keep it); `factorSid` only when the user has an authenticator app.
  */
 export type Enrollment =
-  | { provider: 'authy'; authyId: string }
-  | { provider: 'verify'; identity: string; factorSid: string | null; phone: string | null };
+  { provider: 'authy'; authyId: string } | { provider: 'verify'; identity: string; factorSid: string | null; phone: string | null };
 
 export interface EnrollInput {
   /** The Auth0 user id. Verify derives the Entity identity from it (HMAC); Authy ignores it. */
@@ -219,18 +215,10 @@ export type ProviderErrorCode =
   /** Outage, 5xx, network failure, timeout, or an answer that is not what the provider documents. */
   | 'UNAVAILABLE';
 
+// prettier-ignore
 export const PROVIDER_ERROR_CODES: readonly ProviderErrorCode[] = [
-  'WRONG_CODE',
-  'CODE_REUSED',
-  'MAX_ATTEMPTS',
-  'RATE_LIMITED',
-  'BAD_CREDENTIALS',
-  'NOT_FOUND',
-  'INVALID_PHONE',
-  'UNSUPPORTED_PHONE',
-  'INVALID_REQUEST',
-  'UNSUPPORTED',
-  'UNAVAILABLE',
+  'WRONG_CODE', 'CODE_REUSED', 'MAX_ATTEMPTS', 'RATE_LIMITED', 'BAD_CREDENTIALS', 'NOT_FOUND',
+  'INVALID_PHONE', 'UNSUPPORTED_PHONE', 'INVALID_REQUEST', 'UNSUPPORTED', 'UNAVAILABLE',
 ];
 
 /** A provider call failed. The message is safe to log. */
