@@ -8,6 +8,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import fastifyFormbody from '@fastify/formbody';
 import { createAuthyClient, type AuthyClient } from '../lib/authy-client';
 import type { FormsServerConfig } from './config';
+import type { Metrics } from './metrics';
+import { buildOperations } from './operations';
 import { createPooledFetch } from './pooled-fetch';
 import { catalogueFor } from './i18n';
 import { errorPages } from './plugins/error-pages';
@@ -20,9 +22,11 @@ import { codeRoutes } from './routes/code';
 import { enrollRoutes } from './routes/enroll';
 import { entryRoutes } from './routes/entry';
 import { healthRoutes } from './routes/health';
+import { publicMetricsRoutes } from './routes/metrics';
 import { pageRoutes } from './routes/page';
 import { pushRoutes } from './routes/push';
 import { staticRoutes } from './routes/static';
+import type { ProviderState } from './readiness';
 import { MemoryStore } from './store/memory';
 import type { Store, VisitLimits } from './store/types';
 
@@ -33,6 +37,17 @@ export interface FormsServerDeps {
   now?: () => number;
   /** Pino options or false; defaults to JSON logs at config.logLevel. */
   logger?: boolean | Record<string, unknown>;
+  /** Replaces the Authy credentials check of /readyz. */
+  providerCheck?: () => Promise<ProviderState>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This app's metrics (a registry of its own). */
+    metrics: Metrics;
+    /** GET /metrics on METRICS_PORT (server.ts listens on it after the app), else null; closed with the app. */
+    metricsListener: FastifyInstance | null;
+  }
 }
 
 /** Form bodies are small: a phone number, a code, a CSRF token. */
@@ -87,31 +102,52 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
     },
   });
 
-  const store = deps.store ?? new MemoryStore();
+  const rawStore = deps.store ?? new MemoryStore();
   const pool = createPooledFetch();
   app.addHook('onClose', async () => pool.close());
-  const authy =
-    deps.authy ??
-    createAuthyClient({ apiKey: config.authyApiKey, baseUrl: config.authyApiUrl, timeoutMs: config.authyTimeoutMs, fetch: pool.fetch });
   const now = deps.now ?? (() => Date.now());
+  const ops = buildOperations(config, {
+    store: rawStore,
+    authy:
+      deps.authy ??
+      createAuthyClient({ apiKey: config.authyApiKey, baseUrl: config.authyApiUrl, timeoutMs: config.authyTimeoutMs, fetch: pool.fetch }),
+    now,
+    fetch: pool.fetch,
+    ...(deps.providerCheck ? { providerCheck: deps.providerCheck } : {}),
+  });
+  // From here on the store and the Authy client are the timed ones (instrument.ts).
+  const { store, authy, observer } = ops;
+  app.decorate('metrics', ops.metrics);
+  app.decorate('metricsListener', ops.metricsListener);
+  app.addHook('onClose', async () => ops.metricsListener?.close());
   const limits: VisitLimits = { maxOpenPerUser: MAX_OPEN_VISITS_PER_USER, capacity: config.visitCapacity };
   const renderDeps = { config, store, now };
 
   await app.register(fastifyFormbody);
-  await app.register(rateLimit, { perMinute: config.rateLimitPerMinute, redis: redisOf(store), keyPrefix: config.redisKeyPrefix });
+  await app.register(rateLimit, {
+    perMinute: config.rateLimitPerMinute,
+    redis: redisOf(rawStore),
+    keyPrefix: config.redisKeyPrefix,
+    onLimited: (request) => observer.rateLimited(request.log),
+  });
   await app.register(views);
   await app.register(securityHeaders, { hsts: config.secureCookies });
-  await app.register(errorPages);
+  await app.register(errorPages, { observe: observer });
   await app.register(visitPlugin, {
     ...renderDeps,
     authy,
     codeHoldMs: config.authyTimeoutMs + 5_000,
     pushMessage: (locale) => catalogueFor(locale).title,
+    observe: (effect, visit, outcome, log) => observer.effect(effect, visit, outcome, log),
   });
 
-  await app.register(healthRoutes, { store });
+  await app.register(healthRoutes, { store, readiness: ops.readiness });
+  // The public port serves /metrics only with a token, and never when it has a listener of its own.
+  if (config.metricsToken !== null && config.metricsPort === null) {
+    await app.register(publicMetricsRoutes, { registry: ops.metrics.registry, token: config.metricsToken });
+  }
   await app.register(staticRoutes);
-  await app.register(entryRoutes, { ...renderDeps, limits });
+  await app.register(entryRoutes, { ...renderDeps, limits, observe: observer });
   await app.register(pageRoutes);
   await app.register(enrollRoutes);
   await app.register(codeRoutes);

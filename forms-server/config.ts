@@ -38,6 +38,14 @@ export interface FormsServerConfig {
   connectionTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxHeaderBytes: number;
+  /** A listener of its own for GET /metrics (METRICS_PORT), or null: none. */
+  metricsPort: number | null;
+  /** Where that listener binds (METRICS_HOST, default 127.0.0.1). */
+  metricsHost: string;
+  /** Bearer token that GET /metrics asks for (METRICS_TOKEN), or null. */
+  metricsToken: string | null;
+  /** Key of the audit log's user hash (AUDIT_HASH_KEY); null: derived from SHARED_SECRET. */
+  auditHashKey: string | null;
 }
 
 /** A setting is missing or malformed; `setting` names the environment variable. */
@@ -133,6 +141,33 @@ function keyPrefix(value: string): string {
   return value;
 }
 
+const METRICS_TOKEN_FORMAT = /^[\x21-\x7e]{32,512}$/;
+
+/** GET /metrics: on a listener of its own, behind a bearer token, or both; never open on the public port. */
+function metricsSettings(read: Reader, port: number): Pick<FormsServerConfig, 'metricsPort' | 'metricsHost' | 'metricsToken'> {
+  const metricsPort = read.optionalInteger('METRICS_PORT', 0, 65535) ?? null;
+  const metricsHost = read.text('METRICS_HOST');
+  if (metricsHost !== undefined && metricsPort === null) {
+    throw new ConfigError('METRICS_HOST', 'METRICS_HOST is set but METRICS_PORT is not (it is the address of the metrics listener)');
+  }
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError('METRICS_PORT', 'METRICS_PORT must differ from FORMS_PORT (the metrics listener is not for the public)');
+  }
+  const token = read.raw('METRICS_TOKEN');
+  if (token !== undefined && !METRICS_TOKEN_FORMAT.test(token)) {
+    throw new ConfigError('METRICS_TOKEN', 'METRICS_TOKEN must be 32 to 512 visible ASCII characters, without spaces');
+  }
+  return { metricsPort, metricsHost: metricsHost ?? '127.0.0.1', metricsToken: token ?? null };
+}
+
+function auditHashKey(read: Reader): string | null {
+  const key = read.raw('AUDIT_HASH_KEY');
+  if (key !== undefined && Buffer.byteLength(key, 'utf8') < MIN_SECRET_BYTES) {
+    throw new ConfigError('AUDIT_HASH_KEY', `AUDIT_HASH_KEY must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  return key ?? null;
+}
+
 export function loadConfig(env: Env): FormsServerConfig {
   const read = valueReader<string>(env, (name, problem) => new ConfigError(name, problemText(name, problem)));
   const sharedSecret = read.required('SHARED_SECRET');
@@ -145,9 +180,10 @@ export function loadConfig(env: Env): FormsServerConfig {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
   }
+  const port = read.integer('FORMS_PORT', 3002, 0, 65535);
   return {
     host: read.text('FORMS_HOST') ?? '127.0.0.1',
-    port: read.integer('FORMS_PORT', 3002, 0, 65535),
+    port,
     publicOrigin: publicUrl.origin,
     secureCookies: publicUrl.protocol === 'https:',
     sharedSecret,
@@ -166,5 +202,7 @@ export function loadConfig(env: Env): FormsServerConfig {
     connectionTimeoutMs: read.integer('CONNECTION_TIMEOUT_MS', 15_000, 1_000, 600_000),
     keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 5_000, 1_000, 600_000),
     maxHeaderBytes: read.integer('MAX_HEADER_BYTES', 16_384, 4_096, 65_536),
+    ...metricsSettings(read, port),
+    auditHashKey: auditHashKey(read),
   };
 }

@@ -22,6 +22,8 @@ export interface EffectDeps {
   codeHoldMs: number;
   /** The text of the push request shown on the phone, in the visit's language. */
   pushMessage: (locale: string) => string;
+  /** Told every outcome (metrics and audit lines, observe.ts). */
+  observe?: (effect: Effect, visit: Visit, outcome: EffectOutcome, log: FastifyBaseLogger) => void;
 }
 
 function authyCode(error: unknown): string {
@@ -122,6 +124,12 @@ async function settleWrong(deps: EffectDeps, visit: Visit, reservationId: string
 
 /** Performs one effect and reports its outcome as the event the machine takes next. */
 export async function perform(effect: Effect, visit: Visit, deps: EffectDeps): Promise<EffectOutcome> {
+  const outcome = await performEffect(effect, visit, deps);
+  deps.observe?.(effect, visit, outcome, deps.log);
+  return outcome;
+}
+
+async function performEffect(effect: Effect, visit: Visit, deps: EffectDeps): Promise<EffectOutcome> {
   switch (effect.type) {
     case 'registerPhone':
       try {

@@ -46,6 +46,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void close('SIGINT'));
   process.once('SIGTERM', () => void close('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
+  // GET /metrics on a listener of its own (METRICS_PORT), for Prometheus only; closed with the app.
+  if (app.metricsListener && config.metricsPort !== null) {
+    await app.metricsListener.listen({ host: config.metricsHost, port: config.metricsPort });
+  }
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { PageError } from '../errors';
+import { CsrfError, InvalidLinkError, PageError } from '../errors';
+import type { Observer } from '../observe';
 import { renderError } from '../render';
 import { StoreUnavailableError } from '../store/types';
 
@@ -21,16 +22,19 @@ function statusOf(error: unknown): number {
   return typeof status === 'number' ? status : 500;
 }
 
-export const errorPages = fp(
-  async (app) => {
+export const errorPages = fp<{ observe?: Observer }>(
+  async (app, { observe }) => {
     app.setErrorHandler(async (error: unknown, request, reply) => {
       const locale = localeOf(request);
       if (error instanceof PageError) {
         request.log.info({ err: { type: error.name, detail: error.detail } }, 'request refused');
+        if (error instanceof InvalidLinkError) observe?.refused('link', request.log, { detail: error.detail });
+        if (error instanceof CsrfError) observe?.refused('csrf', request.log);
         return renderError(reply, error.statusCode, error.messageKey, locale);
       }
       if (error instanceof StoreUnavailableError) {
         request.log.warn({ err: { type: error.name } }, 'store unavailable');
+        observe?.storeUnavailable(request.log);
         return renderError(reply.header('retry-after', '5'), 503, 'errStoreDown', locale);
       }
       const status = statusOf(error);

@@ -5,6 +5,7 @@
  * every page then needs the store itself and answers 503 without it.
  */
 import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 
@@ -13,6 +14,8 @@ export interface RateLimitOptions {
   /** The shared store's connection, when it is Redis. */
   redis?: Redis;
   keyPrefix: string;
+  /** Called once per refused request (metrics and the audit line). */
+  onLimited?: (request: FastifyRequest) => void;
 }
 
 function exempt(url: string): boolean {
@@ -26,6 +29,7 @@ export const rateLimit = fp<RateLimitOptions>(
       timeWindow: 60_000,
       allowList: (request) => exempt(request.url),
       ...(options.redis ? { redis: options.redis, nameSpace: `${options.keyPrefix}rate:`, skipOnError: true } : {}),
+      onExceeded: (request) => options.onLimited?.(request),
       errorResponseBuilder: () => ({ statusCode: 429, error: 'Too Many Requests', message: 'rate limited' }),
     });
   },

@@ -8,6 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { FormsServerConfig } from '../config';
 import { readLink, type Link } from '../link';
 import { VISIT_PAGE } from '../plugins/visit';
+import type { Observer } from '../observe';
 import { readVisitCookie, setVisitCookie } from '../plugins/visit-cookie';
 import { continueForm, renderError, type RenderDeps } from '../render';
 import type { Store, VisitLimits } from '../store/types';
@@ -20,6 +21,7 @@ export interface EntryOptions extends RenderDeps {
   config: FormsServerConfig;
   store: Store;
   limits: VisitLimits;
+  observe?: Observer;
 }
 
 const randomId = (): string => randomBytes(32).toString('base64url');
@@ -48,7 +50,7 @@ function visitFor(link: Link, nowMs: number, maxVisitSeconds: number): Visit {
 }
 
 export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options) => {
-  const { config, store, now } = options;
+  const { config, store, now, observe } = options;
 
   app.get('/2fa', async (request, reply) => {
     const link = readLink(config, request.query as Record<string, unknown>, now());
@@ -58,20 +60,24 @@ export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options
     if (isLocked(counter, now())) visit = next(visit, { type: 'attemptRefused', reason: 'locked', counter }, now()).visit;
 
     const opened = await store.openVisit(visit, link.key, link.expiresAtMs, options.limits, now());
+    const subject = { tenant: link.outbound.tenantIssuer, userId: link.outbound.userId };
     if (opened.kind === 'full') {
       request.log.warn({ step: 'entry' }, 'visit store full');
+      observe?.storeFull(subject, request.log);
       return renderError(reply.header('retry-after', '30'), 503, 'errBusy', link.outbound.locale);
     }
     if (opened.kind === 'existing') {
       const mine = readVisitCookie(request) === opened.visitId && (await store.getVisit(opened.visitId, now())) !== null;
       if (mine) return reply.code(303).header('location', VISIT_PAGE).send();
       request.log.info({ step: 'entry' }, 'link already used');
+      observe?.linkReused(subject, request.log);
       const failures = (await store.getCounter(visit.userKey, now())).failures;
       const way = continueForm(options, { kind: 'cancelled', failures }, visit);
       return renderError(reply, 409, 'errLinkUsed', link.outbound.locale, way);
     }
     setVisitCookie(reply, visit.id, { secure: config.secureCookies, maxAgeSeconds: msToSec(visit.expiresAtMs - now()) });
     request.log.info({ step: 'entry', enrolled: Boolean(link.outbound.authyId) }, 'visit started');
+    observe?.visitStarted(visit, request.log);
     return reply.code(303).header('location', VISIT_PAGE).send();
   });
 };
