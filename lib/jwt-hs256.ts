@@ -9,12 +9,7 @@ import { nowSec } from './time';
 
 /** Why a token was refused. Stable codes that callers may switch on. */
 export type JwtErrorCode =
-  | 'ERR_JWT_MALFORMED'
-  | 'ERR_JWT_ALG'
-  | 'ERR_JWT_SIGNATURE'
-  | 'ERR_JWT_EXPIRED'
-  | 'ERR_JWT_NOT_YET_VALID'
-  | 'ERR_JWT_CLAIM';
+  'ERR_JWT_MALFORMED' | 'ERR_JWT_ALG' | 'ERR_JWT_SIGNATURE' | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_YET_VALID' | 'ERR_JWT_CLAIM';
 
 /** A token failed verification; `code` says which check, the message never contains the token. */
 export class JwtError extends Error {

@@ -10,9 +10,7 @@ import { builtinModules } from 'node:module';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAX_BYTES = 100 * 1024; // Auth0 asks Actions to stay under 100 kB
 
-const actions = readdirSync(join(root, 'actions')).filter((name) =>
-  existsSync(join(root, 'actions', name, 'src', 'index.ts')),
-);
+const actions = readdirSync(join(root, 'actions')).filter((name) => existsSync(join(root, 'actions', name, 'src', 'index.ts')));
 for (const name of actions) {
   const outfile = join(root, 'actions', name, 'code.js');
   await build({

@@ -28,9 +28,19 @@ async function main(): Promise<number> {
   }
   const dryRun = args['dry-run'] === true;
   try {
-    const result = await runRetireRule({ rootDir: join(__dirname, '..'), envName: args.env, ruleName: args.name, dryRun, processEnv: process.env });
-    if (result.alreadyDisabled) console.log(`Rule "${result.name}" (${result.id}) on ${result.domain} was already disabled. Nothing changed.`);
-    else console.log(`Rule "${result.name}" (${result.id}) on ${result.domain} ${dryRun ? 'would be disabled (dry run: nothing changed)' : 'disabled'}.`);
+    const result = await runRetireRule({
+      rootDir: join(__dirname, '..'),
+      envName: args.env,
+      ruleName: args.name,
+      dryRun,
+      processEnv: process.env,
+    });
+    if (result.alreadyDisabled)
+      console.log(`Rule "${result.name}" (${result.id}) on ${result.domain} was already disabled. Nothing changed.`);
+    else
+      console.log(
+        `Rule "${result.name}" (${result.id}) on ${result.domain} ${dryRun ? 'would be disabled (dry run: nothing changed)' : 'disabled'}.`,
+      );
     return 0;
   } catch (err) {
     const code = err instanceof DeployError ? ` [${err.code}]` : '';

@@ -162,9 +162,7 @@ export async function buildAuthyEmulator(options: AuthyEmulatorOptions): Promise
 
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    logger: options.logger
-      ? { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url) }) } }
-      : false,
+    logger: options.logger ? { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url) }) } } : false,
   });
 
   await app.register(formbody);

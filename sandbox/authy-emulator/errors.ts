@@ -42,15 +42,13 @@ export const rateLimited = () => new AuthyApiError(429, '60003', 'DoS protection
 export const invalidParameter = (name: string, why = 'Parameter is required') =>
   new AuthyApiError(400, '60004', `Invalid parameter: ${name} - ${why}`);
 /** 60019 (401): the code was right but has already been verified once. */
-export const tokenReused = () =>
-  new AuthyApiError(401, '60019', 'Token is invalid. Token was used recently', { token: 'is invalid' });
+export const tokenReused = () => new AuthyApiError(401, '60019', 'Token is invalid. Token was used recently', { token: 'is invalid' });
 /** 60020 (401): the code is wrong, expired or malformed. */
 export const tokenInvalid = () => new AuthyApiError(401, '60020', 'Token is invalid', { token: 'is invalid' });
 /** 60026 (404): no such Authy user in this application. */
 export const userNotFound = () => new AuthyApiError(404, '60026', 'User not found.');
 /** 60027 (400): users/new refused the email or the phone ("User was not valid"). */
-export const userNotValid = (fields: Record<string, string>) =>
-  new AuthyApiError(400, '60027', 'User was not valid', fields);
+export const userNotValid = (fields: Record<string, string>) => new AuthyApiError(400, '60027', 'User was not valid', fields);
 /** 60049 (404): no such OneTouch approval request. */
 export const approvalRequestNotFound = () => new AuthyApiError(404, '60049', 'Approval request not found');
 /** 60082 (400): SMS cannot be sent to a landline. */

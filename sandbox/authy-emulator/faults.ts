@@ -26,7 +26,8 @@ export const SERVER_ERROR_STATUSES: readonly number[] = [500, 502, 503, 504];
 export function parseFault(body: unknown): Fault | string {
   if (typeof body !== 'object' || body === null) return 'body must be a JSON object';
   const { kind, count = 1, delay_ms: delayMs = 0, status = 500 } = body as Record<string, unknown>;
-  if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) return `kind must be one of ${FAULT_KINDS.join(', ')}`;
+  if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind))
+    return `kind must be one of ${FAULT_KINDS.join(', ')}`;
   const n = Number(count);
   if (!Number.isInteger(n) || n < 1 || n > MAX_FAULT_COUNT) return `count must be an integer from 1 to ${MAX_FAULT_COUNT}`;
   const delay = Number(delayMs);

@@ -24,7 +24,12 @@ function scalar(value: unknown): string | undefined {
  * form key `user[email]` or the nested JSON value. Undefined when absent or not a string/number.
  */
 export function param(sources: unknown[], path: [string, ...string[]]): string | undefined {
-  const flatKey = path[0] + path.slice(1).map((p) => `[${p}]`).join('');
+  const flatKey =
+    path[0] +
+    path
+      .slice(1)
+      .map((p) => `[${p}]`)
+      .join('');
   for (const source of sources) {
     if (!isBag(source)) continue;
     const flat = scalar(source[flatKey]);

@@ -89,7 +89,10 @@ function isUser(v: unknown): v is UserRecord {
     Array.isArray(v.messages) &&
     v.messages.every((m) => isObject(m) && (m.channel === 'sms' || m.channel === 'call') && isString(m.code) && isString(m.at)) &&
     (v.lastSent === undefined ||
-      (isObject(v.lastSent) && isString(v.lastSent.code) && isNumber(v.lastSent.expiresAt) && (v.lastSent.channel === 'sms' || v.lastSent.channel === 'call')))
+      (isObject(v.lastSent) &&
+        isString(v.lastSent.code) &&
+        isNumber(v.lastSent.expiresAt) &&
+        (v.lastSent.channel === 'sms' || v.lastSent.channel === 'call')))
   );
 }
 

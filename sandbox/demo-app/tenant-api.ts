@@ -47,8 +47,7 @@ export function createTenantApi(options: TenantApiOptions): TenantApi {
       const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
       if (!res.ok) {
         const code = typeof body.error === 'string' ? body.error : 'token_error';
-        const description =
-          typeof body.error_description === 'string' ? body.error_description : `The tenant answered HTTP ${res.status}.`;
+        const description = typeof body.error_description === 'string' ? body.error_description : `The tenant answered HTTP ${res.status}.`;
         throw new SignInError(code, description);
       }
       return body;

@@ -26,7 +26,9 @@ export interface SigningKey {
 function fromPrivateKey(privateKey: KeyObject): SigningKey {
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
   // RFC 7638 thumbprint: a stable key id derived from the key itself.
-  const kid = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n }))
+    .digest('base64url');
   return { kid, privateKey, publicJwk: { kty: jwk.kty, n: jwk.n, e: jwk.e, kid, alg: 'RS256', use: 'sig' } };
 }
 

@@ -10,13 +10,7 @@
  *   - `recordMethod`: only in onContinuePostLogin;
  *   - `api.cache` (post-login-cache): Auth0's per-trigger ephemeral cache.
  */
-import {
-  emptyPostLoginResult,
-  httpUrl,
-  PostLoginApiError,
-  type PostLoginApiContext,
-  type PostLoginResult,
-} from './post-login-api-base';
+import { emptyPostLoginResult, httpUrl, PostLoginApiError, type PostLoginApiContext, type PostLoginResult } from './post-login-api-base';
 import { createRedirectApi } from './post-login-redirect';
 
 export {

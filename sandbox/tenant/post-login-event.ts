@@ -119,7 +119,10 @@ export interface BuildEventInput {
 export const DEFAULT_CONNECTION = { id: 'con_sandbox0000000001', name: 'Username-Password-Authentication', strategy: 'auth0' } as const;
 
 function words(value: string | undefined): string[] {
-  return (value ?? '').split(' ').map((w) => w.trim()).filter((w) => w !== '');
+  return (value ?? '')
+    .split(' ')
+    .map((w) => w.trim())
+    .filter((w) => w !== '');
 }
 
 /** Drops the port from a Host header value (`localhost:3001` → `localhost`, `[::1]:80` → `[::1]`). */

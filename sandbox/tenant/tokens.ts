@@ -16,7 +16,22 @@ export const ID_TOKEN_TTL_SEC = 36_000;
 export const ACCESS_TOKEN_TTL_SEC = 86_400;
 
 const RESERVED_CLAIMS = new Set([
-  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'nonce', 'auth_time', 'sid', 'at_hash', 'c_hash', 'acr', 'amr', 'scope',
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+  'azp',
+  'nonce',
+  'auth_time',
+  'sid',
+  'at_hash',
+  'c_hash',
+  'acr',
+  'amr',
+  'scope',
 ]);
 
 /** Everything the tokens of one grant say. */

@@ -5,18 +5,7 @@
  * it finished and never writes a user twice. A torn last line (the process died mid-write) is
  * ignored; that user is read again, and the fresh read shows it as already migrated.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AdminError } from './errors';
 import { isRecord } from '../../lib/is-record';

@@ -222,9 +222,7 @@ export async function runMigration(options: MigrationOptions, deps: MigrationDep
   checkpoint.remove();
   output.out(`Applied on ${options.tenant}.`);
   output.out(`Users scanned: ${header.scanned}; already in the Action's format: ${header.current}; without 2FA: ${header.none}`);
-  output.out(
-    `Migrated: ${tally.migrated}; already migrated since the export: ${tally.unchanged}; deleted since the export: ${tally.gone}`,
-  );
+  output.out(`Migrated: ${tally.migrated}; already migrated since the export: ${tally.unchanged}; deleted since the export: ${tally.gone}`);
   printLists(header, options.sample, output);
   output.out(`Management API calls: ${deps.limiter.stats.calls} (429 answers: ${deps.limiter.stats.rateLimited})`);
   output.out(`Report: ${options.reportPath}`);

@@ -50,7 +50,10 @@ export class Progress {
 export async function confirm(question: string, options: { yes: boolean; stdin: ReadableLike | undefined; output: Output }): Promise<void> {
   if (options.yes) return;
   if (!options.stdin || options.stdin.isTTY !== true) {
-    throw new AdminError('NOT_CONFIRMED', 'not changing anything: stdin is not a terminal, so no one can confirm. Pass --yes to confirm non-interactively.');
+    throw new AdminError(
+      'NOT_CONFIRMED',
+      'not changing anything: stdin is not a terminal, so no one can confirm. Pass --yes to confirm non-interactively.',
+    );
   }
   options.output.err(`${question} Type "yes" to continue:`);
   const rl = createInterface({ input: options.stdin, terminal: false });

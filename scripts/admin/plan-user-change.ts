@@ -2,13 +2,7 @@
  * What reset and unlock change on one user (pure). Both answer null when there is nothing to
  * change, so the tools never send an empty or no-op PATCH.
  */
-import {
-  ENROLLMENT_KEY,
-  LEGACY_AUTHY_ID_KEY,
-  LEGACY_MFA_KEY,
-  normalizeAuthyId,
-  readEnrollment,
-} from '../../lib/enrollment';
+import { ENROLLMENT_KEY, LEGACY_AUTHY_ID_KEY, LEGACY_MFA_KEY, normalizeAuthyId, readEnrollment } from '../../lib/enrollment';
 import { isRecord } from '../../lib/is-record';
 import { previousValues } from './plan-migration';
 

@@ -37,7 +37,10 @@ async function removeFromAuthy(authyIds: string[], apiKey: string, deps: CliDeps
         continue;
       }
       const code = error instanceof AuthyError ? error.code : 'UNAVAILABLE';
-      throw new AdminError('AUTHY_FAILED', `Authy did not remove user ${id} (${code}); the Auth0 enrollment was left unchanged. Run the command again.`);
+      throw new AdminError(
+        'AUTHY_FAILED',
+        `Authy did not remove user ${id} (${code}); the Auth0 enrollment was left unchanged. Run the command again.`,
+      );
     }
   }
 }
@@ -68,7 +71,11 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, output: Out
   let change = plan(kind, user);
   const where = `${user.user_id} (connection: ${user.connection ?? 'unknown'})`;
   if (!change) {
-    output.out(kind === 'reset' ? `${where} has no 2FA enrollment: nothing to reset.` : `${where} is not locked and has no failed attempts: nothing to unlock.`);
+    output.out(
+      kind === 'reset'
+        ? `${where} has no 2FA enrollment: nothing to reset.`
+        : `${where} is not locked and has no failed attempts: nothing to unlock.`,
+    );
     return 0;
   }
 
@@ -88,7 +95,10 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, output: Out
     const again = await findUser(api, { kind: 'user_id', value: user.user_id });
     const changeAgain = plan(kind, again);
     if (!changeAgain || !isDeepStrictEqual(changeAgain, change)) {
-      throw new AdminError('API_ERROR', `${user.user_id} changed while waiting for confirmation; nothing was written. Run the command again.`);
+      throw new AdminError(
+        'API_ERROR',
+        `${user.user_id} changed while waiting for confirmation; nothing was written. Run the command again.`,
+      );
     }
     user = again;
     change = changeAgain;

@@ -15,7 +15,12 @@ export function parseUserRef(input: string | undefined): UserRef {
   const value = (input ?? '').trim();
   if (USER_ID.test(value)) return { kind: 'user_id', value };
   if (EMAIL.test(value)) return { kind: 'email', value };
-  throw new AdminError('BAD_USAGE', value === '' ? 'give a user id (e.g. auth0|64b0...) or an email address' : `"${value.slice(0, 80)}" is neither a user id (connection|id) nor an email address`);
+  throw new AdminError(
+    'BAD_USAGE',
+    value === ''
+      ? 'give a user id (e.g. auth0|64b0...) or an email address'
+      : `"${value.slice(0, 80)}" is neither a user id (connection|id) nor an email address`,
+  );
 }
 
 export async function findUser(api: AdminApi, ref: UserRef): Promise<AdminUser> {
@@ -26,7 +31,10 @@ export async function findUser(api: AdminApi, ref: UserRef): Promise<AdminUser> 
   }
   const users = await api.usersByEmail(ref.value);
   if (users.length === 0) {
-    throw new AdminError('USER_NOT_FOUND', `no user has the email ${ref.value} (the lookup is case-sensitive; Auth0 database users are stored in lower case)`);
+    throw new AdminError(
+      'USER_NOT_FOUND',
+      `no user has the email ${ref.value} (the lookup is case-sensitive; Auth0 database users are stored in lower case)`,
+    );
   }
   if (users.length > 1) {
     throw new AdminError(

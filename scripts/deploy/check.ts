@@ -32,9 +32,7 @@ const GOOD_BASE: Record<string, string> = {
   AUTHY_API_KEY: 'key',
 };
 
-export type Credentials =
-  | { kind: 'token'; accessToken: string }
-  | { kind: 'client'; clientId: string; clientSecret: string };
+export type Credentials = { kind: 'token'; accessToken: string } | { kind: 'client'; clientId: string; clientSecret: string };
 
 export interface DeployInputs {
   domain: string;

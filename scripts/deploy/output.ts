@@ -67,7 +67,11 @@ export function formatReport(report: DeployReport): string {
   }
   if (report.retiredRule) {
     const { name, id, alreadyDisabled } = report.retiredRule;
-    lines.push(alreadyDisabled ? `Rule "${name}" (${id}) was already disabled.` : `Rule "${name}" (${id}) disabled${report.dryRun ? ' (dry run: not really)' : ''}.`);
+    lines.push(
+      alreadyDisabled
+        ? `Rule "${name}" (${id}) was already disabled.`
+        : `Rule "${name}" (${id}) disabled${report.dryRun ? ' (dry run: not really)' : ''}.`,
+    );
   }
   return lines.join('\n');
 }

@@ -39,9 +39,13 @@ export async function retireRule(client: ManagementClient, name: string, dryRun:
     );
   }
   const matches = await rulesNamed(client, name);
-  if (matches.length === 0) throw new DeployError('RULE', `No rule is named exactly "${name}". Nothing was changed. (Names are case-sensitive.)`);
+  if (matches.length === 0)
+    throw new DeployError('RULE', `No rule is named exactly "${name}". Nothing was changed. (Names are case-sensitive.)`);
   if (matches.length > 1) {
-    throw new DeployError('RULE', `${matches.length} rules are named "${name}" (${matches.map((m) => m.id).join(', ')}). Nothing was changed: rename or disable the right one in the dashboard.`);
+    throw new DeployError(
+      'RULE',
+      `${matches.length} rules are named "${name}" (${matches.map((m) => m.id).join(', ')}). Nothing was changed: rename or disable the right one in the dashboard.`,
+    );
   }
   const [rule] = matches as [{ id: string; enabled: boolean }];
   if (!rule.enabled) return { name, id: rule.id, alreadyDisabled: true };

@@ -7,7 +7,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { PHONE, axeViolations, browserDescribe, isBlocking, launchChromium, newPage, screenshot, scrollWidth, type AxeViolation } from './helpers/browser';
+import {
+  PHONE,
+  axeViolations,
+  browserDescribe,
+  isBlocking,
+  launchChromium,
+  newPage,
+  screenshot,
+  scrollWidth,
+  type AxeViolation,
+} from './helpers/browser';
 import {
   askFor,
   clickAndLoad,
@@ -79,14 +89,18 @@ browserDescribe()('accessibility and 375 px layout in Chromium', () => {
   function expectAllPass(names: string[]): void {
     const mine = audits.filter((a) => names.includes(a.page));
     expect(mine.map((a) => a.page).sort()).toEqual([...names].sort());
-    expect(mine.filter((a) => a.violations.some(isBlocking)).map((a) => ({ page: a.page, violations: a.violations.filter(isBlocking) }))).toEqual([]);
+    expect(
+      mine.filter((a) => a.violations.some(isBlocking)).map((a) => ({ page: a.page, violations: a.violations.filter(isBlocking) })),
+    ).toEqual([]);
     expect(mine.filter((a) => a.scrollWidth > PHONE.width).map((a) => ({ page: a.page, scrollWidth: a.scrollWidth }))).toEqual([]);
     expect(cspErrors).toEqual([]);
   }
 
   it('a new user: demo home, login, enrollment (also with an error), code page (with an error, after an SMS), done, signed in', async () => {
     // Keep the done page on screen: its script would post it to /continue at once.
-    await page.route(`${sandbox.urls.forms}/2fa/static/continue.js`, (route) => route.fulfill({ contentType: 'text/javascript', body: '' }));
+    await page.route(`${sandbox.urls.forms}/2fa/static/continue.js`, (route) =>
+      route.fulfill({ contentType: 'text/javascript', body: '' }),
+    );
 
     await page.goto(`${sandbox.urls.demo}/`);
     await audit('demo-home');
@@ -156,7 +170,9 @@ browserDescribe()('accessibility and 375 px layout in Chromium', () => {
   }, 40_000);
 
   it('Cancel: the "Sign-in cancelled" page', async () => {
-    await page.route(`${sandbox.urls.forms}/2fa/static/continue.js`, (route) => route.fulfill({ contentType: 'text/javascript', body: '' }));
+    await page.route(`${sandbox.urls.forms}/2fa/static/continue.js`, (route) =>
+      route.fulfill({ contentType: 'text/javascript', body: '' }),
+    );
     await signInToForms(page, sandbox, sandbox.user('carol@example.com'));
     await clickAndLoad(page, page.getByRole('button', { name: 'Cancel and go back' }));
     expect(await heading(page)).toBe('Sign-in cancelled');
@@ -165,7 +181,9 @@ browserDescribe()('accessibility and 375 px layout in Chromium', () => {
   }, 30_000);
 
   it('the audit itself is live: a page made with violations fails it', async () => {
-    await page.setContent('<!doctype html><html><body><img src="data:,"><input type="text"><p style="color:#ccc;background:#fff">low contrast</p></body></html>');
+    await page.setContent(
+      '<!doctype html><html><body><img src="data:,"><input type="text"><p style="color:#ccc;background:#fff">low contrast</p></body></html>',
+    );
     const found = await axeViolations(page);
     expect(found.filter(isBlocking).map((v) => v.id)).toEqual(expect.arrayContaining(['image-alt', 'label', 'color-contrast']));
     await page.setViewportSize({ width: PHONE.width, height: PHONE.height });

@@ -28,7 +28,13 @@ browserDescribe()('languages in Chromium', () => {
     expect(new URL(page.url()).searchParams.get('ui_locales')).toBe('es');
     await submitPassword(page, sandbox.user('alice@example.com'));
     await waitForForms(page, sandbox);
-    expect(await pageFacts()).toEqual({ lang: 'es', title: 'Verificación en dos pasos', heading: 'Proteja su cuenta', country: 'ES', submit: 'Continuar' });
+    expect(await pageFacts()).toEqual({
+      lang: 'es',
+      title: 'Verificación en dos pasos',
+      heading: 'Proteja su cuenta',
+      country: 'ES',
+      submit: 'Continuar',
+    });
     expect(await page.getByRole('button', { name: 'Cancelar y volver' }).count()).toBe(1);
     await screenshot(page, 'enroll-es');
 
@@ -43,7 +49,13 @@ browserDescribe()('languages in Chromium', () => {
     await openLoginFromDemo(page, sandbox, 'Deutsch');
     await submitPassword(page, sandbox.user('bob@example.com'));
     await waitForForms(page, sandbox);
-    expect(await pageFacts()).toEqual({ lang: 'de', title: 'Bestätigung in zwei Schritten', heading: 'Schützen Sie Ihr Konto', country: 'DE', submit: 'Weiter' });
+    expect(await pageFacts()).toEqual({
+      lang: 'de',
+      title: 'Bestätigung in zwei Schritten',
+      heading: 'Schützen Sie Ihr Konto',
+      country: 'DE',
+      submit: 'Weiter',
+    });
     expect(await page.getByRole('button', { name: 'Abbrechen und zurück' }).count()).toBe(1);
     await screenshot(page, 'enroll-de');
   }, 30_000);

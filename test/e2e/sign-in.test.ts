@@ -139,7 +139,11 @@ browserDescribe()('sign-in journeys in Chromium', () => {
     await signInToForms(page, sandbox, sandbox.user('alice@example.com'));
     await page.getByRole('button', { name: 'Cancel and go back' }).click();
     await waitForDemoCallback(page, sandbox);
-    expect(await readDemoError(page)).toEqual({ heading: 'Access denied', error: 'access_denied', description: 'Two-factor login was cancelled.' });
+    expect(await readDemoError(page)).toEqual({
+      heading: 'Access denied',
+      error: 'access_denied',
+      description: 'Two-factor login was cancelled.',
+    });
     await screenshot(page, 'demo-access-denied');
 
     // Nothing was enrolled: the next login asks for a phone again.

@@ -81,11 +81,16 @@ export class Login {
     public user: StoredUser,
     readonly options: LoginOptions = {},
   ) {
-    this.transaction = newLoginTransaction('tx-' + Math.random().toString(36).slice(2), options.state ?? 'state-' + Math.random().toString(36).slice(2));
+    this.transaction = newLoginTransaction(
+      'tx-' + Math.random().toString(36).slice(2),
+      options.state ?? 'state-' + Math.random().toString(36).slice(2),
+    );
   }
 
   private event(method: string, query: Record<string, unknown>, body: Record<string, unknown>) {
-    const secrets = Object.fromEntries(Object.entries({ ...SECRETS, ...(this.options.secrets ?? {}) }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const secrets = Object.fromEntries(
+      Object.entries({ ...SECRETS, ...(this.options.secrets ?? {}) }).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>;
     return buildEvent({
       user: this.user,
       client: { client_id: 'demo-client', name: 'Demo' },
@@ -106,14 +111,23 @@ export class Login {
   }
 
   private apply(outcome: PhaseOutcome): PhaseOutcome {
-    if (outcome.kind !== 'error') this.user = { ...this.user, app_metadata: mergeMetadata(this.user.app_metadata, outcome.result.appMetadata) };
+    if (outcome.kind !== 'error')
+      this.user = { ...this.user, app_metadata: mergeMetadata(this.user.app_metadata, outcome.result.appMetadata) };
     return outcome;
   }
 
   async execute(): Promise<PhaseOutcome> {
-    const canRedirect = (this.options.protocol ?? 'oidc-basic-profile') === 'oidc-basic-profile' && !(this.options.prompt ?? '').split(' ').includes('none');
+    const canRedirect =
+      (this.options.protocol ?? 'oidc-basic-profile') === 'oidc-basic-profile' && !(this.options.prompt ?? '').split(' ').includes('none');
     return this.apply(
-      await runPostLoginPhase(this.action, { phase: 'execute', event: this.event('GET', {}, {}), transaction: this.transaction, tenantHost: TENANT_HOST, cache: this.cache, canRedirect }),
+      await runPostLoginPhase(this.action, {
+        phase: 'execute',
+        event: this.event('GET', {}, {}),
+        transaction: this.transaction,
+        tenantHost: TENANT_HOST,
+        cache: this.cache,
+        canRedirect,
+      }),
     );
   }
 
@@ -133,6 +147,7 @@ export class Login {
 }
 
 export function redirectQuery(outcome: PhaseOutcome): URLSearchParams {
-  if (outcome.kind !== 'redirect') throw new Error(`expected a redirect, got ${outcome.kind}${outcome.kind === 'deny' ? `: ${outcome.reason}` : ''}`);
+  if (outcome.kind !== 'redirect')
+    throw new Error(`expected a redirect, got ${outcome.kind}${outcome.kind === 'deny' ? `: ${outcome.reason}` : ''}`);
   return new URL(outcome.url).searchParams;
 }

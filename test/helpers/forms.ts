@@ -84,7 +84,11 @@ export async function buildTestServer(
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
-      logs.push(...String(chunk).split('\n').filter((line) => line !== ''));
+      logs.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
       done();
     },
   });
@@ -173,7 +177,6 @@ export interface Page {
   body: string;
 }
 
-
 function pageOf(response: { statusCode: number; headers: Page['headers']; body: string }): Page {
   return { statusCode: response.statusCode, headers: response.headers, body: response.body };
 }
@@ -212,13 +215,21 @@ export class Visit {
   }
 
   /** POSTs a form (with this visit's cookie and CSRF token unless overridden) and follows a 303. */
-  async post(path: string, fields: Record<string, string> = {}, options: { csrf?: string | null; cookie?: string | null } = {}): Promise<Page> {
+  async post(
+    path: string,
+    fields: Record<string, string> = {},
+    options: { csrf?: string | null; cookie?: string | null } = {},
+  ): Promise<Page> {
     const raw = await this.postRaw(path, fields, options);
     if (raw.statusCode === 303 && raw.headers.location === '/2fa/flow') return this.show();
     return (this.page = raw);
   }
 
-  async postRaw(path: string, fields: Record<string, string> = {}, options: { csrf?: string | null; cookie?: string | null } = {}): Promise<Page> {
+  async postRaw(
+    path: string,
+    fields: Record<string, string> = {},
+    options: { csrf?: string | null; cookie?: string | null } = {},
+  ): Promise<Page> {
     const csrf = options.csrf === undefined ? this.csrf : options.csrf;
     const form = new URLSearchParams(fields);
     if (csrf !== null) form.set('csrf', csrf);
@@ -227,7 +238,10 @@ export class Visit {
       await this.app.inject({
         method: 'POST',
         url: path,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie !== null ? { cookie: `${FLOW_COOKIE}=${cookie}` } : {}) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(cookie !== null ? { cookie: `${FLOW_COOKIE}=${cookie}` } : {}),
+        },
         payload: form.toString(),
       }),
     );
@@ -350,7 +364,13 @@ export function expectRefusalPage(page: Page, status: number, message?: string |
 export const authyReplies = {
   userCreated: (id: number) => ({ message: 'User created successfully.', user: { id }, success: true }),
   tokenValid: { message: 'Token is valid.', token: 'is valid', success: 'true' },
-  tokenInvalid: { message: 'Token is invalid', token: 'is invalid', success: false, errors: { message: 'Token is invalid' }, error_code: '60020' },
+  tokenInvalid: {
+    message: 'Token is invalid',
+    token: 'is invalid',
+    success: false,
+    errors: { message: 'Token is invalid' },
+    error_code: '60020',
+  },
   tokenReused: {
     message: 'Token is invalid. Token was used recently',
     token: 'is invalid',
@@ -360,7 +380,12 @@ export const authyReplies = {
   },
   badKey: { message: 'Invalid API key', success: false, errors: { message: 'Invalid API key' }, error_code: '60001' },
   rateLimited: { message: 'Too many requests', success: false, errors: { message: 'Too many requests' }, error_code: '60003' },
-  invalidPhone: { message: 'User was not valid', success: false, errors: { message: 'User was not valid', cellphone: 'is invalid' }, error_code: '60027' },
+  invalidPhone: {
+    message: 'User was not valid',
+    success: false,
+    errors: { message: 'User was not valid', cellphone: 'is invalid' },
+    error_code: '60027',
+  },
   smsSent: { success: true, message: 'SMS token was sent', cellphone: '+1-XXX-XXX-XX02' },
   callStarted: { success: true, message: 'Call started...', cellphone: '+1-XXX-XXX-XX02' },
   approvalCreated: (uuid: string) => ({ approval_request: { uuid }, success: true }),
@@ -392,7 +417,11 @@ export function authyCall(authyId: string = AUTHY_ID): nock.Interceptor {
 export function authyRegister(expectBody?: { email: string; cellphone: string; countryCode: string }): nock.Interceptor {
   return authy().post('/protected/json/users/new', (body: Record<string, string>) => {
     if (!expectBody) return true;
-    return body['user[email]'] === expectBody.email && body['user[cellphone]'] === expectBody.cellphone && body['user[country_code]'] === expectBody.countryCode;
+    return (
+      body['user[email]'] === expectBody.email &&
+      body['user[cellphone]'] === expectBody.cellphone &&
+      body['user[country_code]'] === expectBody.countryCode
+    );
   });
 }
 

@@ -103,7 +103,11 @@ export class HttpBrowser {
 
   private send(method: string, url: string, options: RequestOptions): Promise<HttpAnswer> {
     const target = new URL(url);
-    const body = options.form ? new URLSearchParams(options.form).toString() : options.json !== undefined ? JSON.stringify(options.json) : undefined;
+    const body = options.form
+      ? new URLSearchParams(options.form).toString()
+      : options.json !== undefined
+        ? JSON.stringify(options.json)
+        : undefined;
     const type = options.form ? 'application/x-www-form-urlencoded' : 'application/json';
     const cookie = this.cookieHeader();
     const headers: Record<string, string> = {
@@ -129,7 +133,12 @@ export class HttpBrowser {
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => {
             this.keepCookies(res.headers);
-            const answer = { url: target.href, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
+            const answer = {
+              url: target.href,
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            };
             this.history.push(answer);
             resolve(answer);
           });

@@ -51,7 +51,12 @@ export function hideActionLog(): void {
 
 const control = new HttpBrowser();
 
-async function emulatorJson(env: SecuritySandbox, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Record<string, unknown>> {
+async function emulatorJson(
+  env: SecuritySandbox,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
   const answer = await control.request(method, `${env.sandbox.urls.authy}${path}`, {
     headers: { 'x-authy-api-key': env.secrets.authyApiKey, accept: 'application/json' },
     ...(body !== undefined ? { json: body } : {}),
@@ -60,7 +65,10 @@ async function emulatorJson(env: SecuritySandbox, method: 'GET' | 'POST' | 'DELE
 }
 
 /** Queues a fault for the next `count` Authy calls (the emulator's own fault injection). */
-export async function queueFault(env: SecuritySandbox, fault: { kind: string; count?: number; delay_ms?: number; status?: number }): Promise<void> {
+export async function queueFault(
+  env: SecuritySandbox,
+  fault: { kind: string; count?: number; delay_ms?: number; status?: number },
+): Promise<void> {
   const answer = await emulatorJson(env, 'POST', '/__emulator/faults', fault);
   if (answer.success !== true) throw new Error(`fault refused: ${String(answer.message)}`);
 }

@@ -66,9 +66,7 @@ describe('enroll-2fa: dry run and --apply', () => {
     expect(out).toContain(
       `Dry run: enroll 2FA of ${PLAIN.user_id} (connection: Username-Password-Authentication) with phone +1 ********23:`,
     );
-    expect(out).toContain(
-      `app_metadata.authy_2fa: (absent) -> {"v":1,"authy_id":"(from Authy)","enrolled_at":"${NOW_ISO}","failures":0}`,
-    );
+    expect(out).toContain(`app_metadata.authy_2fa: (absent) -> {"v":1,"authy_id":"(from Authy)","enrolled_at":"${NOW_ISO}","failures":0}`);
     expect(out).toContain('Nothing was changed. Run again with --apply');
     expect(tenant.patches()).toHaveLength(0);
   });

@@ -42,7 +42,14 @@ afterEach(() => {
 
 async function run(...argv: string[]) {
   const io = captureStreams();
-  const code = await main({ argv: [...argv, '--report', 'report.json'], env: TEST_ENV, stdout: io.stdout, stderr: io.stderr, clock, cwd: dir });
+  const code = await main({
+    argv: [...argv, '--report', 'report.json'],
+    env: TEST_ENV,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    clock,
+    cwd: dir,
+  });
   const reportFile = join(dir, 'report.json');
   const report = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : null;
   return { code, out: io.out(), err: io.err(), report };
@@ -75,7 +82,11 @@ describe('migrate-users dry run (default)', () => {
     expect(byId[LEGACY_AUTHYID.user_id]).toMatchObject({ outcome: 'would-migrate', previous: { authy_2fa: null, authyID: 1234567 } });
     expect(byId[LEGACY_MFA.user_id].previous).toEqual({ authy_2fa: null, mfa: { provider: 'authy', payload: { id: '2345678' } } });
     expect(report.reenroll).toEqual([
-      expect.objectContaining({ user_id: USER_METADATA_ONLY.user_id, fields: ['user_metadata.authy_id'], reason: expect.stringContaining('user can edit') }),
+      expect.objectContaining({
+        user_id: USER_METADATA_ONLY.user_id,
+        fields: ['user_metadata.authy_id'],
+        reason: expect.stringContaining('user can edit'),
+      }),
     ]);
     expect(report.invalid.map((u: { user_id: string }) => u.user_id)).toEqual([INVALID_LEGACY.user_id]);
     expect(existsSync(CHECKPOINT())).toBe(false);
@@ -89,7 +100,12 @@ describe('migrate-users dry run (default)', () => {
     expect(calls).toEqual(['POST /api/v2/jobs/users-exports', 'GET /api/v2/jobs/job', 'GET /api/v2/jobs/job', 'GET /api/v2/jobs/job']);
     expect(tenant.apiRequests('POST', '/api/v2/jobs/users-exports')[0]!.body).toEqual({
       format: 'json',
-      fields: [{ name: 'user_id' }, { name: 'identities[0].connection', export_as: 'connection' }, { name: 'app_metadata' }, { name: 'user_metadata' }],
+      fields: [
+        { name: 'user_id' },
+        { name: 'identities[0].connection', export_as: 'connection' },
+        { name: 'app_metadata' },
+        { name: 'user_metadata' },
+      ],
     });
   });
 });
@@ -102,8 +118,14 @@ describe('migrate-users --apply', () => {
     const patches = Object.fromEntries(tenant.patches().map((p) => [p.path.replace('/api/v2/users/', ''), p.body]));
     expect(patches).toEqual(EXPECTED_PATCHES);
 
-    expect(tenant.users.get(LEGACY_AUTHYID.user_id)!.app_metadata).toEqual({ roles: ['admin'], authy_2fa: { v: 1, authy_id: '1234567', enrolled_at: NOW, failures: 0 } });
-    expect(tenant.users.get(LEGACY_MFA.user_id)!.app_metadata).toEqual({ plan: 'gold', authy_2fa: { v: 1, authy_id: '2345678', enrolled_at: NOW, failures: 0 } });
+    expect(tenant.users.get(LEGACY_AUTHYID.user_id)!.app_metadata).toEqual({
+      roles: ['admin'],
+      authy_2fa: { v: 1, authy_id: '1234567', enrolled_at: NOW, failures: 0 },
+    });
+    expect(tenant.users.get(LEGACY_MFA.user_id)!.app_metadata).toEqual({
+      plan: 'gold',
+      authy_2fa: { v: 1, authy_id: '2345678', enrolled_at: NOW, failures: 0 },
+    });
     expect(tenant.users.get(CURRENT.user_id)!.app_metadata).toEqual(CURRENT.app_metadata);
     expect(tenant.users.get(USER_METADATA_ONLY.user_id)!.app_metadata).toBeUndefined();
     expect(tenant.users.get(INVALID_LEGACY.user_id)!.app_metadata).toEqual(INVALID_LEGACY.app_metadata);
@@ -152,9 +174,13 @@ describe('migrate-users --apply', () => {
 
     // Meanwhile one pending user logged in and the Action migrated it (or our PATCH landed but
     // its answer was lost): the resumed run must read it fresh and leave it alone.
-    const pending = first.report.migrations.filter((m: { outcome: string }) => m.outcome === 'pending').map((m: { user_id: string }) => m.user_id) as string[];
+    const pending = first.report.migrations
+      .filter((m: { outcome: string }) => m.outcome === 'pending')
+      .map((m: { user_id: string }) => m.user_id) as string[];
     const [alreadyDone, stillLegacy] = pending as [string, string];
-    tenant.users.get(alreadyDone)!.app_metadata = { authy_2fa: { v: 1, authy_id: '9999999', enrolled_at: '2025-06-02T10:00:30.000Z', failures: 0 } };
+    tenant.users.get(alreadyDone)!.app_metadata = {
+      authy_2fa: { v: 1, authy_id: '9999999', enrolled_at: '2025-06-02T10:00:30.000Z', failures: 0 },
+    };
 
     tenant.clearFailures();
     const successfulBefore = tenant.patches().length;
@@ -168,14 +194,28 @@ describe('migrate-users --apply', () => {
     const newPatches = tenant.patches().slice(successfulBefore);
     expect(newPatches.map((p) => p.path)).toEqual([`/api/v2/users/${stillLegacy}`]);
     expect(newPatches[0]!.body).toEqual(EXPECTED_PATCHES[stillLegacy]);
-    expect(tenant.users.get(alreadyDone)!.app_metadata).toEqual({ authy_2fa: { v: 1, authy_id: '9999999', enrolled_at: '2025-06-02T10:00:30.000Z', failures: 0 } });
+    expect(tenant.users.get(alreadyDone)!.app_metadata).toEqual({
+      authy_2fa: { v: 1, authy_id: '9999999', enrolled_at: '2025-06-02T10:00:30.000Z', failures: 0 },
+    });
     expect(second.report).toMatchObject({ complete: true, counts: { migrated: 2, unchanged: 1, pending: 0 } });
     expect(existsSync(CHECKPOINT())).toBe(false);
   });
 
   it('refuses a checkpoint left by a run on another tenant', async () => {
     tenant.add(...REPRESENTATIVE);
-    const other = { kind: 'migrate-users-checkpoint', version: 1, tenant: 'other.eu.auth0.com', started_at: NOW, migrated_at: NOW, scanned: 0, current: 0, none: 0, candidates: [], reenroll: [], invalid: [] };
+    const other = {
+      kind: 'migrate-users-checkpoint',
+      version: 1,
+      tenant: 'other.eu.auth0.com',
+      started_at: NOW,
+      migrated_at: NOW,
+      scanned: 0,
+      current: 0,
+      none: 0,
+      candidates: [],
+      reenroll: [],
+      invalid: [],
+    };
     require('node:fs').mkdirSync(join(dir, 'reports'), { recursive: true });
     writeFileSync(CHECKPOINT(), `${JSON.stringify(other)}\n`);
     const { code, err } = await run('--apply');
@@ -248,7 +288,9 @@ describe('migrate-users on a tenant larger than the search API can return', () =
     // the search endpoint (capped at 1,000 results) is never used
     expect(tenant.apiRequests('GET').some((r) => r.path === '/api/v2/users')).toBe(false);
     expect(applied.err).toContain(`migrating: ${legacy.length}/${legacy.length} (100%)`);
-    const stillLegacy = [...tenant.users.values()].filter((u) => u.app_metadata && ('authyID' in u.app_metadata || 'mfa' in u.app_metadata));
+    const stillLegacy = [...tenant.users.values()].filter(
+      (u) => u.app_metadata && ('authyID' in u.app_metadata || 'mfa' in u.app_metadata),
+    );
     expect(stillLegacy).toHaveLength(0);
   });
 });
@@ -274,7 +316,14 @@ describe('migrate-users bad input', () => {
 
   it('reports a refused token with a hint and exit 1', async () => {
     const io = captureStreams();
-    const code = await main({ argv: [], env: { ...TEST_ENV, AUTH0_CLIENT_SECRET: 'wrong' }, stdout: io.stdout, stderr: io.stderr, clock, cwd: dir });
+    const code = await main({
+      argv: [],
+      env: { ...TEST_ENV, AUTH0_CLIENT_SECRET: 'wrong' },
+      stdout: io.stdout,
+      stderr: io.stderr,
+      clock,
+      cwd: dir,
+    });
     expect(code).toBe(1);
     expect(io.err()).toContain('HTTP 401');
     expect(io.err()).toContain('AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET');

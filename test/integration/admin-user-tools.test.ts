@@ -53,7 +53,9 @@ describe('reset-2fa', () => {
     expect(tenant.patches().map((p) => p.body)).toEqual([{ app_metadata: { authy_2fa: null } }]);
     expect(tenant.users.get(CURRENT.user_id)!.app_metadata).toEqual({});
     expect(out).toContain(`Changed ${CURRENT.user_id}:`);
-    expect(out).toContain('app_metadata.authy_2fa: {"v":1,"authy_id":"3456789","enrolled_at":"2025-01-10T08:00:00.000Z","failures":0,"last_method":"totp"} -> (removed)');
+    expect(out).toContain(
+      'app_metadata.authy_2fa: {"v":1,"authy_id":"3456789","enrolled_at":"2025-01-10T08:00:00.000Z","failures":0,"last_method":"totp"} -> (removed)',
+    );
   });
 
   it('removes rule-era keys too and keeps unrelated app_metadata', async () => {
@@ -67,7 +69,9 @@ describe('reset-2fa', () => {
     const authy = nock(AUTHY, { reqheaders: { 'x-authy-api-key': AUTHY_KEY } })
       .post('/protected/json/users/6789012/remove')
       .reply(200, { message: 'User removed from application', success: true });
-    const { code, out } = await run(reset, [LOCKED.email!, '--yes', '--remove-from-authy'], { env: { ...TEST_ENV, AUTHY_API_KEY: AUTHY_KEY } });
+    const { code, out } = await run(reset, [LOCKED.email!, '--yes', '--remove-from-authy'], {
+      env: { ...TEST_ENV, AUTHY_API_KEY: AUTHY_KEY },
+    });
     expect(code).toBe(0);
     expect(authy.isDone()).toBe(true);
     expect(out).toContain('Authy user 6789012: removed from Authy');
@@ -77,7 +81,9 @@ describe('reset-2fa', () => {
 
   it('leaves Auth0 unchanged when Authy refuses the removal', async () => {
     nock(AUTHY).post('/protected/json/users/6789012/remove').reply(503, { message: 'Service unavailable', success: false });
-    const { code, err } = await run(reset, [LOCKED.user_id, '--yes', '--remove-from-authy'], { env: { ...TEST_ENV, AUTHY_API_KEY: AUTHY_KEY } });
+    const { code, err } = await run(reset, [LOCKED.user_id, '--yes', '--remove-from-authy'], {
+      env: { ...TEST_ENV, AUTHY_API_KEY: AUTHY_KEY },
+    });
     expect(code).toBe(1);
     expect(err).toContain('Authy did not remove user 6789012 (UNAVAILABLE)');
     expect(tenant.patches()).toHaveLength(0);
@@ -156,7 +162,13 @@ describe('reset-2fa', () => {
 
   it('names a missing credential and sends nothing', async () => {
     const io = captureStreams();
-    const code = await reset({ argv: [CURRENT.user_id, '--yes'], env: { AUTH0_DOMAIN: TEST_ENV.AUTH0_DOMAIN }, stdout: io.stdout, stderr: io.stderr, clock });
+    const code = await reset({
+      argv: [CURRENT.user_id, '--yes'],
+      env: { AUTH0_DOMAIN: TEST_ENV.AUTH0_DOMAIN },
+      stdout: io.stdout,
+      stderr: io.stderr,
+      clock,
+    });
     expect(code).toBe(2);
     expect(io.err()).toContain('AUTH0_CLIENT_ID is not set');
     expect(tenant.requests).toHaveLength(0);
@@ -168,7 +180,11 @@ describe('unlock-2fa', () => {
     const { code, out } = await run(unlock, [LOCKED.user_id, '--yes']);
     expect(code).toBe(0);
     expect(tenant.patches().map((p) => p.body)).toEqual([
-      { app_metadata: { authy_2fa: { v: 1, authy_id: '6789012', enrolled_at: '2025-03-01T08:00:00.000Z', failures: 0, last_method: 'sms' } } },
+      {
+        app_metadata: {
+          authy_2fa: { v: 1, authy_id: '6789012', enrolled_at: '2025-03-01T08:00:00.000Z', failures: 0, last_method: 'sms' },
+        },
+      },
     ]);
     expect(out).toContain('"failures":5,"locked_until":"2025-06-02T10:15:00.000Z"');
     expect(out).toContain('Failures are back to 0 and the lock is gone.');

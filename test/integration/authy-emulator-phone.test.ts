@@ -47,10 +47,17 @@ describeBrowser('phone page in Chromium', () => {
   afterEach(async () => page?.close());
 
   it('passes axe with no serious or critical violation and fits 375 px', async () => {
-    const { user } = await call('POST', '/protected/json/users/new', { 'user[email]': 'ada@example.com', 'user[cellphone]': '2015550123', 'user[country_code]': '1' });
+    const { user } = await call('POST', '/protected/json/users/new', {
+      'user[email]': 'ada@example.com',
+      'user[cellphone]': '2015550123',
+      'user[country_code]': '1',
+    });
     await call('GET', `/protected/json/sms/${user.id}?force=true`);
     await call('GET', `/protected/json/call/${user.id}?force=true`);
-    await call('POST', `/onetouch/json/users/${user.id}/approval_requests`, { message: 'Sign in to Demo app', 'details[Browser]': 'Firefox on Linux' });
+    await call('POST', `/onetouch/json/users/${user.id}/approval_requests`, {
+      message: 'Sign in to Demo app',
+      'details[Browser]': 'Firefox on Linux',
+    });
 
     const errors: string[] = [];
     page.on('console', (message) => {
@@ -72,7 +79,11 @@ describeBrowser('phone page in Chromium', () => {
   }, 30_000);
 
   it('shows a new push request without a reload, and Approve approves it', async () => {
-    const { user } = await call('POST', '/protected/json/users/new', { 'user[email]': 'bob@example.com', 'user[cellphone]': '2015550177', 'user[country_code]': '1' });
+    const { user } = await call('POST', '/protected/json/users/new', {
+      'user[email]': 'bob@example.com',
+      'user[cellphone]': '2015550177',
+      'user[country_code]': '1',
+    });
     await page.goto(`${base}/phone`);
     const { approval_request } = await call('POST', `/onetouch/json/users/${user.id}/approval_requests`, { message: 'Approve me' });
     const approve = page.locator(`#approve-${approval_request.uuid}`);

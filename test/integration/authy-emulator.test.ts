@@ -153,18 +153,21 @@ describe('users/new', () => {
     expect(response.json().user.id).toEqual(expect.any(Number));
   });
 
-  it.each([['20155501ab'], ['12345'], ['1234567890123456']])('refuses the phone %s with 400 / 60027 "User was not valid"', async (cellphone) => {
-    const app = await build();
-    const response = await newUser(app, cellphone);
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({
-      message: 'User was not valid',
-      cellphone: 'is invalid',
-      success: false,
-      errors: { message: 'User was not valid', cellphone: 'is invalid' },
-      error_code: '60027',
-    });
-  });
+  it.each([['20155501ab'], ['12345'], ['1234567890123456']])(
+    'refuses the phone %s with 400 / 60027 "User was not valid"',
+    async (cellphone) => {
+      const app = await build();
+      const response = await newUser(app, cellphone);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({
+        message: 'User was not valid',
+        cellphone: 'is invalid',
+        success: false,
+        errors: { message: 'User was not valid', cellphone: 'is invalid' },
+        error_code: '60027',
+      });
+    },
+  );
 
   it('refuses a landline (national number starting with the landline prefix) with 60082', async () => {
     const app = await build();
@@ -190,7 +193,11 @@ describe('users/new', () => {
       errors: { message: 'Invalid parameter: user[country_code] - Parameter is required' },
       error_code: '60004',
     });
-    const noEmail = await app.inject({ method: 'POST', url: '/protected/json/users/new', ...form({ 'user[cellphone]': '2015550123', 'user[country_code]': '1' }) });
+    const noEmail = await app.inject({
+      method: 'POST',
+      url: '/protected/json/users/new',
+      ...form({ 'user[cellphone]': '2015550123', 'user[country_code]': '1' }),
+    });
     expect(noEmail.json().error_code).toBe('60004');
     expect((await newUser(app, '2015550123', 'zz')).json().error_code).toBe('60004');
     expect((await newUser(app, '2015550123', '1', 'not-an-email')).json()).toMatchObject({ error_code: '60027', email: 'is invalid' });
@@ -258,7 +265,12 @@ describe('verify', () => {
     }
     const unknown = await verify(app, '1234567', 424242);
     expect(unknown.statusCode).toBe(404);
-    expect(unknown.json()).toEqual({ message: 'User not found.', success: false, errors: { message: 'User not found.' }, error_code: '60026' });
+    expect(unknown.json()).toEqual({
+      message: 'User not found.',
+      success: false,
+      errors: { message: 'User not found.' },
+      error_code: '60026',
+    });
     expect((await verify(app, '1234567', 0)).statusCode).toBe(404);
   });
 });
@@ -348,7 +360,7 @@ describe('sms and call', () => {
 });
 
 describe('status, disable and remove', () => {
-  it('reports the status in Authy\'s shape; registered once a code was verified; disabled by the control', async () => {
+  it("reports the status in Authy's shape; registered once a code was verified; disabled by the control", async () => {
     const app = await build();
     const id = await createUser(app);
     const status = async () => (await app.inject({ method: 'GET', url: `/protected/json/users/${id}/status`, headers: keyHeader })).json();
@@ -381,7 +393,11 @@ describe('status, disable and remove', () => {
   it('removes a user: then 404 / 60026 everywhere, gone from the phone page; the same phone later gets its id back', async () => {
     const app = await build();
     const id = await createUser(app);
-    const removed = await app.inject({ method: 'POST', url: `/protected/json/users/${id}/remove`, headers: { ...keyHeader, 'content-type': 'application/json' } });
+    const removed = await app.inject({
+      method: 'POST',
+      url: `/protected/json/users/${id}/remove`,
+      headers: { ...keyHeader, 'content-type': 'application/json' },
+    });
     expect(removed.statusCode).toBe(200);
     expect(removed.json()).toEqual({ message: 'User removed from application', success: true });
 
@@ -414,7 +430,13 @@ describe('OneTouch', () => {
     const id = await createUser(app);
     const uuid = await createRequest(app, id);
     expect(await statusOf(app, uuid)).toEqual({
-      approval_request: expect.objectContaining({ uuid, status: 'pending', _authy_id: id, created_at: '2030-01-01T12:00:00Z', updated_at: '2030-01-01T12:00:00Z' }),
+      approval_request: expect.objectContaining({
+        uuid,
+        status: 'pending',
+        _authy_id: id,
+        created_at: '2030-01-01T12:00:00Z',
+        updated_at: '2030-01-01T12:00:00Z',
+      }),
       success: true,
     });
     expect((await phoneOf(app, id)).pending_approvals).toEqual([
@@ -437,10 +459,18 @@ describe('OneTouch', () => {
     const app = await build();
     const id = await createUser(app);
     const denied = await createRequest(app, id);
-    const crossSite = await app.inject({ method: 'POST', url: `/phone/approval/${denied}/deny`, headers: { origin: 'https://evil.example', host: 'localhost:3003' } });
+    const crossSite = await app.inject({
+      method: 'POST',
+      url: `/phone/approval/${denied}/deny`,
+      headers: { origin: 'https://evil.example', host: 'localhost:3003' },
+    });
     expect(crossSite.statusCode).toBe(403);
     expect((await statusOf(app, denied)).approval_request.status).toBe('pending');
-    await app.inject({ method: 'POST', url: `/phone/approval/${denied}/deny`, headers: { origin: 'http://localhost:3003', host: 'localhost:3003' } });
+    await app.inject({
+      method: 'POST',
+      url: `/phone/approval/${denied}/deny`,
+      headers: { origin: 'http://localhost:3003', host: 'localhost:3003' },
+    });
     expect((await statusOf(app, denied)).approval_request.status).toBe('denied');
 
     const expiring = await createRequest(app, id, '60');
@@ -453,13 +483,21 @@ describe('OneTouch', () => {
   it('answers 60049 for an unknown request, 60026 for an unknown user, 60004 without a message', async () => {
     const app = await build();
     const id = await createUser(app);
-    const unknown = await app.inject({ method: 'GET', url: '/onetouch/json/approval_requests/0c8a7f2e-7e35-4b7b-9a65-2f7c1f0e9d11', headers: keyHeader });
+    const unknown = await app.inject({
+      method: 'GET',
+      url: '/onetouch/json/approval_requests/0c8a7f2e-7e35-4b7b-9a65-2f7c1f0e9d11',
+      headers: keyHeader,
+    });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error_code).toBe('60049');
     const noUser = await app.inject({ method: 'POST', url: '/onetouch/json/users/999/approval_requests', ...form({ message: 'hi' }) });
     expect(noUser.statusCode).toBe(404);
     expect(noUser.json().error_code).toBe('60026');
-    const noMessage = await app.inject({ method: 'POST', url: `/onetouch/json/users/${id}/approval_requests`, ...form({ seconds_to_expire: '60' }) });
+    const noMessage = await app.inject({
+      method: 'POST',
+      url: `/onetouch/json/users/${id}/approval_requests`,
+      ...form({ seconds_to_expire: '60' }),
+    });
     expect(noMessage.statusCode).toBe(400);
     expect(noMessage.json().error_code).toBe('60004');
   });
@@ -566,7 +604,9 @@ describe('phone page', () => {
     expect(html).not.toContain('<b>now</b>');
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/\sstyle=/);
-    expect(html).toMatch(/<button type="submit" class="approve" id="approve-[0-9a-f-]+" aria-describedby="msg-[0-9a-f-]+">Approve<\/button>/);
+    expect(html).toMatch(
+      /<button type="submit" class="approve" id="approve-[0-9a-f-]+" aria-describedby="msg-[0-9a-f-]+">Approve<\/button>/,
+    );
     expect(html).toMatch(/>Deny<\/button>/);
 
     for (const asset of ['phone.css', 'phone.js']) {

@@ -16,8 +16,14 @@ let forms: FastifyInstance;
 beforeAll(async () => {
   nock.disableNetConnect();
   forms = await buildFormsServer(
-    loadConfig({ SHARED_SECRET, FORMS_PUBLIC_URL: FORMS_ORIGIN, AUTHY_API_KEY: SECRETS.AUTHY_API_KEY, TRUSTED_TENANTS: 'http://localhost:3001', LOG_LEVEL: 'silent' }),
-    { logger: process.env.DEBUG_FORMS ? { level: "info" } : false },
+    loadConfig({
+      SHARED_SECRET,
+      FORMS_PUBLIC_URL: FORMS_ORIGIN,
+      AUTHY_API_KEY: SECRETS.AUTHY_API_KEY,
+      TRUSTED_TENANTS: 'http://localhost:3001',
+      LOG_LEVEL: 'silent',
+    }),
+    { logger: process.env.DEBUG_FORMS ? { level: 'info' } : false },
   );
 });
 afterEach(() => nock.cleanAll());
@@ -39,7 +45,12 @@ async function enter(redirectUrl: string): Promise<{ cookie: string; csrf: strin
 }
 
 async function post(visit: { cookie: string }, url: string, form: Record<string, string>): Promise<string> {
-  const response = await forms.inject({ method: 'POST', url, headers: { cookie: visit.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(form).toString() });
+  const response = await forms.inject({
+    method: 'POST',
+    url,
+    headers: { cookie: visit.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams(form).toString(),
+  });
   expect(response.statusCode).toBe(303);
   const page = await forms.inject({ method: 'GET', url: String(response.headers.location), headers: { cookie: visit.cookie } });
   return page.body;
@@ -49,7 +60,8 @@ async function post(visit: { cookie: string }, url: string, form: Record<string,
 function continueForm(page: string): { action: string; body: Record<string, string> } {
   const action = /<form[^>]*method="post" action="([^"]+\/continue)"/.exec(page)?.[1] ?? '';
   const body: Record<string, string> = {};
-  for (const match of page.matchAll(/<input type="hidden" name="(state|session_token)" value="([^"]+)">/g)) body[match[1] as string] = match[2] as string;
+  for (const match of page.matchAll(/<input type="hidden" name="(state|session_token)" value="([^"]+)">/g))
+    body[match[1] as string] = match[2] as string;
   return { action, body };
 }
 
@@ -66,19 +78,38 @@ test('new user: Action → enroll → code → /continue → allowed, enrolled, 
   expect(visit.page).toContain('action="/2fa/enroll"');
 
   nock(AUTHY)
-    .post('/protected/json/users/new', (body) => body['user[email]'] === 'ana@example.com' && body['user[cellphone]'] === '2015550123' && body['user[country_code]'] === '1')
+    .post(
+      '/protected/json/users/new',
+      (body) => body['user[email]'] === 'ana@example.com' && body['user[cellphone]'] === '2015550123' && body['user[country_code]'] === '1',
+    )
     .reply(200, { message: 'User created successfully.', user: { id: 4321 }, success: true });
   const codePage = await post(visit, '/2fa/enroll', { csrf: visit.csrf, country: 'US', phone: '(201) 555-0123' });
   expect(codePage).toContain('autocomplete="one-time-code"');
 
-  nock(AUTHY).get('/protected/json/verify/1234567/4321').query({ force: 'true' }).reply(200, { message: 'Token is valid.', token: 'is valid', success: 'true' });
+  nock(AUTHY)
+    .get('/protected/json/verify/1234567/4321')
+    .query({ force: 'true' })
+    .reply(200, { message: 'Token is valid.', token: 'is valid', success: 'true' });
   const done = await post(visit, '/2fa/verify', { csrf: visit.csrf, code: '123 4567' });
   const form = continueForm(done);
   expect(form.action).toBe('http://localhost:3001/continue');
   expect(form.body.state).toBe(login.transaction.state);
 
   // The Action confirms the new enrollment with Authy.
-  nock(AUTHY).get('/protected/json/users/4321/status').reply(200, { status: { authy_id: 4321, confirmed: true, registered: true, account_disabled: false, devices: ['android'], phone_number: 'XX-XXX-0123' }, message: 'User status.', success: true });
+  nock(AUTHY)
+    .get('/protected/json/users/4321/status')
+    .reply(200, {
+      status: {
+        authy_id: 4321,
+        confirmed: true,
+        registered: true,
+        account_disabled: false,
+        devices: ['android'],
+        phone_number: 'XX-XXX-0123',
+      },
+      message: 'User status.',
+      success: true,
+    });
   const outcome = await login.continueWith(form.body);
   expect(outcome.kind).toBe('allow');
   expect(login.user.app_metadata.authy_2fa).toMatchObject({ v: 1, authy_id: '4321', failures: 0, last_method: 'app' });
@@ -94,7 +125,13 @@ test('new user: Action → enroll → code → /continue → allowed, enrolled, 
 
 test('wrong codes count across logins; the lock reaches the Action and stops the next login', async () => {
   let user = makeUser({ app_metadata: { authy_2fa: { v: 1, authy_id: '4321', failures: 0 } } });
-  const wrong = { message: 'Token is invalid', token: 'is invalid', success: false, errors: { message: 'Token is invalid' }, error_code: '60020' };
+  const wrong = {
+    message: 'Token is invalid',
+    token: 'is invalid',
+    success: false,
+    errors: { message: 'Token is invalid' },
+    error_code: '60020',
+  };
 
   // First login: two wrong codes, then cancel. The Action stores the counter.
   const first = new Login(action, user);
@@ -103,7 +140,7 @@ test('wrong codes count across logins; the lock reaches the Action and stops the
   expect(await post(visit1, '/2fa/verify', { csrf: visit1.csrf, code: '1111111' })).toContain('4 tries left');
   expect(await post(visit1, '/2fa/verify', { csrf: visit1.csrf, code: '1111111' })).toContain('3 tries left');
   const cancelled = await post(visit1, '/2fa/cancel', { csrf: visit1.csrf });
-  expect((await first.continueWith(continueForm(cancelled).body))).toMatchObject({ kind: 'deny', reason: 'Two-factor login was cancelled.' });
+  expect(await first.continueWith(continueForm(cancelled).body)).toMatchObject({ kind: 'deny', reason: 'Two-factor login was cancelled.' });
   user = first.user;
   expect(user.app_metadata.authy_2fa).toMatchObject({ failures: 2 });
 
@@ -125,10 +162,18 @@ test('wrong codes count across logins; the lock reaches the Action and stops the
 test('SMS fallback: the method reported is sms', async () => {
   const login = new Login(action, makeUser({ user_id: 'auth0|bea', email: 'bea@example.com', app_metadata: { authyID: 4321 } }));
   const visit = await enter(await redirectOf(login));
-  nock(AUTHY).get('/protected/json/sms/4321').query({ force: 'true' }).reply(200, { success: true, message: 'SMS token was sent', cellphone: '+1-XXX-XXX-XX23' });
+  nock(AUTHY)
+    .get('/protected/json/sms/4321')
+    .query({ force: 'true' })
+    .reply(200, { success: true, message: 'SMS token was sent', cellphone: '+1-XXX-XXX-XX23' });
   expect(await post(visit, '/2fa/send', { csrf: visit.csrf, channel: 'sms' })).toContain('We sent a code by text message.');
-  nock(AUTHY).get('/protected/json/verify/7654321/4321').query({ force: 'true' }).reply(200, { message: 'Token is valid.', token: 'is valid', success: 'true' });
+  nock(AUTHY)
+    .get('/protected/json/verify/7654321/4321')
+    .query({ force: 'true' })
+    .reply(200, { message: 'Token is valid.', token: 'is valid', success: 'true' });
   const done = await post(visit, '/2fa/verify', { csrf: visit.csrf, code: '7654321' });
   expect((await login.continueWith(continueForm(done).body)).kind).toBe('allow');
-  expect(login.user.app_metadata).toEqual({ authy_2fa: { v: 1, authy_id: '4321', enrolled_at: expect.any(String), failures: 0, last_method: 'sms' } });
+  expect(login.user.app_metadata).toEqual({
+    authy_2fa: { v: 1, authy_id: '4321', enrolled_at: expect.any(String), failures: 0, last_method: 'sms' },
+  });
 }, 30_000);

@@ -14,7 +14,12 @@ beforeAll(async () => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
-      seen.push({ method: request.method ?? '', url: request.url ?? '', body, key: request.headers['x-authy-api-key'] as string | undefined });
+      seen.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        body,
+        key: request.headers['x-authy-api-key'] as string | undefined,
+      });
       if (request.url === '/slow') setTimeout(() => response.end('{}'), 1000);
       else if (request.url === '/redirect') response.writeHead(302, { location: 'http://example.com/' }).end();
       else response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: '60020', success: false }));
@@ -47,7 +52,9 @@ test('sends method, headers and form body; answers a Response', async () => {
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ error_code: '60020', success: false });
     }
-    expect(seen.slice(-3)).toEqual(Array(3).fill({ method: 'POST', url: '/protected/json/users/new', body: 'user%5Bemail%5D=a%40b.c', key: 'k' }));
+    expect(seen.slice(-3)).toEqual(
+      Array(3).fill({ method: 'POST', url: '/protected/json/users/new', body: 'user%5Bemail%5D=a%40b.c', key: 'k' }),
+    );
   } finally {
     pool.close();
   }

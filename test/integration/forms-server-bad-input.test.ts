@@ -61,7 +61,15 @@ function expectRefusedLink(page: Page): void {
 
 describe('the link from Auth0', () => {
   const validClaims = () => ({
-    ...outboundPayload({ continueHost: TENANT_HOST, authyId: AUTHY_ID, sealedEmail: null, failures: 0, maxFailures: 5, lockSeconds: 900, locale: '' }),
+    ...outboundPayload({
+      continueHost: TENANT_HOST,
+      authyId: AUTHY_ID,
+      sealedEmail: null,
+      failures: 0,
+      maxFailures: 5,
+      lockSeconds: 900,
+      locale: '',
+    }),
     sub: USER,
     iss: TENANT_HOST,
     iat: Math.floor(T0 / 1000),
@@ -77,17 +85,26 @@ describe('the link from Auth0', () => {
     ['expired', () => mintOutbound({ authyId: AUTHY_ID, at: T0 - 700 * 1000 })],
     ['not valid yet (issued in the future)', () => mintOutbound({ authyId: AUTHY_ID, at: T0 + 3600 * 1000 })],
     ['alg: none without a signature', () => rawJwt({ alg: 'none', typ: 'JWT' }, validClaims())],
-    ['alg: none with a signature', () => rawJwt({ alg: 'none', typ: 'JWT' }, validClaims(), signHs256(validClaims(), SECRET).split('.')[2])],
-    ['alg: HS512 header on an HS256 signature', () => {
-      const good = signHs256(validClaims(), SECRET).split('.');
-      return rawJwt({ alg: 'HS512', typ: 'JWT' }, validClaims(), good[2]);
-    }],
+    [
+      'alg: none with a signature',
+      () => rawJwt({ alg: 'none', typ: 'JWT' }, validClaims(), signHs256(validClaims(), SECRET).split('.')[2]),
+    ],
+    [
+      'alg: HS512 header on an HS256 signature',
+      () => {
+        const good = signHs256(validClaims(), SECRET).split('.');
+        return rawJwt({ alg: 'HS512', typ: 'JWT' }, validClaims(), good[2]);
+      },
+    ],
     ['signed with another secret', () => mintOutbound({ authyId: AUTHY_ID, secret: OTHER_SECRET })],
-    ['a claim altered after signing', () => {
-      const [header, , signature] = mintOutbound({ authyId: AUTHY_ID }).split('.');
-      const body = Buffer.from(JSON.stringify({ ...validClaims(), sub: 'auth0|someone-else' })).toString('base64url');
-      return `${header}.${body}.${signature}`;
-    }],
+    [
+      'a claim altered after signing',
+      () => {
+        const [header, , signature] = mintOutbound({ authyId: AUTHY_ID }).split('.');
+        const body = Buffer.from(JSON.stringify({ ...validClaims(), sub: 'auth0|someone-else' })).toString('base64url');
+        return `${header}.${body}.${signature}`;
+      },
+    ],
     ['issued by an untrusted tenant', () => mintOutbound({ authyId: AUTHY_ID, iss: UNTRUSTED_HOST })],
     ['issuer with a scheme', () => mintOutbound({ authyId: AUTHY_ID, iss: `https://${TENANT_HOST}` })],
     ['continue host not trusted', () => mintOutbound({ authyId: AUTHY_ID, continueHost: UNTRUSTED_HOST })],
@@ -156,7 +173,9 @@ describe('the link from Auth0', () => {
     expect(headingOf((await first.start(token)).body)).toBe('Enter your code');
     const expectUsedLink = (page: Page) => {
       expect(page.statusCode).toBe(409);
-      expect(alertsOf(page.body)).toEqual(['This sign-in link was already opened, in another tab or browser. Go back to the application and sign in again.']);
+      expect(alertsOf(page.body)).toEqual([
+        'This sign-in link was already opened, in another tab or browser. Go back to the application and sign in again.',
+      ]);
       expect(setCookieHeaders(page)).toEqual([]);
       const way = continueFormOf(page.body);
       expect(way?.action).toBe(`https://${TENANT_HOST}/continue`);
@@ -169,7 +188,11 @@ describe('the link from Auth0', () => {
     expectUsedLink(await new Visit(server.app).start(token, `${STATE}x`));
     expect(headingOf((await first.show()).body)).toBe('Enter your code');
     // The same browser (its visit cookie) opening the link again resumes its visit.
-    const again = await server.app.inject({ method: 'GET', url: entryUrl(token), headers: { cookie: `authy2fa_flow=${first.cookie ?? ''}` } });
+    const again = await server.app.inject({
+      method: 'GET',
+      url: entryUrl(token),
+      headers: { cookie: `authy2fa_flow=${first.cookie ?? ''}` },
+    });
     expect(again.statusCode).toBe(303);
     expect(again.headers.location).toBe('/2fa/flow');
   });
@@ -260,12 +283,20 @@ describe('posts outside a visit', () => {
   test('a body that is not a form: 4xx pages (no body, plain text, multipart, JSON with no cookie)', async () => {
     const { visit } = await started();
     const send = async (headers: Record<string, string>, payload?: string): Promise<Page> => {
-      const r = await visit.app.inject({ method: 'POST', url: '/2fa/verify', headers: { cookie: `authy2fa_flow=${visit.cookie}`, ...headers }, ...(payload !== undefined ? { payload } : {}) });
+      const r = await visit.app.inject({
+        method: 'POST',
+        url: '/2fa/verify',
+        headers: { cookie: `authy2fa_flow=${visit.cookie}`, ...headers },
+        ...(payload !== undefined ? { payload } : {}),
+      });
       return { statusCode: r.statusCode, headers: r.headers, body: r.body };
     };
     expectRefusalPage(await send({}), 400, /form could not be read/);
     expectRefusalPage(await send({ 'content-type': 'text/plain' }, `csrf=${visit.csrf}&code=1234567`), 400, /form could not be read/);
-    const multipart = await send({ 'content-type': 'multipart/form-data; boundary=x' }, '--x\r\nContent-Disposition: form-data; name="code"\r\n\r\n1\r\n--x--');
+    const multipart = await send(
+      { 'content-type': 'multipart/form-data; boundary=x' },
+      '--x\r\nContent-Disposition: form-data; name="code"\r\n\r\n1\r\n--x--',
+    );
     expect([400, 415]).toContain(multipart.statusCode);
     expectRefusalPage(multipart, multipart.statusCode, /form could not be read/);
     expectRefusalPage(await send({ 'content-type': 'application/x-www-form-urlencoded; charset=utf-16' }, 'csrf=x'), 403, SESSION_ENDED);
@@ -285,8 +316,16 @@ describe('phone numbers', () => {
     ['letters', { country: 'US', phone: '201-555-CALL' }, 'Use only digits, spaces and dashes.'],
     ['markup', { country: 'US', phone: '<script>' }, 'Use only digits, spaces and dashes.'],
     ['too short', { country: 'US', phone: '12' }, 'That is not a valid phone number for the country you chose.'],
-    ['a German number with US chosen', { country: 'US', phone: '+49 151 23456789' }, 'That number belongs to another country. Choose its country.'],
-    ['a German landline', { country: 'DE', phone: '030 1234567' }, 'That number cannot receive codes (landline or toll-free). Use a mobile number.'],
+    [
+      'a German number with US chosen',
+      { country: 'US', phone: '+49 151 23456789' },
+      'That number belongs to another country. Choose its country.',
+    ],
+    [
+      'a German landline',
+      { country: 'DE', phone: '030 1234567' },
+      'That number cannot receive codes (landline or toll-free). Use a mobile number.',
+    ],
     ['an unknown country', { country: 'XX', phone: '2015550123' }, 'Choose a country.'],
     ['no country', { phone: '2015550123' }, 'Choose a country.'],
   ];
@@ -387,7 +426,11 @@ describe('rate limit', () => {
     const server = await buildTestServer({ env: { RATE_LIMIT_PER_MINUTE: '3' } });
     for (let i = 0; i < 3; i += 1) expect((await server.app.inject({ method: 'GET', url: '/2fa/flow' })).statusCode).toBe(400);
     const r = await server.app.inject({ method: 'GET', url: '/2fa/flow' });
-    expectRefusalPage({ statusCode: r.statusCode, headers: r.headers, body: r.body }, 429, /^Too many requests\. Wait a minute and try again\.$/);
+    expectRefusalPage(
+      { statusCode: r.statusCode, headers: r.headers, body: r.body },
+      429,
+      /^Too many requests\. Wait a minute and try again\.$/,
+    );
     expect((await server.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     expect((await server.app.inject({ method: 'GET', url: '/2fa/static/app.css' })).statusCode).toBe(200);
   });
@@ -405,29 +448,40 @@ describe('Authy failing', () => {
     ['429 rate limit', (i) => i.reply(429, authyReplies.rateLimited), 'Too many attempts right now. Wait a minute and try again.'],
     ['malformed JSON', (i) => i.reply(200, '{"success": "true", "token": "is va', { 'content-type': 'application/json' }), UNAVAILABLE],
     ['a JSON array', (i) => i.reply(200, '[]', { 'content-type': 'application/json' }), UNAVAILABLE],
-    ['wrong API key (401 + 60001)', (i) => i.reply(401, authyReplies.badKey), 'Two-step verification is not available right now. Please contact your administrator.'],
-    ['401 without an error code', (i) => i.reply(401, {}), 'Two-step verification is not available right now. Please contact your administrator.'],
+    [
+      'wrong API key (401 + 60001)',
+      (i) => i.reply(401, authyReplies.badKey),
+      'Two-step verification is not available right now. Please contact your administrator.',
+    ],
+    [
+      '401 without an error code',
+      (i) => i.reply(401, {}),
+      'Two-step verification is not available right now. Please contact your administrator.',
+    ],
   ];
 
-  test.each(failures)('verify, Authy %s: a plain-words notice, no result, and the counter is not touched', async (_name, reply, message) => {
-    const server = await buildTestServer();
-    const visit = new Visit(server.app);
-    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
-    reply(authyVerify('1234567'));
-    const page = await visit.post('/2fa/verify', { code: '1234567' });
-    expect(page.statusCode).toBe(200);
-    expectSecurityHeaders(page);
-    expect(headingOf(page.body)).toBe('Enter your code');
-    expect(alertsOf(page.body)).toEqual([message]);
-    expect(page.body).not.toMatch(/60001|60003|ECONNREFUSED|Internal Server Error|Service Unavailable|TimeoutError|is va/);
-    expect(continueFormOf(page.body)).toBeNull();
-    expect(await server.store.getCounter(COUNTER, server.clock.ms)).toEqual({ failures: 0, inFlight: 0, lockedUntilMs: null });
+  test.each(failures)(
+    'verify, Authy %s: a plain-words notice, no result, and the counter is not touched',
+    async (_name, reply, message) => {
+      const server = await buildTestServer();
+      const visit = new Visit(server.app);
+      await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+      reply(authyVerify('1234567'));
+      const page = await visit.post('/2fa/verify', { code: '1234567' });
+      expect(page.statusCode).toBe(200);
+      expectSecurityHeaders(page);
+      expect(headingOf(page.body)).toBe('Enter your code');
+      expect(alertsOf(page.body)).toEqual([message]);
+      expect(page.body).not.toMatch(/60001|60003|ECONNREFUSED|Internal Server Error|Service Unavailable|TimeoutError|is va/);
+      expect(continueFormOf(page.body)).toBeNull();
+      expect(await server.store.getCounter(COUNTER, server.clock.ms)).toEqual({ failures: 0, inFlight: 0, lockedUntilMs: null });
 
-    // Authy back: the same visit goes on, with all its tries.
-    authyVerify('1234567').reply(200, authyReplies.tokenValid);
-    const done = await visit.post('/2fa/verify', { code: '1234567' });
-    expect(continueFormOf(done.body)).not.toBeNull();
-  });
+      // Authy back: the same visit goes on, with all its tries.
+      authyVerify('1234567').reply(200, authyReplies.tokenValid);
+      const done = await visit.post('/2fa/verify', { code: '1234567' });
+      expect(continueFormOf(done.body)).not.toBeNull();
+    },
+  );
 
   test('five Authy outages in a row do not lock anyone', async () => {
     const server = await buildTestServer();
@@ -481,7 +535,12 @@ describe('Authy failing', () => {
     const server = await buildTestServer();
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
-    authySms().reply(200, { success: true, message: 'Ignored: SMS is not needed for smartphones.', ignored: true, cellphone: '+1-XXX-XXX-XX02' });
+    authySms().reply(200, {
+      success: true,
+      message: 'Ignored: SMS is not needed for smartphones.',
+      ignored: true,
+      cellphone: '+1-XXX-XXX-XX02',
+    });
     const page = await visit.post('/2fa/send', { channel: 'sms' });
     expect(statusesOf(page.body)).toEqual([]);
     expect(alertsOf(page.body)).toEqual([UNAVAILABLE]);

@@ -158,9 +158,9 @@ describe('an enrolled user', () => {
   test('a request without force=true or without the API key would not match: the interceptors insist on both', async () => {
     // Guard for the other tests: a plain GET without force=true reaches no interceptor.
     const scope = authySms().reply(200, authyReplies.smsSent);
-    const withoutForce = await fetch('https://api.authy.com/protected/json/sms/1234', { headers: { 'X-Authy-API-Key': 'authy-test-api-key-d41d8cd98f00b204' } }).catch(
-      (error: unknown) => error,
-    );
+    const withoutForce = await fetch('https://api.authy.com/protected/json/sms/1234', {
+      headers: { 'X-Authy-API-Key': 'authy-test-api-key-d41d8cd98f00b204' },
+    }).catch((error: unknown) => error);
     expect(withoutForce).toBeInstanceOf(Error);
     const withoutKey = await fetch('https://api.authy.com/protected/json/sms/1234?force=true').catch((error: unknown) => error);
     expect(withoutKey).toBeInstanceOf(Error);
@@ -252,7 +252,9 @@ describe('the lock', () => {
     expectSecurityHeaders(locked);
     expectNoInlineScript(locked.body);
     expect(headingOf(locked.body)).toBe('Too many wrong codes');
-    expect(alertsOf(locked.body)).toEqual(['For your security, two-step verification is locked until 2030-01-01 12:15 UTC. Please come back then.']);
+    expect(alertsOf(locked.body)).toEqual([
+      'For your security, two-step verification is locked until 2030-01-01 12:15 UTC. Please come back then.',
+    ]);
     expect(locked.body).not.toContain('action="/2fa/verify"');
     const form = continueOf(locked);
     expect(form.action).toBe(`https://${TENANT_HOST}/continue`);
@@ -291,11 +293,15 @@ describe('the lock', () => {
 
     const replica = await buildTestServer({ store, clock });
     const third = new Visit(replica.app);
-    expect(headingOf((await third.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms }), 'state-login-3')).body)).toBe('Too many wrong codes');
+    expect(headingOf((await third.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms }), 'state-login-3')).body)).toBe(
+      'Too many wrong codes',
+    );
 
     // Another user of the same tenant is not affected.
     const other = new Visit(first.app);
-    expect(headingOf((await other.start(mintOutbound({ authyId: '5678', sub: 'auth0|someone-else', at: clock.ms }))).body)).toBe('Enter your code');
+    expect(headingOf((await other.start(mintOutbound({ authyId: '5678', sub: 'auth0|someone-else', at: clock.ms }))).body)).toBe(
+      'Enter your code',
+    );
 
     clock.advance(900);
     const after = new Visit(first.app);
@@ -398,7 +404,12 @@ describe('what a visit cannot do', () => {
     const { app, store, clock } = await buildTestServer();
     const visit = new Visit(app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
-    authyVerify('1234567').reply(404, { message: 'User not found.', success: false, errors: { message: 'User not found.' }, error_code: '60026' });
+    authyVerify('1234567').reply(404, {
+      message: 'User not found.',
+      success: false,
+      errors: { message: 'User not found.' },
+      error_code: '60026',
+    });
     const page = await visit.post('/2fa/verify', { code: '1234567' });
     expect(alertsOf(page.body)).toEqual(['Your two-step verification needs to be set up again. Please contact support.']);
     expect(continueFormOf(page.body)).toBeNull();
@@ -522,7 +533,10 @@ describe('push (OneTouch)', () => {
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
     authy()
-      .post(`/onetouch/json/users/${AUTHY_ID}/approval_requests`, (body: Record<string, string>) => body.message === 'Two-step verification' && body.seconds_to_expire === '120')
+      .post(
+        `/onetouch/json/users/${AUTHY_ID}/approval_requests`,
+        (body: Record<string, string>) => body.message === 'Two-step verification' && body.seconds_to_expire === '120',
+      )
       .reply(200, authyReplies.approvalCreated(UUID));
     const page = await visit.post('/2fa/push');
     expect(headingOf(page.body)).toBe('Approve the request');
@@ -531,7 +545,9 @@ describe('push (OneTouch)', () => {
   }
 
   function status(value: 'pending' | 'approved' | 'denied' | 'expired', owner = 1234) {
-    return authy().get(`/onetouch/json/approval_requests/${UUID}`).reply(200, authyReplies.approvalStatus(value, UUID, owner));
+    return authy()
+      .get(`/onetouch/json/approval_requests/${UUID}`)
+      .reply(200, authyReplies.approvalStatus(value, UUID, owner));
   }
 
   test('pending, then approved: a verified push result naming the approval request', async () => {

@@ -60,7 +60,9 @@ async function everyPage(): Promise<{ server: TestServer; pages: Record<string, 
   const uuid = 'b1b2c3d4-0000-4000-8000-000000000002';
   authy().post(`/onetouch/json/users/${AUTHY_ID}/approval_requests`).reply(200, authyReplies.approvalCreated(uuid));
   pages.push = await enrolled.post('/2fa/push');
-  authy().get(`/onetouch/json/approval_requests/${uuid}`).reply(200, authyReplies.approvalStatus('pending', uuid, 1234));
+  authy()
+    .get(`/onetouch/json/approval_requests/${uuid}`)
+    .reply(200, authyReplies.approvalStatus('pending', uuid, 1234));
   pages.pushPending = await enrolled.post('/2fa/push/check', { action: 'check' });
   pages.doneCancelled = await enrolled.post('/2fa/cancel');
 
@@ -108,7 +110,19 @@ describe('every page', () => {
 
   test('flow pages name their language', async () => {
     const { pages } = await everyPage();
-    for (const name of ['enroll', 'enrollError', 'codeEnrolling', 'doneVerified', 'code', 'codeInfo', 'codeError', 'push', 'pushPending', 'doneCancelled', 'locked']) {
+    for (const name of [
+      'enroll',
+      'enrollError',
+      'codeEnrolling',
+      'doneVerified',
+      'code',
+      'codeInfo',
+      'codeError',
+      'push',
+      'pushPending',
+      'doneCancelled',
+      'locked',
+    ]) {
       expect(`${name}: ${/<html lang="([^"]*)">/.exec(pages[name]?.body ?? '')?.[1]}`).toBe(`${name}: en`);
     }
   });
@@ -131,7 +145,8 @@ describe('every page', () => {
     expect(alertsOf(pages.codeInfo!.body)).toEqual([]);
     expect(/<input id="code"[^>]*>/.exec(pages.codeInfo!.body)?.[0]).not.toContain('aria-invalid');
     expect(statusesOf(pages.pushPending!.body)).toHaveLength(1);
-    for (const name of ['error400', 'error403', 'error404', 'error413', 'locked'] as const) expect(alertsOf(pages[name]!.body)).toHaveLength(1);
+    for (const name of ['error400', 'error403', 'error404', 'error413', 'locked'] as const)
+      expect(alertsOf(pages[name]!.body)).toHaveLength(1);
   });
 
   test('the code field: one-time-code autocomplete, numeric keyboard, labelled, described by its hint', async () => {
@@ -160,8 +175,12 @@ describe('every page', () => {
   test("the done page's script is external, served from the server itself with a JS type, and the button works without it", async () => {
     const { server, pages } = await everyPage();
     const done = pages.doneVerified!;
-    expect([...done.body.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual(['<script src="/2fa/static/continue.js" defer></script>'.replace('</script>', '')]);
-    expect(done.body).toMatch(/<form id="continue" method="post" action="https:\/\/tenant\.example\.auth0\.com\/continue">[\s\S]*<button type="submit"/);
+    expect([...done.body.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual([
+      '<script src="/2fa/static/continue.js" defer></script>'.replace('</script>', ''),
+    ]);
+    expect(done.body).toMatch(
+      /<form id="continue" method="post" action="https:\/\/tenant\.example\.auth0\.com\/continue">[\s\S]*<button type="submit"/,
+    );
     const script = await get(server, '/2fa/static/continue.js');
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
@@ -201,7 +220,10 @@ describe('every page', () => {
 describe('the flow cookie', () => {
   test('HttpOnly, Secure (public URL is https), SameSite=Lax, scoped to /2fa, no longer than the token', async () => {
     const server = await buildTestServer();
-    const r = await server.app.inject({ method: 'GET', url: `/2fa?state=${STATE}&session_token=${mintOutbound({ authyId: AUTHY_ID, expiresInSeconds: 300 })}` });
+    const r = await server.app.inject({
+      method: 'GET',
+      url: `/2fa?state=${STATE}&session_token=${mintOutbound({ authyId: AUTHY_ID, expiresInSeconds: 300 })}`,
+    });
     const cookies = setCookieHeaders({ statusCode: r.statusCode, headers: r.headers, body: r.body });
     expect(cookies).toHaveLength(1);
     const parts = (cookies[0] ?? '').split(';').map((p) => p.trim());
@@ -252,7 +274,8 @@ describe('logs', () => {
       'outbound token signature': outbound.split('.')[2] ?? '',
       'result token': result,
       'result token signature': result.split('.')[2] ?? '',
-      'sealed email': (JSON.parse(Buffer.from(outbound.split('.')[1] ?? '', 'base64url').toString()) as { sealed_email: string }).sealed_email,
+      'sealed email': (JSON.parse(Buffer.from(outbound.split('.')[1] ?? '', 'base64url').toString()) as { sealed_email: string })
+        .sealed_email,
       state: STATE,
       'csrf token': visit.csrf ?? '',
       'flow cookie': visit.cookie ?? '',

@@ -24,7 +24,15 @@ import {
   triesLeftText,
   type TestServer,
 } from '../helpers/forms';
-import { redisDescribe, redisServerDescribe, sharedRedis, startRedisServer, uniquePrefix, type RedisServer, type RedisTarget } from '../helpers/redis-server';
+import {
+  redisDescribe,
+  redisServerDescribe,
+  sharedRedis,
+  startRedisServer,
+  uniquePrefix,
+  type RedisServer,
+  type RedisTarget,
+} from '../helpers/redis-server';
 
 guardAuthyCalls();
 

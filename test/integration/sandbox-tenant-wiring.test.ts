@@ -71,7 +71,12 @@ async function startChild(dataDir: string): Promise<Started> {
   return {
     child,
     output: () => out,
-    urls: { demo: `http://localhost:${demo}`, tenant: `http://localhost:${tenant}`, forms: `http://localhost:${forms}`, authy: `http://localhost:${authy}` },
+    urls: {
+      demo: `http://localhost:${demo}`,
+      tenant: `http://localhost:${tenant}`,
+      forms: `http://localhost:${forms}`,
+      authy: `http://localhost:${authy}`,
+    },
   };
 }
 
@@ -96,7 +101,9 @@ function get(url: string, cookies: string[] = [], form?: Record<string, string>)
         headers: {
           host: target.host,
           ...(cookies.length ? { cookie: cookies.join('; ') } : {}),
-          ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } : {}),
+          ...(body !== undefined
+            ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) }
+            : {}),
         },
       },
       (res) => {
@@ -105,7 +112,12 @@ function get(url: string, cookies: string[] = [], form?: Record<string, string>)
         res.on('data', (c: string) => (text += c));
         res.on('end', () => {
           const set = res.headers['set-cookie'] ?? [];
-          resolve({ status: res.statusCode ?? 0, location: res.headers.location, cookies: set.map((c) => c.split(';')[0] as string), body: text });
+          resolve({
+            status: res.statusCode ?? 0,
+            location: res.headers.location,
+            cookies: set.map((c) => c.split(';')[0] as string),
+            body: text,
+          });
         });
       },
     );
@@ -198,7 +210,10 @@ describeIfBuilt('npm start (sandbox/start.ts)', () => {
     const again = jar.add(await get(`${sandbox.urls.demo}/login`, jar.list()));
     const state2 = new URL(again.location as string).searchParams.get('state') as string;
     expect(state2).not.toBe(state);
-    const denied = await get(`${sandbox.urls.demo}/callback?error=access_denied&error_description=${encodeURIComponent('Two-factor login was cancelled.')}&state=${state2}`, jar.list());
+    const denied = await get(
+      `${sandbox.urls.demo}/callback?error=access_denied&error_description=${encodeURIComponent('Two-factor login was cancelled.')}&state=${state2}`,
+      jar.list(),
+    );
     expect(denied.status).toBe(403);
     expect(denied.body).toContain('Access denied');
     expect(denied.body).toContain('Two-factor login was cancelled.');

@@ -60,7 +60,15 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function options(overrides: Partial<TenantOptions> = {}): TenantOptions {
   return {
     publicUrl: PUBLIC_URL,
-    clients: [{ client_id: 'demo', client_secret: 'demo-secret', name: 'Demo app', redirect_uris: [APP_CALLBACK], logout_urls: ['http://localhost:3000/'] }],
+    clients: [
+      {
+        client_id: 'demo',
+        client_secret: 'demo-secret',
+        name: 'Demo app',
+        redirect_uris: [APP_CALLBACK],
+        logout_urls: ['http://localhost:3000/'],
+      },
+    ],
     seedUsers,
     dataFile: join(dir, 'users.json'),
     keyFile: join(dir, 'key.pem'),
@@ -81,12 +89,28 @@ interface Reply {
  * HTTP over a real socket on 127.0.0.1 (Fastify's inject pulls in an ES-module-only cookie
  * package that Jest on Node 20 cannot load). The Host header is the tenant's public host.
  */
-async function call(app: FastifyInstance, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+async function call(
+  app: FastifyInstance,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Reply> {
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('tenant is not listening');
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: address.port, method, path, headers: { host: 'localhost:3001', ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } },
+      {
+        host: '127.0.0.1',
+        port: address.port,
+        method,
+        path,
+        headers: {
+          host: 'localhost:3001',
+          ...headers,
+          ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+        },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -131,7 +155,15 @@ class Browser {
 }
 
 function authorizeUrl(params: Record<string, string> = {}): string {
-  const q = new URLSearchParams({ client_id: 'demo', redirect_uri: APP_CALLBACK, response_type: 'code', scope: 'openid profile email', state: 'app-state', nonce: 'n-1', ...params });
+  const q = new URLSearchParams({
+    client_id: 'demo',
+    redirect_uri: APP_CALLBACK,
+    response_type: 'code',
+    scope: 'openid profile email',
+    state: 'app-state',
+    nonce: 'n-1',
+    ...params,
+  });
   return `/authorize?${q}`;
 }
 
@@ -161,7 +193,13 @@ function callback(location: string): URLSearchParams {
 }
 
 async function exchange(app: FastifyInstance, form: Record<string, string>) {
-  return call(app, 'POST', '/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams({ client_id: 'demo', client_secret: 'demo-secret', ...form }).toString());
+  return call(
+    app,
+    'POST',
+    '/oauth/token',
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    new URLSearchParams({ client_id: 'demo', client_secret: 'demo-secret', ...form }).toString(),
+  );
 }
 
 async function idTokenClaims(app: FastifyInstance, idToken: string, nonce?: string) {
@@ -195,7 +233,14 @@ describe('stand-in tenant', () => {
     const tokens = await exchange(app, { grant_type: 'authorization_code', code, redirect_uri: APP_CALLBACK });
     expect(tokens.statusCode).toBe(200);
     const claims = await idTokenClaims(app, tokens.json().id_token, 'n-1');
-    expect(claims).toMatchObject({ sub: 'auth0|alice', aud: 'demo', email: 'alice@example.com', name: 'Alice', [METHOD]: 'app', iss: `${PUBLIC_URL}/` });
+    expect(claims).toMatchObject({
+      sub: 'auth0|alice',
+      aud: 'demo',
+      email: 'alice@example.com',
+      name: 'Alice',
+      [METHOD]: 'app',
+      iss: `${PUBLIC_URL}/`,
+    });
     expect(app.tenant.users.get('auth0|alice')?.app_metadata).toMatchObject({ second_factor: 'app', last_protocol: 'oidc-basic-profile' });
 
     // A code is single use.
@@ -285,13 +330,24 @@ describe('stand-in tenant', () => {
     expect(await idTokenClaims(app, refreshed.json().id_token)).toMatchObject({ [`${METHOD}/refreshed`]: true });
     expect(app.tenant.users.get('auth0|alice')?.app_metadata.last_protocol).toBe('oauth2-refresh-token');
 
-    const password = await exchange(app, { grant_type: 'password', username: 'alice@example.com', password: 'alice-pass', scope: 'openid' });
+    const password = await exchange(app, {
+      grant_type: 'password',
+      username: 'alice@example.com',
+      password: 'alice-pass',
+      scope: 'openid',
+    });
     expect(password.statusCode).toBe(403);
     expect(password.json()).toEqual({ error: 'access_denied', error_description: 'Second factor required' });
     expect(app.tenant.users.get('auth0|alice')?.app_metadata.last_protocol).toBe('oauth2-password');
 
     expect((await exchange(app, { grant_type: 'refresh_token', refresh_token: 'made-up' })).statusCode).toBe(403);
-    const badClient = await call(app, 'POST', '/oauth/token', { 'content-type': 'application/json' }, JSON.stringify({ grant_type: 'refresh_token', client_id: 'demo', client_secret: 'wrong' }));
+    const badClient = await call(
+      app,
+      'POST',
+      '/oauth/token',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ grant_type: 'refresh_token', client_id: 'demo', client_secret: 'wrong' }),
+    );
     expect(badClient.statusCode).toBe(401);
   });
 
@@ -308,7 +364,11 @@ describe('stand-in tenant', () => {
 
   it('publishes OpenID discovery and the JWKS', async () => {
     const conf = (await call(app, 'GET', '/.well-known/openid-configuration')).json();
-    expect(conf).toMatchObject({ issuer: `${PUBLIC_URL}/`, authorization_endpoint: `${PUBLIC_URL}/authorize`, jwks_uri: `${PUBLIC_URL}/.well-known/jwks.json` });
+    expect(conf).toMatchObject({
+      issuer: `${PUBLIC_URL}/`,
+      authorization_endpoint: `${PUBLIC_URL}/authorize`,
+      jwks_uri: `${PUBLIC_URL}/.well-known/jwks.json`,
+    });
     const jwks = (await call(app, 'GET', '/.well-known/jwks.json')).json();
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: expect.any(String) });
     expect(jwks.keys[0].d).toBeUndefined();
@@ -321,7 +381,8 @@ describe('persistence across a restart', () => {
     const browser = new Browser(first);
     const { back } = await fullLogin(browser);
     const code = callback(back.headers.location as string).get('code') as string;
-    const idToken = (await exchange(first, { grant_type: 'authorization_code', code, redirect_uri: APP_CALLBACK })).json().id_token as string;
+    const idToken = (await exchange(first, { grant_type: 'authorization_code', code, redirect_uri: APP_CALLBACK })).json()
+      .id_token as string;
     await first.close();
 
     const second = await start(options());

@@ -19,7 +19,10 @@ describe('decideMigration', () => {
   });
 
   it('keeps failures and an existing lock when the current key holds counters but no id', () => {
-    const d = decideMigration(user({ authyID: '1234567', authy_2fa: { v: 1, failures: 2, locked_until: '2025-06-02T11:00:00.000Z' } }), NOW);
+    const d = decideMigration(
+      user({ authyID: '1234567', authy_2fa: { v: 1, failures: 2, locked_until: '2025-06-02T11:00:00.000Z' } }),
+      NOW,
+    );
     expect(d).toMatchObject({ kind: 'migrate', patch: { authy_2fa: { failures: 2, locked_until: '2025-06-02T11:00:00.000Z' } } });
     if (d.kind === 'migrate') expect(d.previous.authy_2fa).toEqual({ v: 1, failures: 2, locked_until: '2025-06-02T11:00:00.000Z' });
   });
@@ -45,7 +48,10 @@ describe('decideMigration', () => {
 
   it('lists a rule-era key without a valid id and changes nothing', () => {
     expect(decideMigration(user({ authyID: 'abc' }), NOW)).toMatchObject({ kind: 'invalid-legacy', fields: ['app_metadata.authyID'] });
-    expect(decideMigration(user({ mfa: { provider: 'authy', payload: {} } }), NOW)).toMatchObject({ kind: 'invalid-legacy', fields: ['app_metadata.mfa'] });
+    expect(decideMigration(user({ mfa: { provider: 'authy', payload: {} } }), NOW)).toMatchObject({
+      kind: 'invalid-legacy',
+      fields: ['app_metadata.mfa'],
+    });
   });
 
   it('ignores another provider in app_metadata.mfa', () => {
@@ -71,7 +77,17 @@ describe('addToPlan', () => {
     const plan = emptyPlan();
     addToPlan(plan, { user_id: 'a|1', email: null, connection: 'db', app_metadata: { authyID: 1 }, user_metadata: {} }, NOW);
     addToPlan(plan, { user_id: 'a|2', email: null, connection: 'db', app_metadata: {}, user_metadata: {} }, NOW);
-    addToPlan(plan, { user_id: 'a|3', email: null, connection: null, app_metadata: { authy_2fa: { v: 1, authy_id: '3', failures: 0 } }, user_metadata: {} }, NOW);
+    addToPlan(
+      plan,
+      {
+        user_id: 'a|3',
+        email: null,
+        connection: null,
+        app_metadata: { authy_2fa: { v: 1, authy_id: '3', failures: 0 } },
+        user_metadata: {},
+      },
+      NOW,
+    );
     expect(plan).toMatchObject({ scanned: 3, current: 1, none: 1, reenroll: [], invalid: [] });
     expect(plan.migrate.map((m) => m.user_id)).toEqual(['a|1']);
   });

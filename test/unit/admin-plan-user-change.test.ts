@@ -3,7 +3,12 @@ import { describeChange } from '../../scripts/admin/describe-change';
 
 describe('planReset', () => {
   it('removes authy_2fa and every rule-era Authy key, nothing else', () => {
-    const am = { authy_2fa: { v: 1, authy_id: '11', failures: 0 }, authyID: 22, mfa: { provider: 'authy', payload: { id: 33 } }, roles: ['x'] };
+    const am = {
+      authy_2fa: { v: 1, authy_id: '11', failures: 0 },
+      authyID: 22,
+      mfa: { provider: 'authy', payload: { id: 33 } },
+      roles: ['x'],
+    };
     expect(planReset(am)).toEqual({
       patch: { authy_2fa: null, authyID: null, mfa: null },
       previous: { authy_2fa: am.authy_2fa, authyID: 22, mfa: am.mfa },
@@ -36,7 +41,9 @@ describe('planUnlock', () => {
   });
 
   it('unlocks a user with failures but no lock', () => {
-    expect(planUnlock({ authy_2fa: { v: 1, authy_id: '1', failures: 2 } })?.patch).toEqual({ authy_2fa: { v: 1, authy_id: '1', failures: 0 } });
+    expect(planUnlock({ authy_2fa: { v: 1, authy_id: '1', failures: 2 } })?.patch).toEqual({
+      authy_2fa: { v: 1, authy_id: '1', failures: 0 },
+    });
   });
 
   it('returns null when not locked and no failures, or not enrolled in the current shape', () => {
@@ -54,6 +61,9 @@ describe('storedAuthyIds', () => {
 
 describe('describeChange', () => {
   it('shows before -> after per key', () => {
-    expect(describeChange({ a: 1, b: null }, { a: null, b: { v: 1 } })).toEqual(['  app_metadata.a: 1 -> (removed)', '  app_metadata.b: (absent) -> {"v":1}']);
+    expect(describeChange({ a: 1, b: null }, { a: null, b: { v: 1 } })).toEqual([
+      '  app_metadata.a: 1 -> (removed)',
+      '  app_metadata.b: (absent) -> {"v":1}',
+    ]);
   });
 });

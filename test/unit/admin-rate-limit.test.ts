@@ -6,7 +6,14 @@ import { FakeClock } from '../fixtures/admin/fake-clock';
 type Raw = ConstructorParameters<typeof ManagementError>[0]['rawResponse'];
 
 function err(status: number | undefined, headers: Record<string, string> = {}): ManagementError {
-  const rawResponse = { headers: new Headers(headers), status: status ?? 0, statusText: '', type: 'basic', url: '', redirected: false } as unknown as Raw;
+  const rawResponse = {
+    headers: new Headers(headers),
+    status: status ?? 0,
+    statusText: '',
+    type: 'basic',
+    url: '',
+    redirected: false,
+  } as unknown as Raw;
   return new ManagementError({ message: 'x', ...(status !== undefined ? { statusCode: status } : {}), body: {}, rawResponse });
 }
 

@@ -7,8 +7,14 @@ describe('EnrollmentTally', () => {
     const t = new EnrollmentTally(NOW);
     t.add({ connection: 'db', app_metadata: { authy_2fa: { v: 1, authy_id: '1', failures: 0 } } });
     t.add({ connection: 'db', app_metadata: { authyID: 2 } });
-    t.add({ connection: 'db', app_metadata: { authy_2fa: { v: 1, authy_id: '3', failures: 5, locked_until: '2025-06-02T10:05:00.000Z' } } });
-    t.add({ connection: 'db', app_metadata: { authy_2fa: { v: 1, authy_id: '4', failures: 5, locked_until: '2025-06-02T09:55:00.000Z' } } });
+    t.add({
+      connection: 'db',
+      app_metadata: { authy_2fa: { v: 1, authy_id: '3', failures: 5, locked_until: '2025-06-02T10:05:00.000Z' } },
+    });
+    t.add({
+      connection: 'db',
+      app_metadata: { authy_2fa: { v: 1, authy_id: '4', failures: 5, locked_until: '2025-06-02T09:55:00.000Z' } },
+    });
     t.add({ connection: 'social', app_metadata: {} });
     t.add({ connection: null, app_metadata: { mfa: { provider: 'authy', payload: { id: 9 } } } });
     const r = t.result();

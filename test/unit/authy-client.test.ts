@@ -35,7 +35,9 @@ describe('registerUser', () => {
     nock(API, { reqheaders: { 'x-authy-api-key': KEY } })
       .post('/protected/json/users/new', 'user%5Bemail%5D=ana%40example.com&user%5Bcellphone%5D=2015550123&user%5Bcountry_code%5D=1')
       .reply(200, { message: 'User created successfully.', user: { id: 1234 }, success: true });
-    await expect(authy.registerUser({ email: 'ana@example.com', cellphone: '2015550123', countryCode: '1' })).resolves.toEqual({ authyId: '1234' });
+    await expect(authy.registerUser({ email: 'ana@example.com', cellphone: '2015550123', countryCode: '1' })).resolves.toEqual({
+      authyId: '1234',
+    });
   });
 
   test('maps phone errors', async () => {
@@ -70,7 +72,10 @@ describe('verifyToken', () => {
   });
 
   test('401 + 60020 is a wrong code, 60019 a reused code, 60001 a bad key', async () => {
-    nock(API).get('/protected/json/verify/1234567/1234').query(true).reply(401, { ...err('60020', 'Token is invalid'), token: 'is invalid' });
+    nock(API)
+      .get('/protected/json/verify/1234567/1234')
+      .query(true)
+      .reply(401, { ...err('60020', 'Token is invalid'), token: 'is invalid' });
     expect(await codeOf(authy.verifyToken('1234', '1234567'))).toBe('WRONG_CODE');
     nock(API).get('/protected/json/verify/1234567/1234').query(true).reply(401, err('60019', 'Token is invalid. Token was used recently'));
     expect(await codeOf(authy.verifyToken('1234', '1234567'))).toBe('CODE_REUSED');
@@ -92,18 +97,28 @@ describe('verifyToken', () => {
   });
 
   test('malformed codes and ids never reach Authy', async () => {
-    for (const code of ['', '12345', '123456789', 'abcdef', '123 456', '../../x']) expect(await codeOf(authy.verifyToken('1234', code))).toBe('WRONG_CODE');
+    for (const code of ['', '12345', '123456789', 'abcdef', '123 456', '../../x'])
+      expect(await codeOf(authy.verifyToken('1234', code))).toBe('WRONG_CODE');
     expect(await codeOf(authy.verifyToken('12/34', '1234567'))).toBe('INVALID_REQUEST');
   });
 });
 
 describe('sms and call', () => {
   test('send force=true and refuse an ignored request', async () => {
-    nock(API).get('/protected/json/sms/1234').query({ force: 'true' }).reply(200, { success: true, message: 'SMS token was sent', cellphone: '+1-XXX-XXX-XX23' });
+    nock(API)
+      .get('/protected/json/sms/1234')
+      .query({ force: 'true' })
+      .reply(200, { success: true, message: 'SMS token was sent', cellphone: '+1-XXX-XXX-XX23' });
     await expect(authy.requestSms('1234')).resolves.toBeUndefined();
-    nock(API).get('/protected/json/call/1234').query({ force: 'true' }).reply(200, { success: true, message: 'Call started...', cellphone: '+1-XXX-XXX-XX23' });
+    nock(API)
+      .get('/protected/json/call/1234')
+      .query({ force: 'true' })
+      .reply(200, { success: true, message: 'Call started...', cellphone: '+1-XXX-XXX-XX23' });
     await expect(authy.requestCall('1234')).resolves.toBeUndefined();
-    nock(API).get('/protected/json/sms/1234').query(true).reply(200, { success: true, ignored: true, message: 'Ignored: SMS is not needed for smartphones.' });
+    nock(API)
+      .get('/protected/json/sms/1234')
+      .query(true)
+      .reply(200, { success: true, ignored: true, message: 'Ignored: SMS is not needed for smartphones.' });
     expect(await codeOf(authy.requestSms('1234'))).toBe('BAD_RESPONSE');
   });
 });
@@ -113,17 +128,37 @@ describe('status, remove and OneTouch', () => {
     nock(API)
       .get('/protected/json/users/1234/status')
       .reply(200, {
-        status: { authy_id: 1234, confirmed: true, registered: true, country_code: 1, phone_number: 'XX-XXX-0123', devices: ['android'], has_hard_token: false, account_disabled: false },
+        status: {
+          authy_id: 1234,
+          confirmed: true,
+          registered: true,
+          country_code: 1,
+          phone_number: 'XX-XXX-0123',
+          devices: ['android'],
+          has_hard_token: false,
+          account_disabled: false,
+        },
         message: 'User status.',
         success: true,
       });
-    await expect(authy.userStatus('1234')).resolves.toEqual({ authyId: '1234', registered: true, confirmed: true, accountDisabled: false, devices: ['android'], maskedPhone: 'XX-XXX-0123' });
+    await expect(authy.userStatus('1234')).resolves.toEqual({
+      authyId: '1234',
+      registered: true,
+      confirmed: true,
+      accountDisabled: false,
+      devices: ['android'],
+      maskedPhone: 'XX-XXX-0123',
+    });
   });
 
   test('a status without account_disabled counts as disabled (fail closed); another user is refused', async () => {
-    nock(API).get('/protected/json/users/1234/status').reply(200, { status: { authy_id: 1234, registered: true }, success: true });
+    nock(API)
+      .get('/protected/json/users/1234/status')
+      .reply(200, { status: { authy_id: 1234, registered: true }, success: true });
     await expect(authy.userStatus('1234')).resolves.toMatchObject({ accountDisabled: true });
-    nock(API).get('/protected/json/users/1234/status').reply(200, { status: { authy_id: 9, registered: true, account_disabled: false }, success: true });
+    nock(API)
+      .get('/protected/json/users/1234/status')
+      .reply(200, { status: { authy_id: 9, registered: true, account_disabled: false }, success: true });
     expect(await codeOf(authy.userStatus('1234'))).toBe('BAD_RESPONSE');
   });
 
@@ -139,11 +174,17 @@ describe('status, remove and OneTouch', () => {
 
   test('approval requests', async () => {
     const uuid = '550e8400-e29b-41d4-a716-446655440000';
-    nock(API).post('/onetouch/json/users/1234/approval_requests', (body) => body.message === 'Sign in' && body.seconds_to_expire === '120').reply(200, { approval_request: { uuid }, success: true });
+    nock(API)
+      .post('/onetouch/json/users/1234/approval_requests', (body) => body.message === 'Sign in' && body.seconds_to_expire === '120')
+      .reply(200, { approval_request: { uuid }, success: true });
     await expect(authy.createApprovalRequest('1234', { message: 'Sign in', secondsToExpire: 120 })).resolves.toEqual({ uuid });
-    nock(API).get(`/onetouch/json/approval_requests/${uuid}`).reply(200, { approval_request: { uuid, status: 'approved', _authy_id: 1234, created_at: '2026-11-26T10:00:00Z' }, success: true });
+    nock(API)
+      .get(`/onetouch/json/approval_requests/${uuid}`)
+      .reply(200, { approval_request: { uuid, status: 'approved', _authy_id: 1234, created_at: '2026-11-26T10:00:00Z' }, success: true });
     await expect(authy.approvalStatus(uuid)).resolves.toEqual({ uuid, status: 'approved', authyId: '1234' });
-    nock(API).get(`/onetouch/json/approval_requests/${uuid}`).reply(200, { approval_request: { uuid, status: 'maybe' }, success: true });
+    nock(API)
+      .get(`/onetouch/json/approval_requests/${uuid}`)
+      .reply(200, { approval_request: { uuid, status: 'maybe' }, success: true });
     expect(await codeOf(authy.approvalStatus(uuid))).toBe('BAD_RESPONSE');
   });
 });

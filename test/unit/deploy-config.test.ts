@@ -34,7 +34,9 @@ describe('deploy configuration files', () => {
   it('promotion: main deploys dev; tags and manual runs deploy staging then prod, in GitHub environments', () => {
     const promote = read('.github/workflows/promote.yml');
     expect(promote).toMatch(/dev:\n\s+needs: test\n\s+if: github.event_name == 'push' && github.ref == 'refs\/heads\/main'/);
-    expect(promote).toMatch(/staging:\n\s+needs: test\n\s+if: startsWith\(github.ref, 'refs\/tags\/v'\) \|\| github.event_name == 'workflow_dispatch'/);
+    expect(promote).toMatch(
+      /staging:\n\s+needs: test\n\s+if: startsWith\(github.ref, 'refs\/tags\/v'\) \|\| github.event_name == 'workflow_dispatch'/,
+    );
     expect(promote).toMatch(/prod:\n\s+needs: \[test, staging\]/);
     expect(read('.github/workflows/deploy-tenant.yml')).toContain('environment: ${{ inputs.environment }}');
   });

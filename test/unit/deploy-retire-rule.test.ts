@@ -97,7 +97,17 @@ describe('retiring the rule-era rule', () => {
 
   it('403 names the rule scopes', async () => {
     actionBound();
-    tenant.failures.push({ method: 'GET', pathPrefix: '/api/v2/rules', status: 403, body: { statusCode: 403, error: 'Forbidden', message: 'Insufficient scope, expected any of: read:rules', errorCode: 'insufficient_scope' } });
+    tenant.failures.push({
+      method: 'GET',
+      pathPrefix: '/api/v2/rules',
+      status: 403,
+      body: {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'Insufficient scope, expected any of: read:rules',
+        errorCode: 'insufficient_scope',
+      },
+    });
     const err = await failure('Authy 2FA');
     expect(err.code).toBe('MISSING_SCOPES');
     expect(err.message).toContain('read:rules, update:rules');

@@ -1,5 +1,13 @@
 /** The forms server's pure visit rules: code format, tries left, lock, resend pacing, target, channel. */
-import { MAX_SENDS_PER_VISIT, RESEND_INTERVAL_SECONDS, checkSend, isLocked, normalizeCode, parseChannel, triesLeft } from '../../forms-server/visit/attempts';
+import {
+  MAX_SENDS_PER_VISIT,
+  RESEND_INTERVAL_SECONDS,
+  checkSend,
+  isLocked,
+  normalizeCode,
+  parseChannel,
+  triesLeft,
+} from '../../forms-server/visit/attempts';
 import { codeTarget } from '../../forms-server/visit/visit';
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);

@@ -38,7 +38,10 @@ const AT: Record<Step | 'code-enrolling', Visit> = {
   code: base({ authyId: '1234' }),
   'code-enrolling': base({ pendingAuthyId: '999' }),
   push: base({ authyId: '1234', push: { uuid: 'uuid-1', reservationId: 'r1' }, pushes: 1 }),
-  verified: base({ authyId: '1234', outcome: { kind: 'verified', method: 'app', authyId: '1234', enrolledNow: false, approvalUuid: null } }),
+  verified: base({
+    authyId: '1234',
+    outcome: { kind: 'verified', method: 'app', authyId: '1234', enrolledNow: false, approvalUuid: null },
+  }),
   cancelled: base({ authyId: '1234', outcome: { kind: 'cancelled', failures: 1 } }),
   locked: base({ authyId: '1234', outcome: { kind: 'locked', failures: 5, lockedUntilSec: Math.floor(NOW / 1000) + 900 } }),
 };
@@ -59,12 +62,77 @@ const ACTIONS: Record<string, UserAction> = {
 };
 
 /** What each action does at each step: the effect asked for, 'stay' (refused: nothing changes), '422' or 'badForm'. */
-const FINAL = { enrollOk: 'stay', enrollBad: 'stay', changeNumber: 'stay', codeOk: 'stay', codeBad: 'stay', sendSms: 'stay', sendCall: 'stay', sendBad: 'badForm', startPush: 'stay', checkPush: 'stay', pushBack: 'stay', cancel: 'stay' };
+const FINAL = {
+  enrollOk: 'stay',
+  enrollBad: 'stay',
+  changeNumber: 'stay',
+  codeOk: 'stay',
+  codeBad: 'stay',
+  sendSms: 'stay',
+  sendCall: 'stay',
+  sendBad: 'badForm',
+  startPush: 'stay',
+  checkPush: 'stay',
+  pushBack: 'stay',
+  cancel: 'stay',
+};
 const TABLE: Record<keyof typeof AT, Record<keyof typeof ACTIONS, string>> = {
-  enroll: { enrollOk: 'registerPhone', enrollBad: '422', changeNumber: 'stay', codeOk: 'stay', codeBad: 'stay', sendSms: 'stay', sendCall: 'stay', sendBad: 'badForm', startPush: 'stay', checkPush: 'stay', pushBack: 'stay', cancel: 'finishCancel' },
-  code: { enrollOk: 'stay', enrollBad: 'stay', changeNumber: 'stay', codeOk: 'checkCode', codeBad: '422', sendSms: 'sendCode', sendCall: 'sendCode', sendBad: 'badForm', startPush: 'startPush', checkPush: 'stay', pushBack: 'stay', cancel: 'finishCancel' },
-  'code-enrolling': { enrollOk: 'stay', enrollBad: 'stay', changeNumber: 'back to enroll', codeOk: 'checkCode', codeBad: '422', sendSms: 'sendCode', sendCall: 'sendCode', sendBad: 'badForm', startPush: 'stay', checkPush: 'stay', pushBack: 'stay', cancel: 'finishCancel' },
-  push: { enrollOk: 'stay', enrollBad: 'stay', changeNumber: 'stay', codeOk: 'checkCode', codeBad: '422', sendSms: 'sendCode', sendCall: 'sendCode', sendBad: 'badForm', startPush: 'stay', checkPush: 'pollPush', pushBack: 'withdrawPush', cancel: 'finishCancel' },
+  enroll: {
+    enrollOk: 'registerPhone',
+    enrollBad: '422',
+    changeNumber: 'stay',
+    codeOk: 'stay',
+    codeBad: 'stay',
+    sendSms: 'stay',
+    sendCall: 'stay',
+    sendBad: 'badForm',
+    startPush: 'stay',
+    checkPush: 'stay',
+    pushBack: 'stay',
+    cancel: 'finishCancel',
+  },
+  code: {
+    enrollOk: 'stay',
+    enrollBad: 'stay',
+    changeNumber: 'stay',
+    codeOk: 'checkCode',
+    codeBad: '422',
+    sendSms: 'sendCode',
+    sendCall: 'sendCode',
+    sendBad: 'badForm',
+    startPush: 'startPush',
+    checkPush: 'stay',
+    pushBack: 'stay',
+    cancel: 'finishCancel',
+  },
+  'code-enrolling': {
+    enrollOk: 'stay',
+    enrollBad: 'stay',
+    changeNumber: 'back to enroll',
+    codeOk: 'checkCode',
+    codeBad: '422',
+    sendSms: 'sendCode',
+    sendCall: 'sendCode',
+    sendBad: 'badForm',
+    startPush: 'stay',
+    checkPush: 'stay',
+    pushBack: 'stay',
+    cancel: 'finishCancel',
+  },
+  push: {
+    enrollOk: 'stay',
+    enrollBad: 'stay',
+    changeNumber: 'stay',
+    codeOk: 'checkCode',
+    codeBad: '422',
+    sendSms: 'sendCode',
+    sendCall: 'sendCode',
+    sendBad: 'badForm',
+    startPush: 'stay',
+    checkPush: 'pollPush',
+    pushBack: 'withdrawPush',
+    cancel: 'finishCancel',
+  },
   verified: FINAL,
   cancelled: FINAL,
   locked: FINAL,
@@ -93,12 +161,18 @@ describe('every step × every user action', () => {
 
 describe('user actions: what they ask for', () => {
   test('a valid phone asks Authy to register it, national number and calling code apart', () => {
-    expect(next(AT.enroll, ACTIONS.enrollOk!, NOW).effects).toEqual([{ type: 'registerPhone', countryCallingCode: '1', nationalNumber: '2015550123' }]);
+    expect(next(AT.enroll, ACTIONS.enrollOk!, NOW).effects).toEqual([
+      { type: 'registerPhone', countryCallingCode: '1', nationalNumber: '2015550123' },
+    ]);
   });
 
   test('a refused phone: the reason, a 422, and what was typed shown again (never markup or a long string)', () => {
     const t = next(AT.enroll, { type: 'enroll', country: 'US', phone: 'abc' }, NOW);
-    expect(t).toMatchObject({ status: 422, typed: { phone: 'abc', country: 'US' }, visit: { notice: { key: 'phoneLetters', kind: 'error' } } });
+    expect(t).toMatchObject({
+      status: 422,
+      typed: { phone: 'abc', country: 'US' },
+      visit: { notice: { key: 'phoneLetters', kind: 'error' } },
+    });
     expect(next(AT.enroll, { type: 'enroll', country: 'XX', phone: '1'.repeat(40) }, NOW).typed).toEqual({});
   });
 
@@ -109,8 +183,13 @@ describe('user actions: what they ask for', () => {
 
   test('sends are paced and capped per visit', () => {
     const sent = { ...AT.code, sends: 1, lastSendAtMs: NOW - 10_000 };
-    expect(next(sent, ACTIONS.sendSms!, NOW)).toMatchObject({ effects: [], visit: { notice: { key: 'sendTooSoon', params: { seconds: 20 } } } });
-    expect(next({ ...sent, lastSendAtMs: NOW - 30_000 }, ACTIONS.sendCall!, NOW).effects).toEqual([{ type: 'sendCode', channel: 'call', authyId: '1234' }]);
+    expect(next(sent, ACTIONS.sendSms!, NOW)).toMatchObject({
+      effects: [],
+      visit: { notice: { key: 'sendTooSoon', params: { seconds: 20 } } },
+    });
+    expect(next({ ...sent, lastSendAtMs: NOW - 30_000 }, ACTIONS.sendCall!, NOW).effects).toEqual([
+      { type: 'sendCode', channel: 'call', authyId: '1234' },
+    ]);
     const capped = { ...AT.code, sends: MAX_SENDS_PER_VISIT, lastSendAtMs: 0 };
     expect(next(capped, ACTIONS.sendSms!, NOW)).toMatchObject({ effects: [], visit: { notice: { key: 'sendLimit' } } });
   });
@@ -118,11 +197,15 @@ describe('user actions: what they ask for', () => {
   test(`at most ${MAX_PUSHES_PER_VISIT} pushes per visit`, () => {
     const used = { ...AT.code, pushes: MAX_PUSHES_PER_VISIT };
     expect(next(used, ACTIONS.startPush!, NOW)).toMatchObject({ effects: [], visit: { notice: { key: 'pushLimit' } } });
-    expect(next({ ...used, pushes: MAX_PUSHES_PER_VISIT - 1 }, ACTIONS.startPush!, NOW).effects).toEqual([{ type: 'startPush', authyId: '1234' }]);
+    expect(next({ ...used, pushes: MAX_PUSHES_PER_VISIT - 1 }, ACTIONS.startPush!, NOW).effects).toEqual([
+      { type: 'startPush', authyId: '1234' },
+    ]);
   });
 
   test('the pending push: polled with its reservation; withdrawn or cancelled, its reservation is settled', () => {
-    expect(next(AT.push, ACTIONS.checkPush!, NOW).effects).toEqual([{ type: 'pollPush', authyId: '1234', uuid: 'uuid-1', reservationId: 'r1' }]);
+    expect(next(AT.push, ACTIONS.checkPush!, NOW).effects).toEqual([
+      { type: 'pollPush', authyId: '1234', uuid: 'uuid-1', reservationId: 'r1' },
+    ]);
     expect(next(AT.push, ACTIONS.pushBack!, NOW).effects).toEqual([{ type: 'withdrawPush', reservationId: 'r1' }]);
     expect(next(AT.push, ACTIONS.cancel!, NOW).effects).toEqual([{ type: 'finishCancel', pushReservationId: 'r1' }]);
     expect(next(AT.code, ACTIONS.cancel!, NOW).effects).toEqual([{ type: 'finishCancel', pushReservationId: null }]);
@@ -194,7 +277,11 @@ describe('effect outcomes', () => {
 
   test('a wrong code: the tries left, or the lock page when the counter locked', () => {
     expect(next(AT.code, OUTCOMES[3]!, NOW).visit.notice).toEqual({ key: 'wrongCode', kind: 'error', params: { left: 4 } });
-    expect(next(AT.code, OUTCOMES[4]!, NOW).visit.outcome).toEqual({ kind: 'locked', failures: 5, lockedUntilSec: Math.floor(NOW / 1000) + 900 });
+    expect(next(AT.code, OUTCOMES[4]!, NOW).visit.outcome).toEqual({
+      kind: 'locked',
+      failures: 5,
+      lockedUntilSec: Math.floor(NOW / 1000) + 900,
+    });
   });
 
   test('an already-used code and a busy reservation cost nothing and say so; a locked reservation ends the visit', () => {
@@ -227,12 +314,20 @@ describe('effect outcomes', () => {
       ['expired', 'pushExpired'],
       ['withdrawn', 'pushWithdrawn'],
     ] as const) {
-      expect(next(AT.push, { type: 'pushEnded', how, counter: counter(2) }, NOW).visit).toMatchObject({ push: null, notice: { key, params: { left: 3 } } });
+      expect(next(AT.push, { type: 'pushEnded', how, counter: counter(2) }, NOW).visit).toMatchObject({
+        push: null,
+        notice: { key, params: { left: 3 } },
+      });
     }
-    expect(next(AT.push, { type: 'pushEnded', how: 'denied', counter: counter(5, NOW + 1000) }, NOW).visit.outcome).toMatchObject({ kind: 'locked' });
+    expect(next(AT.push, { type: 'pushEnded', how: 'denied', counter: counter(5, NOW + 1000) }, NOW).visit.outcome).toMatchObject({
+      kind: 'locked',
+    });
   });
 
   test('cancelled: the failures so far go back to the Action', () => {
-    expect(next(AT.push, { type: 'cancelled', failures: 3 }, NOW).visit).toMatchObject({ push: null, outcome: { kind: 'cancelled', failures: 3 } });
+    expect(next(AT.push, { type: 'cancelled', failures: 3 }, NOW).visit).toMatchObject({
+      push: null,
+      outcome: { kind: 'cancelled', failures: 3 },
+    });
   });
 });

@@ -33,12 +33,26 @@ const user: StoredUser = {
   user_metadata: {},
 };
 
-function event(overrides: { body?: Record<string, unknown>; query?: Record<string, unknown>; method?: string; prompt?: string } = {}): PostLoginEvent {
+function event(
+  overrides: { body?: Record<string, unknown>; query?: Record<string, unknown>; method?: string; prompt?: string } = {},
+): PostLoginEvent {
   return buildEvent({
     user,
     client: { client_id: 'demo-client', name: 'Demo' },
-    request: { ip: '127.0.0.1', host: TENANT_HOST, method: overrides.method ?? 'GET', query: overrides.query ?? {}, body: overrides.body ?? {} },
-    transaction: { id: 'tx1', protocol: 'oidc-basic-profile', scope: 'openid profile', uiLocales: 'es en', ...(overrides.prompt ? { prompt: overrides.prompt } : {}) },
+    request: {
+      ip: '127.0.0.1',
+      host: TENANT_HOST,
+      method: overrides.method ?? 'GET',
+      query: overrides.query ?? {},
+      body: overrides.body ?? {},
+    },
+    transaction: {
+      id: 'tx1',
+      protocol: 'oidc-basic-profile',
+      scope: 'openid profile',
+      uiLocales: 'es en',
+      ...(overrides.prompt ? { prompt: overrides.prompt } : {}),
+    },
     firstFactor: { name: 'pwd', timestamp: new Date(NOW).toISOString() },
     sessionId: 'sess1',
     tenantId: 'sandbox',
@@ -47,7 +61,15 @@ function event(overrides: { body?: Record<string, unknown>; query?: Record<strin
 }
 
 function apiFor(phase: Phase, tx: LoginTransaction, ev: PostLoginEvent = event(), now = NOW) {
-  return createPostLoginApi({ phase, event: ev, transaction: tx, tenantHost: TENANT_HOST, cache: createActionCache(), canRedirect: true, now: () => now });
+  return createPostLoginApi({
+    phase,
+    event: ev,
+    transaction: tx,
+    tenantHost: TENANT_HOST,
+    cache: createActionCache(),
+    canRedirect: true,
+    now: () => now,
+  });
 }
 
 type Api = {
@@ -104,7 +126,12 @@ describe('redirect.sendUserTo', () => {
     };
     exports.onContinuePostLogin = async () => {};`;
     const outcome = await runPostLoginPhase(loadAction(code, 'two.js'), {
-      phase: 'execute', event: event(), transaction: tx, tenantHost: TENANT_HOST, cache: createActionCache(), canRedirect: true,
+      phase: 'execute',
+      event: event(),
+      transaction: tx,
+      tenantHost: TENANT_HOST,
+      cache: createActionCache(),
+      canRedirect: true,
     });
     expect(outcome.kind).toBe('error');
     if (outcome.kind === 'error') expect(outcome.error).toBe('server_error');
@@ -130,7 +157,12 @@ describe('redirect.sendUserTo', () => {
     const code = `exports.onExecutePostLogin = async (e, api) => { api.redirect.sendUserTo('http://localhost:3002/2fa'); };
       exports.onContinuePostLogin = async () => {};`;
     const outcome = await runPostLoginPhase(loadAction(code, 'r.js'), {
-      phase: 'execute', event: event({ prompt: 'none' }), transaction: newLoginTransaction('t', 's'), tenantHost: TENANT_HOST, cache: createActionCache(), canRedirect: false,
+      phase: 'execute',
+      event: event({ prompt: 'none' }),
+      transaction: newLoginTransaction('t', 's'),
+      tenantHost: TENANT_HOST,
+      cache: createActionCache(),
+      canRedirect: false,
     });
     expect(outcome).toMatchObject({ kind: 'error', error: 'interaction_required' });
   });
@@ -139,7 +171,10 @@ describe('redirect.sendUserTo', () => {
 describe('redirect.encodeToken', () => {
   it('signs HS256 with sub, iss = tenant host, iat, exp (default 900 s), ip and the payload as top-level claims', () => {
     const { api } = apiFor('execute', newLoginTransaction('tx1', 'st'));
-    const token = (api as unknown as Api).redirect.encodeToken({ secret: SECRET, payload: { continue_uri: 'http://localhost:3001/continue', n: 1, sub: 'spoofed' } });
+    const token = (api as unknown as Api).redirect.encodeToken({
+      secret: SECRET,
+      payload: { continue_uri: 'http://localhost:3001/continue', n: 1, sub: 'spoofed' },
+    });
     const claims = verifyHs256(token, SECRET, { now: Math.floor(NOW / 1000) });
     expect(claims).toEqual({
       continue_uri: 'http://localhost:3001/continue',
@@ -163,7 +198,8 @@ describe('redirect.encodeToken', () => {
 
 describe('redirect.validateToken', () => {
   const nowS = Math.floor(NOW / 1000);
-  const good = (extra: Record<string, unknown> = {}) => signHs256({ sub: 'auth0|alice', state: 'st-9', iat: nowS, exp: nowS + 60, ok: true, ...extra }, SECRET);
+  const good = (extra: Record<string, unknown> = {}) =>
+    signHs256({ sub: 'auth0|alice', state: 'st-9', iat: nowS, exp: nowS + 60, ok: true, ...extra }, SECRET);
 
   function continueApi(body: Record<string, unknown>, query: Record<string, unknown> = {}, now = NOW) {
     const tx = newLoginTransaction('tx1', 'st-9');
@@ -190,8 +226,12 @@ describe('redirect.validateToken', () => {
   });
 
   it('rejects a token whose state is not the /continue state, or has none', () => {
-    expect(() => continueApi({ session_token: good({ state: 'other' }) }).redirect.validateToken({ secret: SECRET })).toThrow(/State in the token/);
-    expect(() => continueApi({ session_token: signHs256({ sub: 'auth0|alice', exp: nowS + 60 }, SECRET) }).redirect.validateToken({ secret: SECRET })).toThrow(/State/);
+    expect(() => continueApi({ session_token: good({ state: 'other' }) }).redirect.validateToken({ secret: SECRET })).toThrow(
+      /State in the token/,
+    );
+    expect(() =>
+      continueApi({ session_token: signHs256({ sub: 'auth0|alice', exp: nowS + 60 }, SECRET) }).redirect.validateToken({ secret: SECRET }),
+    ).toThrow(/State/);
   });
 
   it('rejects alg none and a missing token', () => {
@@ -215,7 +255,12 @@ describe('metadata, deny, methods, claims', () => {
       api.access.deny('locked');
     };`;
     const outcome = await runPostLoginPhase(loadAction(code, 'deny.js'), {
-      phase: 'execute', event: event(), transaction: newLoginTransaction('t', 's'), tenantHost: TENANT_HOST, cache: createActionCache(), canRedirect: true,
+      phase: 'execute',
+      event: event(),
+      transaction: newLoginTransaction('t', 's'),
+      tenantHost: TENANT_HOST,
+      cache: createActionCache(),
+      canRedirect: true,
     });
     expect(outcome.kind).toBe('deny');
     if (outcome.kind !== 'deny') return;
@@ -242,8 +287,12 @@ describe('metadata, deny, methods, claims', () => {
 
 describe('loadAction and failures', () => {
   it('allows only Node built-ins in require', () => {
-    expect(() => loadAction(`require('node:crypto'); require('crypto'); exports.onExecutePostLogin = async () => {};`, 'ok.js')).not.toThrow();
-    expect(() => loadAction(`require('axios'); exports.onExecutePostLogin = async () => {};`, 'dep.js')).toThrow(/Cannot find module 'axios'/);
+    expect(() =>
+      loadAction(`require('node:crypto'); require('crypto'); exports.onExecutePostLogin = async () => {};`, 'ok.js'),
+    ).not.toThrow();
+    expect(() => loadAction(`require('axios'); exports.onExecutePostLogin = async () => {};`, 'dep.js')).toThrow(
+      /Cannot find module 'axios'/,
+    );
   });
 
   it('refuses a file with no handler', () => {
@@ -251,17 +300,39 @@ describe('loadAction and failures', () => {
   });
 
   it('ends the login with server_error when a handler throws, times out or is missing, never with a success', async () => {
-    const base = { event: event(), transaction: newLoginTransaction('t', 's'), tenantHost: TENANT_HOST, cache: createActionCache(), canRedirect: true } as const;
+    const base = {
+      event: event(),
+      transaction: newLoginTransaction('t', 's'),
+      tenantHost: TENANT_HOST,
+      cache: createActionCache(),
+      canRedirect: true,
+    } as const;
     const throwing = loadAction(`exports.onExecutePostLogin = async () => { throw new Error('boom'); };`, 't.js');
     expect(await runPostLoginPhase(throwing, { ...base, phase: 'execute' })).toMatchObject({ kind: 'error', error: 'server_error' });
     const slow = loadAction(`exports.onExecutePostLogin = () => new Promise(() => {});`, 's.js');
-    expect(await runPostLoginPhase(slow, { ...base, phase: 'execute', timeoutMs: 50 })).toMatchObject({ kind: 'error', error: 'server_error' });
-    expect(await runPostLoginPhase(throwing, { ...base, phase: 'continue' })).toMatchObject({ kind: 'error', cause: expect.stringMatching(/onContinuePostLogin/) });
+    expect(await runPostLoginPhase(slow, { ...base, phase: 'execute', timeoutMs: 50 })).toMatchObject({
+      kind: 'error',
+      error: 'server_error',
+    });
+    expect(await runPostLoginPhase(throwing, { ...base, phase: 'continue' })).toMatchObject({
+      kind: 'error',
+      cause: expect.stringMatching(/onContinuePostLogin/),
+    });
   });
 
   it('lets a well-behaved Action allow the login', async () => {
-    const ok = loadAction(`exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('x', event.request.hostname); };`, 'ok.js');
-    const outcome = await runPostLoginPhase(ok, { phase: 'execute', event: event(), transaction: newLoginTransaction('t', 's'), tenantHost: TENANT_HOST, cache: createActionCache(), canRedirect: true });
+    const ok = loadAction(
+      `exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('x', event.request.hostname); };`,
+      'ok.js',
+    );
+    const outcome = await runPostLoginPhase(ok, {
+      phase: 'execute',
+      event: event(),
+      transaction: newLoginTransaction('t', 's'),
+      tenantHost: TENANT_HOST,
+      cache: createActionCache(),
+      canRedirect: true,
+    });
     expect(outcome).toMatchObject({ kind: 'allow', result: { idTokenClaims: { x: 'localhost' } } });
   });
 });

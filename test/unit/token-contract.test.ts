@@ -95,9 +95,7 @@ describe('result token (forms server → /continue)', () => {
       verifyHs256(signResultToken({ kind: 'locked', failures: 5, lockedUntilSec: now + 900 }, context), secret, { nowSec: now }),
     );
     expect(locked.outcome).toEqual({ kind: 'locked', failures: 5, lockedUntilSec: now + 900 });
-    const cancelled = parseResultClaims(
-      verifyHs256(signResultToken({ kind: 'cancelled', failures: 2 }, context), secret, { nowSec: now }),
-    );
+    const cancelled = parseResultClaims(verifyHs256(signResultToken({ kind: 'cancelled', failures: 2 }, context), secret, { nowSec: now }));
     expect(cancelled.outcome).toEqual({ kind: 'cancelled', failures: 2 });
   });
 

@@ -75,9 +75,7 @@ export function decideOnExecute(facts: ExecuteFacts, settings: Settings): Execut
   // A session can outlive a denied login: a silent login must never pass without our method in the session.
   if (facts.silent) return { kind: 'deny', reason: DENY.silent };
   if (facts.protocol !== undefined && !INTERACTIVE_PROTOCOLS.has(facts.protocol)) {
-    return settings.allowNonInteractive
-      ? { kind: 'allow', why: 'non-interactive-allowed' }
-      : { kind: 'deny', reason: DENY.nonInteractive };
+    return settings.allowNonInteractive ? { kind: 'allow', why: 'non-interactive-allowed' } : { kind: 'deny', reason: DENY.nonInteractive };
   }
   if (!facts.enrollment.authyId) {
     if (!facts.hasEmail) return { kind: 'deny', reason: DENY.noEmail };

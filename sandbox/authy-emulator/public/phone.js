@@ -12,20 +12,30 @@
 
   function busy() {
     var active = document.activeElement;
-    return (active && active !== document.body && list.contains(active) && active.tagName === 'BUTTON') ||
-      list.querySelector('button:hover') !== null;
+    return (
+      (active && active !== document.body && list.contains(active) && active.tagName === 'BUTTON') ||
+      list.querySelector('button:hover') !== null
+    );
   }
 
   function refresh() {
     if ((toggle && !toggle.checked) || busy() || document.hidden) return schedule();
     fetch('/phone/fragment', { cache: 'no-store', headers: { Accept: 'text/html' } })
-      .then(function (response) { return response.ok ? response.text() : null; })
-      .then(function (html) { if (html !== null && !busy()) list.innerHTML = html; })
-      .catch(function () { /* the emulator stopped; try again later */ })
+      .then(function (response) {
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (html !== null && !busy()) list.innerHTML = html;
+      })
+      .catch(function () {
+        /* the emulator stopped; try again later */
+      })
       .then(schedule);
   }
 
-  function schedule() { window.setTimeout(refresh, INTERVAL_MS); }
+  function schedule() {
+    window.setTimeout(refresh, INTERVAL_MS);
+  }
 
   schedule();
 })();

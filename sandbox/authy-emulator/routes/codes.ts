@@ -47,7 +47,8 @@ export function codesRoutes(app: FastifyInstance, { emulator }: RouteContext): v
     const sent = emulator.sendCode(authyIdParam(request.params.authy_id), 'call', flag(sources(request), 'force'));
     if (sent.ignored) {
       return {
-        message: 'Call ignored. User is using App Tokens and this call is not necessary. Pass force=true if you still want to call users that are using the App.',
+        message:
+          'Call ignored. User is using App Tokens and this call is not necessary. Pass force=true if you still want to call users that are using the App.',
         cellphone: sent.cellphone,
         device: 'iphone',
         ignored: true,
@@ -56,5 +57,4 @@ export function codesRoutes(app: FastifyInstance, { emulator }: RouteContext): v
     }
     return { message: 'Call started...', cellphone: sent.cellphone, success: true };
   });
-
 }

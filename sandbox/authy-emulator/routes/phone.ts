@@ -15,7 +15,8 @@ const ASSETS: Record<string, { type: string; body: string }> = {
 };
 
 /** Only this origin's own files; no inline script or style. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 function pageHeaders(reply: FastifyReply): FastifyReply {
   return reply
@@ -37,9 +38,13 @@ function sameOrigin(request: FastifyRequest): boolean {
 }
 
 export function phoneRoutes(app: FastifyInstance, { emulator }: RouteContext): void {
-  app.get('/phone', async (_request, reply) => pageHeaders(reply).type('text/html; charset=utf-8').send(renderPhonePage(emulator.phones())));
+  app.get('/phone', async (_request, reply) =>
+    pageHeaders(reply).type('text/html; charset=utf-8').send(renderPhonePage(emulator.phones())),
+  );
 
-  app.get('/phone/fragment', async (_request, reply) => pageHeaders(reply).type('text/html; charset=utf-8').send(renderPhoneList(emulator.phones())));
+  app.get('/phone/fragment', async (_request, reply) =>
+    pageHeaders(reply).type('text/html; charset=utf-8').send(renderPhoneList(emulator.phones())),
+  );
 
   // Browsers ask for it; an empty answer keeps their consoles free of 404s.
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());

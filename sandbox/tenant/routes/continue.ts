@@ -12,8 +12,7 @@ import { bodyOf, str } from '../form-fields';
 import { errorPage } from '../pages';
 import { sessionOf } from '../sessions';
 
-const UNKNOWN_TRANSACTION =
-  'The login transaction is unknown, finished or belongs to another browser. Sign in again from the application.';
+const UNKNOWN_TRANSACTION = 'The login transaction is unknown, finished or belongs to another browser. Sign in again from the application.';
 
 export function continueRoutes(app: FastifyInstance, ctx: TenantContext): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -20,7 +20,8 @@ export function browserDescribe(): jest.Describe {
   if (process.env.CI === 'true') {
     throw new Error(`End-to-end tests need Chromium at ${CHROMIUM} in CI: ${INSTALL_HINT}`);
   }
-  if (firstToSay()) process.stderr.write(`Skipping the browser tests: Chromium not found at ${CHROMIUM}; install it with "${INSTALL_HINT}".\n`);
+  if (firstToSay())
+    process.stderr.write(`Skipping the browser tests: Chromium not found at ${CHROMIUM}; install it with "${INSTALL_HINT}".\n`);
   return describe.skip;
 }
 
@@ -47,7 +48,16 @@ function firstToSay(): boolean {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }
 

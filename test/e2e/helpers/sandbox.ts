@@ -87,7 +87,9 @@ function parsePhone(raw: unknown): PhoneState {
       if (m.channel !== 'sms' && m.channel !== 'call') throw new Error('/phone.json: unknown message channel');
       return { channel: m.channel, code: text(m.code, 'message code'), at: text(m.at, 'message date') };
     }),
-    pendingApprovals: approvals.filter(isRecord).map((a) => ({ uuid: text(a.uuid, 'approval uuid'), message: text(a.message, 'approval message') })),
+    pendingApprovals: approvals
+      .filter(isRecord)
+      .map((a) => ({ uuid: text(a.uuid, 'approval uuid'), message: text(a.message, 'approval message') })),
   };
 }
 
