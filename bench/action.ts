@@ -60,7 +60,8 @@ function storedUser(kind: 'enrolled' | 'new', i: number): StoredUser {
     created_at: '2024-01-01T00:00:00.000Z',
     updated_at: '2024-01-01T00:00:00.000Z',
     logins_count: 3,
-    app_metadata: kind === 'enrolled' ? { authy_2fa: { v: 1, authy_id: '1234', enrolled_at: '2024-01-02T00:00:00.000Z', failures: 0 } } : {},
+    app_metadata:
+      kind === 'enrolled' ? { authy_2fa: { v: 1, authy_id: '1234', enrolled_at: '2024-01-02T00:00:00.000Z', failures: 0 } } : {},
     user_metadata: {},
   };
 }
@@ -98,7 +99,7 @@ async function timeRound(action: LoadedAction, batch: RunPhaseOptions[]): Promis
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Rounds alternate bare and bundled, so drift (JIT, GC, the machine) hits both alike. */

@@ -1,6 +1,11 @@
 /** The messages between the bench (parent) and its server child (server-child.ts). */
 
-export type ChildRequest = { type: 'cpu'; id: number } | { type: 'mem'; id: number; gc?: boolean } | { type: 'stop'; id: number };
+export type ChildRequest =
+  | { type: 'cpu'; id: number }
+  | { type: 'mem'; id: number; gc?: boolean }
+  /** Start the V8 CPU profiler on the main thread, or stop it and write the profile to `file`. */
+  | { type: 'profile'; id: number; action: 'start' | 'stop'; file?: string }
+  | { type: 'stop'; id: number };
 
 export interface CpuReply {
   type: 'cpu';
@@ -30,4 +35,5 @@ export interface ReadyReply {
   redis: boolean;
 }
 
-export type ChildReply = CpuReply | MemReply | ReadyReply | { type: 'stopped'; id: number };
+export type ChildReply =
+  CpuReply | MemReply | ReadyReply | { type: 'profile'; id: number; error?: string } | { type: 'stopped'; id: number };

@@ -3,7 +3,6 @@
  * environment, read its CPU time and memory over IPC, stop it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildReply, ChildRequest, CpuReply, MemReply, ReadyReply } from './child-protocol';
 
@@ -19,13 +18,13 @@ export interface ServerChild {
   pid: number;
   cpu(): Promise<CpuSample>;
   mem(gc?: boolean): Promise<MemReply>;
+  /** Starts the child's CPU profiler, or stops it and writes the profile to `file`. */
+  profile(action: 'start' | 'stop', file?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   env: Record<string, string>;
-  /** Write V8 CPU profiles of the child into this directory (node --cpu-prof). */
-  cpuProfileDir?: string;
   label: string;
 }
 
@@ -35,11 +34,6 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export async function startChild(options: StartOptions): Promise<ServerChild> {
   const execArgv = ['--expose-gc', '--import', 'tsx'];
-  if (options.cpuProfileDir) {
-    // One profile per thread (the tsx loader has a thread of its own); the main thread's is the largest.
-    mkdirSync(options.cpuProfileDir, { recursive: true });
-    execArgv.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
-  }
   // The forms server logs (JSON, at LOG_LEVEL) go to /dev/null: written, as in production, but not shown.
   const child: ChildProcess = fork(CHILD, [], {
     execArgv,
@@ -64,12 +58,15 @@ export async function startChild(options: StartOptions): Promise<ServerChild> {
   function ask<R extends ChildReply>(request: WithoutId<ChildRequest>): Promise<R> {
     const id = nextId++;
     return new Promise<R>((resolve, reject) => {
-      if (exited) return reject(new Error('server child has exited'));
+      if (exited) {
+        reject(new Error('server child has exited'));
+        return;
+      }
       waiting.set(id, (reply) => {
         waiting.delete(id);
         resolve(reply as R);
       });
-      child.send({ ...request, id } as ChildRequest);
+      child.send({ ...request, id });
     });
   }
 
@@ -83,6 +80,10 @@ export async function startChild(options: StartOptions): Promise<ServerChild> {
       return { cpuUs: reply.user + reply.system, atNs: BigInt(reply.atNs) };
     },
     mem: (gc = false) => ask<MemReply>({ type: 'mem', gc }),
+    async profile(action, file) {
+      const reply = await ask<Extract<ChildReply, { type: 'profile' }>>({ type: 'profile', action, ...(file ? { file } : {}) });
+      if (reply.error) throw new Error(`profiler: ${reply.error}`);
+    },
     async stop() {
       if (exited) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

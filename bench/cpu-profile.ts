@@ -82,7 +82,7 @@ export function summarize(file: string, n = 20): ProfileSummary {
   let totalMs = 0;
   let idleMs = 0;
   profile.samples.forEach((id, i) => {
-    const ms = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000;
+    const ms = (profile.timeDeltas.at(i + 1) ?? profile.timeDeltas.at(i) ?? 0) / 1000;
     const node = byId.get(id);
     if (!node) return;
     totalMs += ms;
@@ -116,7 +116,9 @@ export function summarize(file: string, n = 20): ProfileSummary {
 
 export function formatSummary(title: string, summary: ProfileSummary): string {
   const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)} %`;
-  const lines = [`${title}: ${(summary.totalMs / 1000).toFixed(1)} s sampled, ${pct(summary.idleShare)} idle; shares below are of the busy time`];
+  const lines = [
+    `${title}: ${(summary.totalMs / 1000).toFixed(1)} s sampled, ${pct(summary.idleShare)} idle; shares below are of the busy time`,
+  ];
   lines.push('  self time:');
   for (const e of summary.self) lines.push(`    ${pct(e.share)}  ${e.name}`);
   lines.push('  inclusive time:');

@@ -57,7 +57,7 @@ class Samples {
 
   summary(): LatencySummary {
     const sorted = this.data.subarray(0, this.length).slice().sort();
-    const at = (q: number) => (sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number));
+    const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
     let sum = 0;
     for (const value of sorted) sum += value;
     return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), mean: sorted.length ? sum / sorted.length : 0 };
@@ -82,7 +82,10 @@ export function runLoad(spec: LoadSpec): Promise<LoadStats> {
         excludeErrorStats: false,
       },
       (error, result) => {
-        if (error) return reject(error);
+        if (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
         const durationSec = (performance.now() - startedAt) / 1000;
         let ok = 0;
         let bad = 0;
@@ -123,8 +126,8 @@ export function headerOf(headers: Record<string, unknown> | undefined, name: str
   if (!headers) return [];
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() !== name) continue;
-    if (Array.isArray(value)) return value.map(String);
-    if (value !== undefined) return [String(value)];
+    if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+    if (typeof value === 'string') return [value];
   }
   return [];
 }

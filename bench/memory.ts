@@ -47,11 +47,10 @@ export async function memoryRun(child: ServerChild): Promise<MemoryRunResult> {
   const start: MemReply = await child.mem(true);
   const samples: MemorySample[] = [{ atSec: 0, rss: start.rss, heapUsed: start.heapUsed }];
   const t0 = Date.now();
-  let sampling = true;
+  const state = { sampling: true };
   const sampler = (async () => {
-    while (sampling) {
+    while (state.sampling) {
       await sleep(1000);
-      if (!sampling) break;
       const m = await child.mem(false);
       samples.push({ atSec: (Date.now() - t0) / 1000, rss: m.rss, heapUsed: m.heapUsed });
     }
@@ -70,7 +69,7 @@ export async function memoryRun(child: ServerChild): Promise<MemoryRunResult> {
       mintDuringRun: true,
     },
   );
-  sampling = false;
+  state.sampling = false;
   await sampler;
   const end = await child.mem(false);
   samples.push({ atSec: (Date.now() - t0) / 1000, rss: end.rss, heapUsed: end.heapUsed });
@@ -99,7 +98,13 @@ export async function memoryRun(child: ServerChild): Promise<MemoryRunResult> {
     tokenTtlSec: MEMORY_RUN.tokenTtlSec,
     scenario,
     rss: { start: start.rss, peak: Math.max(...samples.map((s) => s.rss)), end: end.rss, endAfterGc: endGc.rss, afterExpiry: after.rss },
-    heapUsed: { start: start.heapUsed, peak: Math.max(...samples.map((s) => s.heapUsed)), end: end.heapUsed, endAfterGc: endGc.heapUsed, afterExpiry: after.heapUsed },
+    heapUsed: {
+      start: start.heapUsed,
+      peak: Math.max(...samples.map((s) => s.heapUsed)),
+      end: end.heapUsed,
+      endAfterGc: endGc.heapUsed,
+      afterExpiry: after.heapUsed,
+    },
     openVisitsAtEnd,
     heapPerOpenVisit: openVisitsAtEnd ? (endGc.heapUsed - after.heapUsed) / openVisitsAtEnd : 0,
     bad: scenario.load.bad,

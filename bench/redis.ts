@@ -65,16 +65,20 @@ function procCpuUs(pid: number): number | null {
 export async function startRedis(): Promise<BenchRedis> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, own: false, cpuUs: () => null, stop: async () => {} };
   const port = await freePort();
-  const child: ChildProcess = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  let exited = false;
+  const child: ChildProcess = spawn(
+    REDIS_SERVER,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const state = { exited: false };
   child.once('exit', () => {
-    exited = true;
+    state.exited = true;
   });
   const deadline = Date.now() + 5000;
   while (!(await ping(port))) {
-    if (exited) throw new Error(`${REDIS_SERVER} exited at start (set REDIS_URL to use another Redis)`);
+    if (state.exited) throw new Error(`${REDIS_SERVER} exited at start (set REDIS_URL to use another Redis)`);
     if (Date.now() > deadline) throw new Error(`${REDIS_SERVER} did not answer on port ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -84,7 +88,7 @@ export async function startRedis(): Promise<BenchRedis> {
     own: true,
     cpuUs: () => procCpuUs(pid),
     async stop() {
-      if (exited) return;
+      if (state.exited) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
       await gone;

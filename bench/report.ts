@@ -63,67 +63,93 @@ const n1 = (value: number) => value.toFixed(1);
 const n2 = (value: number) => value.toFixed(2);
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
-export function markdown(results: Results): string {
-  const m = results.machine;
-  const lines: string[] = [];
-  lines.push(
-    `Machine: ${m.nproc} CPU (\`nproc\`), ${m.cpuModel}, Node ${m.node}, Linux ${m.kernel}; commit ${m.commit}; ${results.date}; ` +
-      `load average ${results.loadAverage.start ?? '?'} at the start, ${results.loadAverage.end ?? '?'} at the end.`,
-  );
-  lines.push(
-    `HTTP over real sockets (autocannon in the bench process, the servers in a child process), ${results.load.connections} connections, ` +
-      `${results.load.durationSec} s each after a ${results.load.warmupSec} s warm-up. A visit is 2 requests (entry 303 + page 200). ` +
-      'Server CPU: the child\'s `process.cpuUsage()` over the run per response (1.00 cores = one core busy).',
-  );
-  lines.push('');
-  lines.push('| Scenario | Store | req/s | visits/s | p50 ms | p99 ms | server CPU µs/req | server CPU (cores) | other processes (cores) | req/s ÷ bare | Redis ÷ memory |');
-  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+const ratio = (value: number | null, digits = 2) => (value === null ? '–' : value.toFixed(digits));
+
+function httpTable(results: Results): string[] {
+  const head = ['Scenario', 'Store', 'req/s', 'visits/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server CPU (cores)'];
+  head.push('other processes (cores)', 'req/s ÷ bare', 'CPU/req ÷ bare', 'Redis ÷ memory');
+  const lines = [row(head), row(['---', '---', ...head.slice(2).map(() => '--:')])];
   const bare = results.http.find((s) => s.mode === 'bare');
   for (const s of results.http) {
     const memory = s.mode === 'redis' ? results.http.find((o) => o.mode === 'memory' && o.name === s.name) : undefined;
     const redisCpu = s.redisCpuUsPerReq !== null ? ` (+ redis-server ${n1(s.redisCpuUsPerReq)})` : '';
+    const vsMemory = memory
+      ? `${n2(s.load.reqPerSec / memory.load.reqPerSec)} (CPU/req ${n2(s.serverCpuUsPerReq / memory.serverCpuUsPerReq)})`
+      : '–';
     lines.push(
-      `| ${s.name} | ${s.mode === 'bare' ? '–' : s.mode} | ${n0(s.load.reqPerSec)} | ${s.requestsPerUnit === 2 ? n0(s.load.reqPerSec / 2) : '–'} | ` +
-        `${n2(s.load.latencyMs.p50)} | ${n2(s.load.latencyMs.p99)} | ${n1(s.serverCpuUsPerReq)}${redisCpu} | ${n2(s.serverCpuBusy)} | ${s.otherCpuBusy === null ? '?' : n2(s.otherCpuBusy)} | ` +
-        `${bare && s !== bare ? n2(s.load.reqPerSec / bare.load.reqPerSec) : s === bare ? '1.00' : '–'} | ` +
-        `${memory ? `${n2(s.load.reqPerSec / memory.load.reqPerSec)} (CPU/req ${n2(s.serverCpuUsPerReq / memory.serverCpuUsPerReq)})` : '–'} |`,
+      row([
+        s.name,
+        s.mode === 'bare' ? '–' : s.mode,
+        n0(s.load.reqPerSec),
+        s.requestsPerUnit === 2 ? n0(s.load.reqPerSec / 2) : '–',
+        n2(s.load.latencyMs.p50),
+        n2(s.load.latencyMs.p99),
+        `${n1(s.serverCpuUsPerReq)}${redisCpu}`,
+        n2(s.serverCpuBusy),
+        ratio(s.otherCpuBusy),
+        ratio(bare ? s.load.reqPerSec / bare.load.reqPerSec : null),
+        ratio(bare ? s.serverCpuUsPerReq / bare.serverCpuUsPerReq : null, 1),
+        vsMemory,
+      ]),
     );
   }
-  lines.push('');
+  return lines;
+}
+
+function memoryRunLines(run: MemoryRunResult): string[] {
+  const load = run.scenario.load;
+  const { rss, heapUsed } = run;
+  return [
+    `Memory run (memory store): ${run.connections} connections of fresh visits for ${n0(run.durationSec)} s, ` +
+      `tokens expiring after ${run.tokenTtlSec} s.`,
+    '',
+    row(['', 'start', 'peak', 'end', 'end + GC', 'after expiry + GC']),
+    row(['---', '--:', '--:', '--:', '--:', '--:']),
+    row(['RSS', mib(rss.start), mib(rss.peak), mib(rss.end), mib(rss.endAfterGc), mib(rss.afterExpiry)]),
+    row(['heap used', mib(heapUsed.start), mib(heapUsed.peak), mib(heapUsed.end), mib(heapUsed.endAfterGc), mib(heapUsed.afterExpiry)]),
+    '',
+    `About ${n0(run.openVisitsAtEnd)} visits open at the end (those of the last ${run.tokenTtlSec} s): ` +
+      `${(run.heapPerOpenVisit / 1024).toFixed(1)} KiB of live heap per open visit (end + GC less after expiry + GC).`,
+    '',
+    `Throughput ${n0(load.reqPerSec)} req/s (${n0(load.reqPerSec / 2)} visits/s), ` +
+      `first 10 s ${n0(run.throughput.first10sReqPerSec)} req/s, last 10 s ${n0(run.throughput.last10sReqPerSec)} req/s ` +
+      `(ratio ${n2(run.throughput.ratio)}); p50 ${n2(load.latencyMs.p50)} ms, p99 ${n2(load.latencyMs.p99)} ms; ` +
+      `server CPU ${n1(run.scenario.serverCpuUsPerReq)} µs/req, other processes ${ratio(run.scenario.otherCpuBusy)} cores; ` +
+      `answers not 2xx/3xx: ${run.bad}; errors: ${run.errors}; timeouts: ${run.timeouts}.`,
+  ];
+}
+
+export function markdown(results: Results): string {
+  const m = results.machine;
+  const { start, end } = results.loadAverage;
+  const lines: string[] = [];
+  lines.push(
+    `Machine: ${m.nproc} CPU (\`nproc\`), ${m.cpuModel}, Node ${m.node}, Linux ${m.kernel}; commit ${m.commit}; ${results.date}; ` +
+      `load average ${start ?? '?'} at the start, ${end ?? '?'} at the end.`,
+  );
+  lines.push(
+    'HTTP over real sockets (autocannon in the bench process, the servers in a child process), ' +
+      `${results.load.connections} connections, ${results.load.durationSec} s each after a ${results.load.warmupSec} s warm-up. ` +
+      'A visit is 2 requests (entry 303 + page 200). ' +
+      "Server CPU: the child's `process.cpuUsage()` over the run per response (1.00 cores = one core busy). " +
+      "Other processes: the rest of the machine's busy CPU (/proc/stat) during the run; the figures are only as good as that is low. " +
+      'The bare route is bounded by the load generator as much as by the server (both share 2 cores), ' +
+      'so CPU/req ÷ bare is the cleaner cost ratio.',
+  );
+  lines.push('', ...httpTable(results), '');
   lines.push('| Action `onExecutePostLogin` (sandbox runtime) | µs per login | bare Action µs | ratio |');
   lines.push('|---|--:|--:|--:|');
   for (const a of results.action) {
-    lines.push(`| ${a.user === 'enrolled' ? 'enrolled user' : 'new user (email sealed)'} | ${n1(a.bundledUs)} | ${n1(a.bareUs)} | ${n2(a.ratio)} |`);
+    lines.push(row([a.user === 'enrolled' ? 'enrolled user' : 'new user (email sealed)', n1(a.bundledUs), n1(a.bareUs), n2(a.ratio)]));
   }
+  const { bytes, shareOfLimit } = results.bundle;
   lines.push('');
   lines.push(
-    `Bundled Action \`code.js\`: ${n0(results.bundle.bytes)} bytes = ${(results.bundle.shareOfLimit * 100).toFixed(1)} % of Auth0's 100 kB limit (ratio ${n2(results.bundle.shareOfLimit)}).`,
+    `Bundled Action \`code.js\`: ${n0(bytes)} bytes = ${(shareOfLimit * 100).toFixed(1)} % of Auth0's 100 kB limit ` +
+      `(ratio ${n2(shareOfLimit)}).`,
   );
-  const run = results.memoryRun;
-  if (run) {
-    lines.push('');
-    lines.push(
-      `Memory run (memory store): ${run.connections} connections of fresh visits for ${n0(run.durationSec)} s, tokens expiring after ${run.tokenTtlSec} s.`,
-    );
-    lines.push('');
-    lines.push('| | start | peak | end | end + GC | after expiry + GC |');
-    lines.push('|---|--:|--:|--:|--:|--:|');
-    lines.push(`| RSS | ${mib(run.rss.start)} | ${mib(run.rss.peak)} | ${mib(run.rss.end)} | ${mib(run.rss.endAfterGc)} | ${mib(run.rss.afterExpiry)} |`);
-    lines.push(
-      `| heap used | ${mib(run.heapUsed.start)} | ${mib(run.heapUsed.peak)} | ${mib(run.heapUsed.end)} | ${mib(run.heapUsed.endAfterGc)} | ${mib(run.heapUsed.afterExpiry)} |`,
-    );
-    lines.push('');
-    lines.push(
-      `About ${n0(run.openVisitsAtEnd)} visits open at the end (those of the last ${run.tokenTtlSec} s): ` +
-        `${(run.heapPerOpenVisit / 1024).toFixed(1)} KiB of live heap per open visit (end + GC less after expiry + GC).`,
-    );
-    lines.push('');
-    lines.push(
-      `Throughput ${n0(run.scenario.load.reqPerSec)} req/s (${n0(run.scenario.load.reqPerSec / 2)} visits/s), first 10 s ${n0(run.throughput.first10sReqPerSec)} req/s, ` +
-        `last 10 s ${n0(run.throughput.last10sReqPerSec)} req/s (ratio ${n2(run.throughput.ratio)}); p50 ${n2(run.scenario.load.latencyMs.p50)} ms, p99 ${n2(run.scenario.load.latencyMs.p99)} ms; ` +
-        `server CPU ${n1(run.scenario.serverCpuUsPerReq)} µs/req; answers not 2xx/3xx: ${run.bad}; errors: ${run.errors}; timeouts: ${run.timeouts}.`,
-    );
-  }
+  if (results.memoryRun) lines.push('', ...memoryRunLines(results.memoryRun));
   if (results.notes.length > 0) {
     lines.push('');
     for (const note of results.notes) lines.push(`- ${note}`);

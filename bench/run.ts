@@ -9,8 +9,8 @@
  *   3. the memory run: 200 connections of fresh visits for a minute (memory.ts).
  * Prints a Markdown table and writes every figure to bench/results/latest.json.
  * Settings: BENCH_DURATION_SEC, BENCH_WARMUP_SEC, BENCH_MEMORY_SEC, BENCH_SKIP=action,redis,memory,
- * BENCH_LOG_LEVEL (the forms server's LOG_LEVEL, default info), REDIS_URL, BENCH_CPU_PROF=1
- * (a V8 CPU profile of each server child in bench/results/profiles).
+ * BENCH_LOG_LEVEL (the forms server's LOG_LEVEL, default info), REDIS_URL. Where a scenario's
+ * time goes: bench/profile.ts.
  */
 import { join } from 'node:path';
 import { bundleSize, benchAction } from './action';
@@ -24,7 +24,6 @@ import { loadAverage } from './system-cpu';
 import { LOAD, MEMORY_RUN, WRONG_CODE, formsEnv } from './settings';
 
 const RESULTS_DIR = join(__dirname, 'results');
-const PROFILE_DIR = process.env.BENCH_CPU_PROF ? join(RESULTS_DIR, 'profiles') : undefined;
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').map((s) => s.trim()));
 
 function say(line: string): void {
@@ -32,7 +31,15 @@ function say(line: string): void {
 }
 
 function brief(s: ScenarioResult): string {
-  return `${s.name} [${s.mode}]: ${Math.round(s.load.reqPerSec)} req/s, p50 ${s.load.latencyMs.p50.toFixed(2)} ms, p99 ${s.load.latencyMs.p99.toFixed(2)} ms, ${s.serverCpuUsPerReq.toFixed(1)} µs CPU/req, server ${s.serverCpuBusy.toFixed(2)} cores, load generator ${s.loadGenCpuBusy.toFixed(2)} cores, other processes ${s.otherCpuBusy?.toFixed(2) ?? '?'} cores, statuses ${JSON.stringify(s.load.statusCodes)}, checks ${JSON.stringify(s.checks)}`;
+  const { load } = s;
+  return [
+    `${s.name} [${s.mode}]: ${Math.round(load.reqPerSec)} req/s`,
+    `p50 ${load.latencyMs.p50.toFixed(2)} ms, p99 ${load.latencyMs.p99.toFixed(2)} ms`,
+    `${s.serverCpuUsPerReq.toFixed(1)} µs CPU/req`,
+    `server ${s.serverCpuBusy.toFixed(2)} cores, load generator ${s.loadGenCpuBusy.toFixed(2)} cores`,
+    `other processes ${s.otherCpuBusy?.toFixed(2) ?? '?'} cores`,
+    `statuses ${JSON.stringify(load.statusCodes)}, checks ${JSON.stringify(s.checks)}`,
+  ].join(', ');
 }
 
 /** The things that make a figure wrong; each one becomes a note and a failed exit. */
@@ -40,12 +47,13 @@ function problems(s: ScenarioResult): string[] {
   const found: string[] = [];
   if (s.load.bad > 0) found.push(`${s.name} [${s.mode}]: ${s.load.bad} answers not 2xx/3xx (${JSON.stringify(s.load.statusCodes)})`);
   if (s.load.errors > 0 || s.load.timeouts > 0) found.push(`${s.name} [${s.mode}]: ${s.load.errors} errors, ${s.load.timeouts} timeouts`);
-  if (s.checks.wrongPage || s.checks.entryRefused || s.checks.unexpected) found.push(`${s.name} [${s.mode}]: unexpected answers ${JSON.stringify(s.checks)}`);
+  if (s.checks.wrongPage || s.checks.entryRefused || s.checks.unexpected)
+    found.push(`${s.name} [${s.mode}]: unexpected answers ${JSON.stringify(s.checks)}`);
   return found;
 }
 
 async function withChild<T>(label: string, env: Record<string, string>, work: (child: ServerChild) => Promise<T>): Promise<T> {
-  const child = await startChild({ label, env, ...(PROFILE_DIR ? { cpuProfileDir: join(PROFILE_DIR, label) } : {}) });
+  const child = await startChild({ label, env });
   try {
     return await work(child);
   } finally {
@@ -64,10 +72,14 @@ async function main(): Promise<void> {
     failures.push(...problems(s));
   };
   const checkWrongCode = (s: WrongCodeResult) => {
-    const line = `wrong code [${s.mode}]: Authy was asked ${s.authyVerifies} code checks on ${s.authyConnections} new TCP connections; the busiest visit took ${s.maxPostsPerVisit} POSTs (of ${WRONG_CODE.maxFailures - 1} allowed), and is still on the code page: ${s.stillOnCodePage}.`;
+    const line =
+      `wrong code [${s.mode}]: Authy was asked ${s.authyVerifies} code checks on ${s.authyConnections} new TCP connections; ` +
+      `the busiest visit took ${s.maxPostsPerVisit} POSTs (of ${WRONG_CODE.maxFailures - 1} allowed), ` +
+      `and is still on the code page: ${s.stillOnCodePage}.`;
     say(`  ${line}`);
     notes.push(line);
-    if (s.maxPostsPerVisit >= WRONG_CODE.maxFailures) failures.push(`wrong code [${s.mode}]: a visit took ${s.maxPostsPerVisit} POSTs (locks at ${WRONG_CODE.maxFailures})`);
+    if (s.maxPostsPerVisit >= WRONG_CODE.maxFailures)
+      failures.push(`wrong code [${s.mode}]: a visit took ${s.maxPostsPerVisit} POSTs (locks at ${WRONG_CODE.maxFailures})`);
     if (!s.stillOnCodePage) failures.push(`wrong code [${s.mode}]: the busiest visit is no longer on the code page`);
     // Requests cut when the run stops may have reached Authy without an answer counted here.
     if (Math.abs(s.authyVerifies - s.load.responses) > 2 * LOAD.connections) {
@@ -103,14 +115,18 @@ async function main(): Promise<void> {
       say(`Forms server, Redis store (${redis.own ? 'own redis-server' : 'REDIS_URL'})…`);
       try {
         const prefix = `bench${Date.now().toString(36)}:`;
-        await withChild('redis', formsEnv(authy.url, { VISIT_CAPACITY: '1000000', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix }), async (child) => {
-          const target = { child, redisCpuUs: redis.cpuUs };
-          record(await benchVisits(target, { name: 'code-page visit', label: 'code-redis', kind: 'enrolled', mode: 'redis' }));
-          const post = await benchWrongCode(target, 'redis', authy);
-          record(post);
-          checkWrongCode(post);
-        });
-        if (!redis.own) notes.push('Redis: REDIS_URL (not the bench\'s own redis-server), so its CPU is not measured.');
+        await withChild(
+          'redis',
+          formsEnv(authy.url, { VISIT_CAPACITY: '1000000', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix }),
+          async (child) => {
+            const target = { child, redisCpuUs: () => redis.cpuUs() };
+            record(await benchVisits(target, { name: 'code-page visit', label: 'code-redis', kind: 'enrolled', mode: 'redis' }));
+            const post = await benchWrongCode(target, 'redis', authy);
+            record(post);
+            checkWrongCode(post);
+          },
+        );
+        if (!redis.own) notes.push("Redis: REDIS_URL (not the bench's own redis-server), so its CPU is not measured.");
       } finally {
         await redis.stop();
       }
@@ -118,7 +134,9 @@ async function main(): Promise<void> {
 
     if (!skip.has('memory')) {
       say('Memory run (200 connections of fresh visits)…');
-      memory = await withChild('memory-run', formsEnv(authy.url, { VISIT_MAX_SECONDS: String(MEMORY_RUN.visitMaxSeconds) }), (child) => memoryRun(child));
+      memory = await withChild('memory-run', formsEnv(authy.url, { VISIT_MAX_SECONDS: String(MEMORY_RUN.visitMaxSeconds) }), (child) =>
+        memoryRun(child),
+      );
       say(`  ${brief(memory.scenario)}`);
       say(`  RSS start ${memory.rss.start}, peak ${memory.rss.peak}, end ${memory.rss.end}, after expiry ${memory.rss.afterExpiry}`);
       failures.push(...problems(memory.scenario));
@@ -129,14 +147,29 @@ async function main(): Promise<void> {
   if (authy.unexpected > 0) failures.push(`the Authy stub got ${authy.unexpected} requests that were not code checks`);
 
   notes.push(
-    'Each visit has its own token (random nonce), user id and client address (X-Forwarded-For through TRUST_PROXY=127.0.0.1, RATE_LIMIT_PER_MINUTE=100000): the rate limit is counted on every request but no bucket fills.',
-    `Wrong-code POSTs: ${WRONG_CODE.visits} visits prepared beforehand per store (max_failures ${WRONG_CODE.maxFailures}), taken in turn; the Authy stub (in the bench process) answers 401 60020 at once.`,
-    `The forms server logs at LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'info'} to /dev/null; the throughput children run with VISIT_CAPACITY=1000000, the memory run with the default.`,
-    `Memory run: VISIT_MAX_SECONDS=${MEMORY_RUN.visitMaxSeconds} (its smallest value, as long as the run), so the visits are shortened by the token's exp (${MEMORY_RUN.tokenTtlSec} s): a visit ends with its link.`,
+    'Each visit has its own token (random nonce), user id and client address ' +
+      '(X-Forwarded-For through TRUST_PROXY=127.0.0.1, RATE_LIMIT_PER_MINUTE=100000): the rate limit is counted on every request ' +
+      'but no bucket fills.',
+    `Wrong-code POSTs: ${WRONG_CODE.visits} visits prepared beforehand per store (max_failures ${WRONG_CODE.maxFailures}), ` +
+      'taken in turn; the Authy stub (in the bench process) answers 401 60020 at once.',
+    `The forms server logs at LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'info'} to /dev/null; ` +
+      'the throughput children run with VISIT_CAPACITY=1000000, the memory run with the default.',
+    `Memory run: VISIT_MAX_SECONDS=${MEMORY_RUN.visitMaxSeconds} (its smallest value, as long as the run), ` +
+      `so the visits are shortened by the token's exp (${MEMORY_RUN.tokenTtlSec} s): a visit ends with its link.`,
   );
   for (const failure of failures) notes.push(`PROBLEM: ${failure}`);
 
-  const results: Results = { date: new Date().toISOString(), machine: machine(), load: LOAD, bundle, action, http, memoryRun: memory, loadAverage: { start: loadAtStart, end: loadAverage() }, notes };
+  const results: Results = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    load: LOAD,
+    bundle,
+    action,
+    http,
+    memoryRun: memory,
+    loadAverage: { start: loadAtStart, end: loadAverage() },
+    notes,
+  };
   const file = writeResults(results, RESULTS_DIR);
   process.stdout.write(`\n${markdown(results)}\n\nAll figures: ${file}\n`);
   if (failures.length > 0) process.exitCode = 1;

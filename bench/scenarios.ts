@@ -41,8 +41,15 @@ export interface ScenarioResult {
 
 export interface Target {
   child: ServerChild;
+  /** Called just before and just after each measured run (not the warm-ups), e.g. to profile it. */
+  around?: { start(): Promise<void>; end(): Promise<void> };
   /** CPU time of the Redis server, µs, when the bench runs it. */
   redisCpuUs?: () => number | null;
+}
+
+/** Counts one more `key`. */
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (Object.hasOwn(counts, key) ? counts[key] : 0) + 1;
 }
 
 /** After a warm-up: the requests it cut short reach the server and end before the clock starts. */
@@ -59,6 +66,7 @@ async function measured(
 ): Promise<ScenarioResult> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   atStart?.();
+  await target.around?.start();
   const machine0 = machineBusyUs();
   const cpu0 = await target.child.cpu();
   const self0 = process.cpuUsage();
@@ -68,6 +76,7 @@ async function measured(
   const self = process.cpuUsage(self0);
   const redis1 = target.redisCpuUs?.() ?? null;
   const machine1 = machineBusyUs();
+  await target.around?.end();
   const wallUs = Number(cpu1.atNs - cpu0.atNs) / 1000;
   const serverCpuUs = cpu1.cpuUs - cpu0.cpuUs;
   const selfUs = self.user + self.system;
@@ -91,7 +100,12 @@ async function measured(
 // ---------------------------------------------------------------- bare
 
 export async function benchBare(target: Target): Promise<ScenarioResult> {
-  const spec = (durationSec: number) => ({ url: `${target.child.bareUrl}/bare`, connections: LOAD.connections, durationSec, requests: [{ method: 'GET' as const, path: '/bare' }] });
+  const spec = (durationSec: number) => ({
+    url: `${target.child.bareUrl}/bare`,
+    connections: LOAD.connections,
+    durationSec,
+    requests: [{ method: 'GET' as const, path: '/bare' }],
+  });
   await runLoad(spec(LOAD.warmupSec));
   return measured('bare route (GET /bare)', 'bare', target, 1, {}, () => runLoad(spec(LOAD.durationSec)));
 }
@@ -123,8 +137,8 @@ function visitRequests(links: LinkSource, checks: Record<string, number>): autoc
         const cookie = line?.slice(FLOW_COOKIE.length + 1).split(';')[0];
         if (status === 303 && cookie) {
           ctx.cookie = cookie;
-          checks.entries = (checks.entries ?? 0) + 1;
-        } else checks.entryRefused = (checks.entryRefused ?? 0) + 1;
+          bump(checks, 'entries');
+        } else bump(checks, 'entryRefused');
       },
     },
     {
@@ -132,11 +146,14 @@ function visitRequests(links: LinkSource, checks: Record<string, number>): autoc
       path: '/2fa/flow',
       setupRequest: (request, context) => {
         const ctx = context as VisitContext;
-        return { ...request, headers: { 'x-forwarded-for': ctx.address ?? '10.255.255.255', cookie: `${FLOW_COOKIE}=${ctx.cookie ?? 'none'}` } };
+        return {
+          ...request,
+          headers: { 'x-forwarded-for': ctx.address ?? '10.255.255.255', cookie: `${FLOW_COOKIE}=${ctx.cookie ?? 'none'}` },
+        };
       },
       onResponse: (status, body) => {
-        if (status === 200 && body.includes(mark)) checks.rightPage = (checks.rightPage ?? 0) + 1;
-        else checks.wrongPage = (checks.wrongPage ?? 0) + 1;
+        if (status === 200 && body.includes(mark)) bump(checks, 'rightPage');
+        else bump(checks, 'wrongPage');
       },
     },
   ];
@@ -154,11 +171,19 @@ export interface VisitScenario {
   mintDuringRun?: boolean;
 }
 
-export async function benchVisits(target: Target, scenario: VisitScenario): Promise<ScenarioResult & { mintedLate: number; minted: number }> {
+export async function benchVisits(
+  target: Target,
+  scenario: VisitScenario,
+): Promise<ScenarioResult & { mintedLate: number; minted: number }> {
   const ttl = scenario.tokenTtlSec ?? 600;
   const connections = scenario.connections ?? LOAD.connections;
   const warmLinks = new LinkSource(`${scenario.label}-warm`, scenario.kind, ttl);
-  const warm = await runLoad({ url: target.child.formsUrl, connections, durationSec: LOAD.warmupSec, requests: visitRequests(warmLinks, {}) });
+  const warm = await runLoad({
+    url: target.child.formsUrl,
+    connections,
+    durationSec: LOAD.warmupSec,
+    requests: visitRequests(warmLinks, {}),
+  });
 
   const links = new LinkSource(scenario.label, scenario.kind, ttl);
   const durationSec = scenario.durationSec ?? LOAD.durationSec;
@@ -195,11 +220,12 @@ async function prepareVisits(baseUrl: string, count: number, label: string): Pro
       await entry.arrayBuffer();
       const line = entry.headers.getSetCookie().find((l) => l.startsWith(`${FLOW_COOKIE}=`));
       if (entry.status !== 303 || !line) throw new Error(`preparing visits: entry answered ${entry.status}`);
-      const cookie = line.split(';')[0] as string;
+      const cookie = line.split(';')[0];
       const page = await fetch(`${baseUrl}/2fa/flow`, { headers: { cookie, 'x-forwarded-for': link.address } });
       const html = await page.text();
       const csrf = /name="csrf" value="([^"]*)"/.exec(html)?.[1];
-      if (page.status !== 200 || !csrf || !html.includes(PAGE_MARK.enrolled)) throw new Error(`preparing visits: the code page answered ${page.status}`);
+      if (page.status !== 200 || !csrf || !html.includes(PAGE_MARK.enrolled))
+        throw new Error(`preparing visits: the code page answered ${page.status}`);
       visits.push({ cookie, address: link.address, body: new URLSearchParams({ csrf, code: WRONG_CODE.code }).toString() });
     }
   };
@@ -219,7 +245,11 @@ export interface WrongCodeResult extends ScenarioResult {
   stillOnCodePage: boolean;
 }
 
-export async function benchWrongCode(target: Target, mode: Mode, authy: { verifies: number; unexpected: number; connections: number }): Promise<WrongCodeResult> {
+export async function benchWrongCode(
+  target: Target,
+  mode: Mode,
+  authy: { verifies: number; unexpected: number; connections: number },
+): Promise<WrongCodeResult> {
   const visits = await prepareVisits(target.child.formsUrl, WRONG_CODE.visits, `post-${mode}`);
   const uses = new Uint32Array(visits.length);
   let turn = 0;
@@ -230,7 +260,7 @@ export async function benchWrongCode(target: Target, mode: Mode, authy: { verifi
       setupRequest: (request) => {
         const index = turn++ % visits.length;
         uses[index] = (uses[index] ?? 0) + 1;
-        const visit = visits[index] as PreparedVisit;
+        const visit = visits[index];
         return {
           ...request,
           headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: visit.cookie, 'x-forwarded-for': visit.address },
@@ -238,33 +268,46 @@ export async function benchWrongCode(target: Target, mode: Mode, authy: { verifi
         };
       },
       onResponse: (status, _body, _context, headers) => {
-        if (status === 303 && headerOf(headers as Record<string, unknown>, 'location')[0] === '/2fa/flow') checks.seeOther = (checks.seeOther ?? 0) + 1;
-        else checks.unexpected = (checks.unexpected ?? 0) + 1;
+        if (status === 303 && headerOf(headers, 'location')[0] === '/2fa/flow') bump(checks, 'seeOther');
+        else bump(checks, 'unexpected');
       },
     },
   ];
-  const spec = (durationSec: number, checks: Record<string, number>) => ({ url: target.child.formsUrl, connections: LOAD.connections, durationSec, requests: requests(checks) });
+  const spec = (durationSec: number, checks: Record<string, number>) => ({
+    url: target.child.formsUrl,
+    connections: LOAD.connections,
+    durationSec,
+    requests: requests(checks),
+  });
   await runLoad(spec(LOAD.warmupSec, {}));
   const checks: Record<string, number> = {};
   let verifies0 = 0;
   let connections0 = 0;
-  const result = await measured('wrong-code POST /2fa/verify', mode, target, 1, checks, () => runLoad(spec(LOAD.durationSec, checks)), () => {
-    verifies0 = authy.verifies;
-    connections0 = authy.connections;
-  });
+  const result = await measured(
+    'wrong-code POST /2fa/verify',
+    mode,
+    target,
+    1,
+    checks,
+    () => runLoad(spec(LOAD.durationSec, checks)),
+    () => {
+      verifies0 = authy.verifies;
+      connections0 = authy.connections;
+    },
+  );
   const authyVerifies = authy.verifies - verifies0;
   const authyConnections = authy.connections - connections0;
 
   // The busiest visit's user must not be locked: its page is still the code page.
   let busiest = 0;
-  for (let i = 1; i < uses.length; i++) if ((uses[i] as number) > (uses[busiest] as number)) busiest = i;
-  const check = visits[busiest] as PreparedVisit;
+  for (let i = 1; i < uses.length; i++) if (uses[i] > uses[busiest]) busiest = i;
+  const check = visits[busiest];
   const page = await fetch(`${target.child.formsUrl}/2fa/flow`, { headers: { cookie: check.cookie, 'x-forwarded-for': check.address } });
   const html = await page.text();
   return {
     ...result,
     visits: visits.length,
-    maxPostsPerVisit: uses[busiest] as number,
+    maxPostsPerVisit: uses[busiest],
     authyVerifies,
     authyConnections,
     stillOnCodePage: page.status === 200 && html.includes(PAGE_MARK.enrolled),

@@ -2,8 +2,11 @@
  * The child process the bench loads: the forms server (settings from the environment, as
  * server.ts reads them; the store from REDIS_URL or in memory) and, beside it in the same
  * process, a bare Fastify app (`GET /bare`, logger off) as the baseline. Over IPC it reports
- * its ports, its CPU time (`process.cpuUsage()`) and its memory, and stops on request.
+ * its ports, its CPU time (`process.cpuUsage()`) and its memory, profiles itself on request
+ * (node:inspector), and stops on request.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import Fastify from 'fastify';
 import { buildFormsServer } from '../forms-server/app';
 import { loadConfig } from '../forms-server/config';
@@ -12,6 +15,30 @@ import type { ChildReply, ChildRequest } from './child-protocol';
 
 function send(message: ChildReply): void {
   process.send?.(message);
+}
+
+let session: Session | null = null;
+
+function post(method: string, params: object = {}): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    session?.post(method, params, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+/** The main thread's CPU profile over a window the parent chooses (the measured run, not the start-up). */
+async function profile(action: 'start' | 'stop', file?: string): Promise<void> {
+  if (action === 'start') {
+    session = new Session();
+    session.connect();
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 500 });
+    await post('Profiler.start');
+    return;
+  }
+  const { profile: data } = (await post('Profiler.stop')) as { profile: unknown };
+  session?.disconnect();
+  session = null;
+  if (file) writeFileSync(file, JSON.stringify(data));
 }
 
 async function main(): Promise<void> {
@@ -45,15 +72,28 @@ async function main(): Promise<void> {
       case 'mem': {
         if (raw.gc) (globalThis as { gc?: () => void }).gc?.();
         const m = process.memoryUsage();
-        send({ type: 'mem', id: raw.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers });
+        send({
+          type: 'mem',
+          id: raw.id,
+          rss: m.rss,
+          heapUsed: m.heapUsed,
+          heapTotal: m.heapTotal,
+          external: m.external,
+          arrayBuffers: m.arrayBuffers,
+        });
         return;
       }
+      case 'profile':
+        profile(raw.action, raw.file).then(
+          () => send({ type: 'profile', id: raw.id }),
+          (error: unknown) => send({ type: 'profile', id: raw.id, error: String(error) }),
+        );
+        return;
       case 'stop':
         void (async () => {
           await Promise.allSettled([forms.close(), bare.close()]);
           await store.close().catch(() => undefined);
           send({ type: 'stopped', id: raw.id });
-          // A normal exit writes the CPU profile when the child runs with --cpu-prof.
           process.exit(0);
         })();
         return;
@@ -61,7 +101,13 @@ async function main(): Promise<void> {
   });
   process.on('disconnect', () => process.exit(0));
 
-  send({ type: 'ready', formsPort: portOf(forms as unknown as typeof bare), barePort: portOf(bare), pid: process.pid, redis: Boolean(config.redisUrl) });
+  send({
+    type: 'ready',
+    formsPort: portOf(forms as unknown as typeof bare),
+    barePort: portOf(bare),
+    pid: process.pid,
+    redis: Boolean(config.redisUrl),
+  });
 }
 
 main().catch((error: unknown) => {

@@ -68,7 +68,12 @@ export class LinkSource {
 
   private mint(): VisitLink {
     const n = ++visitCounter;
-    const token = mintOutbound({ kind: this.kind, userId: `auth0|bench-${this.label}-${n}`, ttlSec: this.ttlSec, maxFailures: this.maxFailures });
+    const token = mintOutbound({
+      kind: this.kind,
+      userId: `auth0|bench-${this.label}-${n}`,
+      ttlSec: this.ttlSec,
+      maxFailures: this.maxFailures,
+    });
     return { path: entryPath(token), address: nextAddress(n) };
   }
 
@@ -80,7 +85,7 @@ export class LinkSource {
 
   next(): VisitLink {
     if (this.taken < this.pool.length) {
-      const link = this.pool[this.taken] as VisitLink;
+      const link = this.pool[this.taken];
       this.pool[this.taken++] = undefined as unknown as VisitLink; // let it go once used
       return link;
     }
