@@ -14,6 +14,18 @@ export interface PoolOptions {
   maxSockets?: number;
 }
 
+/**
+ * A pooled socket can report an error between two requests, when neither a request nor the
+ * agent listens (seen with test interceptors): without a listener that would crash the process.
+ * While a request uses the socket, Node forwards its errors to that request, which rejects.
+ */
+const guarded = new WeakSet<object>();
+function guardSocket(socket: { on: (event: 'error', listener: () => void) => unknown }): void {
+  if (guarded.has(socket)) return;
+  guarded.add(socket);
+  socket.on('error', () => undefined);
+}
+
 export function createPooledFetch(options: PoolOptions = {}): { fetch: typeof fetch; close: () => void } {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, maxFreeSockets: 16, scheduling: 'lifo' as const };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
@@ -31,6 +43,7 @@ export function createPooledFetch(options: PoolOptions = {}): { fetch: typeof fe
     return new Promise<Response>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const request = (secure ? https : http).request(url, { method: init.method ?? 'GET', headers, agent: secure ? agents.https : agents.http });
+      request.on('socket', guardSocket);
       const onAbort = () => request.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
