@@ -1,4 +1,7 @@
 /** Jest runs every test under test/: unit, integration (nock, inject) and end-to-end (browser). */
+// auth0-deploy-cli logs every step at info level; the deploy tests keep errors only.
+process.env.AUTH0_LOG = process.env.AUTH0_LOG || 'error';
+
 module.exports = {
   testEnvironment: 'node',
   // nock keeps an interceptor on the global scope across test files; keep Jest from soft-deleting it.
