@@ -27,7 +27,7 @@ function guardSocket(socket: { on: (event: 'error', listener: () => void) => unk
 }
 
 export function createPooledFetch(options: PoolOptions = {}): { fetch: typeof fetch; close: () => void } {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, maxFreeSockets: 16, scheduling: 'lifo' as const };
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, maxFreeSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
 
   function pooledFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {

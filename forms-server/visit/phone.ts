@@ -14,22 +14,22 @@ export function isCountry(value: unknown): value is CountryCode {
   return typeof value === 'string' && COUNTRIES.has(value);
 }
 
-/** Country lists already built, by language: sorting with localeCompare is the costly part. */
+/** Country lists already built, by the locale asked for: naming and sorting 245 countries is the costly part. */
 const COUNTRY_OPTIONS = new Map<string, readonly { code: string; label: string }[]>();
-const MAX_CACHED_LANGUAGES = 64;
+const MAX_CACHED_LOCALES = 64;
 
-/** Every country with its calling code, for the select on the enrollment page, named in `locale`. Built once per language. */
+/** Every country with its calling code, for the select on the enrollment page, named in `locale`. Built once per locale. */
 export function countryOptions(locale: string): readonly { code: string; label: string }[] {
-  const language = supportedLocale(locale);
-  const cached = COUNTRY_OPTIONS.get(language);
+  const cached = COUNTRY_OPTIONS.get(locale);
   if (cached) return cached;
+  const language = supportedLocale(locale);
   const names = new Intl.DisplayNames([language, 'en'], { type: 'region' });
   const collator = new Intl.Collator(language);
   const options = getCountries()
     .map((code) => ({ code, label: `${names.of(code) ?? code} (+${getCountryCallingCode(code)})` }))
     .sort((a, b) => collator.compare(a.label, b.label));
-  if (COUNTRY_OPTIONS.size >= MAX_CACHED_LANGUAGES) COUNTRY_OPTIONS.clear();
-  COUNTRY_OPTIONS.set(language, Object.freeze(options));
+  if (COUNTRY_OPTIONS.size >= MAX_CACHED_LOCALES) COUNTRY_OPTIONS.clear();
+  COUNTRY_OPTIONS.set(locale, Object.freeze(options));
   return options;
 }
 
