@@ -73,7 +73,13 @@ export async function startChaosProxy(options: ChaosOptions): Promise<ChaosProxy
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
     if (closing) return;
     const upstream = httpRequest(
-      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host, connection: 'close' } },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: target.host, connection: 'close' },
+      },
       (answer) => {
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -99,11 +105,16 @@ export async function startChaosProxy(options: ChaosOptions): Promise<ChaosProxy
       const body = Buffer.concat(chunks);
       const isApi = /^\/(protected|onetouch)\//.test(req.url ?? '');
       const kind = isApi && random() < options.rate ? kinds[Math.floor(random() * kinds.length)] : undefined;
-      if (!isApi) return forward(req, body, res);
+      if (!isApi) {
+        forward(req, body, res);
+        return;
+      }
       stats[kind ?? 'passed'] += 1;
       switch (kind) {
-        case undefined:
-          return forward(req, body, res);
+        case undefined: {
+          forward(req, body, res);
+          return;
+        }
         case 'latency': {
           const timer = setTimeout(() => {
             timers.delete(timer);
@@ -112,12 +123,18 @@ export async function startChaosProxy(options: ChaosOptions): Promise<ChaosProxy
           timers.add(timer);
           return;
         }
-        case 'server_error':
-          return sendJson(res, 500, internalError(500).body());
-        case 'rate_limit':
-          return sendJson(res, 429, rateLimited().body());
-        case 'malformed':
-          return sendJson(res, 200, MALFORMED_BODY);
+        case 'server_error': {
+          sendJson(res, 500, internalError(500).body());
+          return;
+        }
+        case 'rate_limit': {
+          sendJson(res, 429, rateLimited().body());
+          return;
+        }
+        case 'malformed': {
+          sendJson(res, 200, MALFORMED_BODY);
+          return;
+        }
         case 'reset': {
           const socket = req.socket as Socket & { resetAndDestroy?: () => void };
           if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();

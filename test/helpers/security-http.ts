@@ -37,10 +37,12 @@ function decodeEntities(text: string): string {
 /** The fields of the first form of `html` whose action matches `action`, with its action URL. */
 export function formOf(html: string, action: RegExp): { action: string; fields: Record<string, string> } | null {
   for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)) {
-    const actionValue = decodeEntities(/\baction="([^"]*)"/.exec(match[1] ?? '')?.[1] ?? '');
+    const attributes = match[1];
+    const actionValue = decodeEntities(/\baction="([^"]*)"/.exec(attributes)?.[1] ?? '');
     if (!action.test(actionValue)) continue;
     const fields: Record<string, string> = {};
-    for (const input of (match[2] ?? '').matchAll(/<input\b[^>]*>/g)) {
+    const inner = match[2];
+    for (const input of inner.matchAll(/<input\b[^>]*>/g)) {
       const name = /\bname="([^"]*)"/.exec(input[0])?.[1];
       const value = /\bvalue="([^"]*)"/.exec(input[0])?.[1];
       if (name !== undefined && value !== undefined) fields[decodeEntities(name)] = decodeEntities(value);

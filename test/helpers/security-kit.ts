@@ -16,13 +16,34 @@ import {
   SECRET,
   authy,
   authyReplies,
+  buildTestServer,
   closeTestServers,
+  MemoryStore,
   decodeResult,
   watchUnmatched,
   type Page,
+  type TestServer,
 } from './forms';
 
 // ---------------------------------------------------------------- lifecycle
+
+const built: TestServer[] = [];
+
+/**
+ * `buildTestServer`, remembered: after each test, the log lines of every server it built are
+ * checked for tokens, emails and secrets (expectQuietLogs), whatever else the test checks.
+ */
+export async function buildSecurityServer(options: Parameters<typeof buildTestServer>[0] = {}): Promise<TestServer> {
+  const server = await buildTestServer(options);
+  built.push(server);
+  return server;
+}
+
+/** The record counts of a test server's in-memory store. */
+export function storeSizes(server: TestServer): MemoryStore['sizes'] {
+  if (!(server.store instanceof MemoryStore)) throw new Error('not a MemoryStore');
+  return server.store.sizes;
+}
 
 export interface SecurityLifecycle {
   /** Requests that reached nock and matched no interceptor, in the current test. */
@@ -51,6 +72,7 @@ export function securityLifecycle(options: { allowLoopback?: boolean } = {}): Se
     nock.abortPendingRequests();
     nock.cleanAll();
     await closeTestServers();
+    for (const server of built.splice(0)) expectQuietLogs(server.logs);
     expect(unexpected(watch.list)).toEqual([]);
   });
   // Requests to loopback servers (the sandbox, real sockets) pass through nock unmatched by design.
@@ -178,7 +200,7 @@ function decodeEntities(text: string): string {
 
 /** Every `session_token` a page carries (hidden fields of forms that go to /continue). */
 export function resultTokensOf(html: string): string[] {
-  return [...html.matchAll(/name="session_token" value="([^"]*)"/g)].map((m) => decodeEntities(m[1] ?? ''));
+  return [...html.matchAll(/name="session_token" value="([^"]*)"/g)].map((m) => decodeEntities(m[1]));
 }
 
 /** The outcomes of every result token on the page, verified with the shared secret as the Action would. */
@@ -194,7 +216,7 @@ export function expectNoVerifiedResult(pages: readonly Page[], nowMs: number, se
 
 /** Every `action="…"` of every form of the page. */
 export function formActionsOf(html: string): string[] {
-  return [...html.matchAll(/<form\b[^>]*\baction="([^"]*)"/g)].map((m) => decodeEntities(m[1] ?? ''));
+  return [...html.matchAll(/<form\b[^>]*\baction="([^"]*)"/g)].map((m) => decodeEntities(m[1]));
 }
 
 // ---------------------------------------------------------------- logs
@@ -244,12 +266,12 @@ export function pageSecrets(pages: readonly Page[]): string[] {
  */
 export async function untilInFlight(guess: Promise<unknown>, reached: () => number | Promise<number>, pollMs = 1): Promise<void> {
   const before = await reached();
-  let answered = false;
+  const state = { answered: false };
   void guess.then(
-    () => (answered = true),
-    () => (answered = true),
+    () => (state.answered = true),
+    () => (state.answered = true),
   );
-  while (!answered && (await reached()) === before) await sleep(pollMs);
+  while (!state.answered && (await reached()) === before) await sleep(pollMs);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -23,7 +23,6 @@ import {
   Visit,
   authy,
   authyReplies,
-  buildTestServer,
   entryUrl,
   expectRefusalPage,
   headingOf,
@@ -32,7 +31,15 @@ import {
   type Page,
   type TestServer,
 } from '../helpers/forms';
-import { expectQuietLogs, formActionsOf, pageOf, resultOutcomesOf, resultTokensOf, securityLifecycle } from '../helpers/security-kit';
+import {
+  buildSecurityServer,
+  expectQuietLogs,
+  formActionsOf,
+  pageOf,
+  resultOutcomesOf,
+  resultTokensOf,
+  securityLifecycle,
+} from '../helpers/security-kit';
 import { decodeResult } from '../helpers/forms';
 
 securityLifecycle({ allowLoopback: true });
@@ -85,7 +92,7 @@ async function postForm(server: TestServer, path: string, body: string, cookie: 
 
 describe('CSRF: every POST route', () => {
   test.each(ROUTES)('%s: missing, wrong, empty, foreign or doubled tokens get the 403 page and reach no one', async (route, fields) => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const { visit, heading } = await visitFor(server, route);
     const other = await visitFor(server, route);
     const own = visit.csrf ?? '';
@@ -109,7 +116,7 @@ describe('CSRF: every POST route', () => {
       try {
         expectRefusalPage(page, 403, SESSION_ENDED);
       } catch (error) {
-        throw new Error(`${route} with ${name} token: ${(error as Error).message}`);
+        throw new Error(`${route} with ${name} token: ${(error as Error).message}`, { cause: error });
       }
     }
     // Nothing changed: the visit is where it was, and no interceptor beyond the set-up was used.
@@ -121,7 +128,7 @@ describe('CSRF: every POST route', () => {
   });
 
   test('a form sent as JSON or multipart is no way around the token', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const { visit } = await visitFor(server, '/2fa/verify');
     const json = pageOf(
       await server.app.inject({
@@ -165,7 +172,9 @@ async function walk(server: TestServer, url: string, headers: Record<string, str
   pages.push(entry);
   const cookie = /authy2fa_flow=([^;]*)/.exec(setCookieHeaders(entry).join(';'))?.[1];
   if (!cookie) return pages;
-  const flow = pageOf(await server.app.inject({ method: 'GET', url: '/2fa/flow', headers: { ...headers, cookie: `${FLOW_COOKIE}=${cookie}` } }));
+  const flow = pageOf(
+    await server.app.inject({ method: 'GET', url: '/2fa/flow', headers: { ...headers, cookie: `${FLOW_COOKIE}=${cookie}` } }),
+  );
   pages.push(flow);
   const csrf = /name="csrf" value="([^"]*)"/.exec(flow.body)?.[1] ?? '';
   const cancel = pageOf(
@@ -177,26 +186,37 @@ async function walk(server: TestServer, url: string, headers: Record<string, str
     }),
   );
   pages.push(cancel);
-  pages.push(pageOf(await server.app.inject({ method: 'GET', url: '/2fa/flow', headers: { ...headers, cookie: `${FLOW_COOKIE}=${cookie}` } })));
+  pages.push(
+    pageOf(await server.app.inject({ method: 'GET', url: '/2fa/flow', headers: { ...headers, cookie: `${FLOW_COOKIE}=${cookie}` } })),
+  );
   return pages;
 }
 
 describe('open redirects: the browser only ever goes back to https://<trusted tenant>/continue', () => {
   test('state holding URLs, markup or a redirect target is kept as data; the form still goes to the tenant', async () => {
-    const server = await buildTestServer();
-    for (const state of ['https://evil.example.net/', '//evil.example.net', 'javascript:alert(1)', `"><form/action="https://${UNTRUSTED_HOST}/continue">`]) {
+    const server = await buildSecurityServer();
+    for (const state of [
+      'https://evil.example.net/',
+      '//evil.example.net',
+      'javascript:alert(1)',
+      `"><form/action="https://${UNTRUSTED_HOST}/continue">`,
+    ]) {
       const pages = await walk(server, entryUrl(mintOutbound({ authyId: AUTHY_ID }), state));
       expect(pages).toHaveLength(4);
       expectOnlyTrusted(pages, TENANT_HOST);
-      const last = pages[3] as Page;
+      const last = pages[3];
       expect(resultOutcomesOf(last.body, server.clock.ms).map((o) => o.kind)).toEqual(['cancelled']);
       expect(decodeResult(resultTokensOf(last.body)[0] ?? '', server.clock.ms).state).toBe(state);
     }
   });
 
   test('CRLF or spaces in state: the 400 page, no cookie, no redirect', async () => {
-    const server = await buildTestServer();
-    for (const state of [`${STATE}\r\nLocation: https://${UNTRUSTED_HOST}/`, `${STATE}\nSet-Cookie: x=1`, `${STATE} https://${UNTRUSTED_HOST}`]) {
+    const server = await buildSecurityServer();
+    for (const state of [
+      `${STATE}\r\nLocation: https://${UNTRUSTED_HOST}/`,
+      `${STATE}\nSet-Cookie: x=1`,
+      `${STATE} https://${UNTRUSTED_HOST}`,
+    ]) {
       const page = pageOf(await server.app.inject({ method: 'GET', url: entryUrl(mintOutbound({ authyId: AUTHY_ID }), state) }));
       expectRefusalPage(page, 400);
       expect(page.headers.location).toBeUndefined();
@@ -205,8 +225,10 @@ describe('open redirects: the browser only ever goes back to https://<trusted te
   });
 
   test('extra parameters (redirect_uri, continue, return_to, next) are ignored', async () => {
-    const server = await buildTestServer();
-    const extra = ['redirect_uri', 'continue', 'return_to', 'next', 'continue_host', 'iss'].map((name) => `&${name}=https%3A%2F%2F${UNTRUSTED_HOST}%2F`).join('');
+    const server = await buildSecurityServer();
+    const extra = ['redirect_uri', 'continue', 'return_to', 'next', 'continue_host', 'iss']
+      .map((name) => `&${name}=https%3A%2F%2F${UNTRUSTED_HOST}%2F`)
+      .join('');
     const pages = await walk(server, `${entryUrl(mintOutbound({ authyId: AUTHY_ID }))}${extra}`);
     expect(pages).toHaveLength(4);
     expectOnlyTrusted(pages, TENANT_HOST);
@@ -214,8 +236,13 @@ describe('open redirects: the browser only ever goes back to https://<trusted te
 
   test('Host and X-Forwarded-Host of an attacker, even with TRUST_PROXY set, change no destination', async () => {
     for (const env of [{}, { TRUST_PROXY: '127.0.0.1' }]) {
-      const server = await buildTestServer({ env });
-      const headers = { host: UNTRUSTED_HOST, 'x-forwarded-host': UNTRUSTED_HOST, 'x-forwarded-proto': 'http', forwarded: `host=${UNTRUSTED_HOST}` };
+      const server = await buildSecurityServer({ env });
+      const headers = {
+        host: UNTRUSTED_HOST,
+        'x-forwarded-host': UNTRUSTED_HOST,
+        'x-forwarded-proto': 'http',
+        forwarded: `host=${UNTRUSTED_HOST}`,
+      };
       const pages = await walk(server, entryUrl(mintOutbound({ authyId: AUTHY_ID })), headers);
       expect(pages).toHaveLength(4);
       expectOnlyTrusted(pages, TENANT_HOST);
@@ -224,14 +251,20 @@ describe('open redirects: the browser only ever goes back to https://<trusted te
   });
 
   test('continue_host of the second trusted tenant, any case: back to that tenant exactly', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const pages = await walk(server, entryUrl(mintOutbound({ authyId: AUTHY_ID, continueHost: SECOND_TENANT_HOST.toUpperCase() })));
     expectOnlyTrusted(pages, SECOND_TENANT_HOST);
   });
 
   test('paths that look like redirects are 404 pages, never a Location', async () => {
-    const server = await buildTestServer();
-    for (const url of [`//${UNTRUSTED_HOST}/`, `/2fa//${UNTRUSTED_HOST}`, `/2fa/flow/`, `/%2F%2F${UNTRUSTED_HOST}`, `/2fa/static/..%2f..%2fpackage.json`]) {
+    const server = await buildSecurityServer();
+    for (const url of [
+      `//${UNTRUSTED_HOST}/`,
+      `/2fa//${UNTRUSTED_HOST}`,
+      `/2fa/flow/`,
+      `/%2F%2F${UNTRUSTED_HOST}`,
+      `/2fa/static/..%2f..%2fpackage.json`,
+    ]) {
       const page = pageOf(await server.app.inject({ method: 'GET', url }));
       expect([url, page.headers.location]).toEqual([url, undefined]);
       expect(page.statusCode).toBeGreaterThanOrEqual(400);
@@ -261,20 +294,41 @@ async function raw(server: TestServer, request: string): Promise<{ status: numbe
 describe('header injection: no header of the attacker in any answer', () => {
   let server: TestServer;
   beforeEach(async () => {
-    server = await buildTestServer();
+    server = await buildSecurityServer();
     await server.app.listen({ host: '127.0.0.1', port: 0 });
   });
 
   const injected = /^(x-injected|set-cookie: pwned|location: https?:\/\/evil)/im;
 
   test.each([
-    ['CRLF (encoded) in state', `GET /2fa?state=a%0D%0AX-Injected:%201&session_token=x HTTP/1.1\r\nHost: 2fa.example.com\r\nConnection: close\r\n\r\n`],
-    ['bare CR in the cookie', `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nCookie: ${FLOW_COOKIE}=abc\rX-Injected: 1\r\nConnection: close\r\n\r\n`],
-    ['bare LF in the cookie', `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nCookie: ${FLOW_COOKIE}=abc\nX-Injected: 1\r\nConnection: close\r\n\r\n`],
-    ['a Set-Cookie line after Accept-Language', `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nAccept-Language: en\r\nSet-Cookie: pwned=1\r\nConnection: close\r\n\r\n`],
-    ['bare CR in Accept-Language', `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nAccept-Language: de\rX-Injected: 1\r\nConnection: close\r\n\r\n`],
-    ['obsolete line folding', `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nAccept-Language: en\r\n X-Injected: 1\r\nConnection: close\r\n\r\n`],
-    ['a NUL in a header', `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nAccept-Language: en\u0000X-Injected: 1\r\nConnection: close\r\n\r\n`],
+    [
+      'CRLF (encoded) in state',
+      `GET /2fa?state=a%0D%0AX-Injected:%201&session_token=x HTTP/1.1\r\nHost: 2fa.example.com\r\nConnection: close\r\n\r\n`,
+    ],
+    [
+      'bare CR in the cookie',
+      `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nCookie: ${FLOW_COOKIE}=abc\rX-Injected: 1\r\nConnection: close\r\n\r\n`,
+    ],
+    [
+      'bare LF in the cookie',
+      `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nCookie: ${FLOW_COOKIE}=abc\nX-Injected: 1\r\nConnection: close\r\n\r\n`,
+    ],
+    [
+      'a Set-Cookie line after Accept-Language',
+      `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nAccept-Language: en\r\nSet-Cookie: pwned=1\r\nConnection: close\r\n\r\n`,
+    ],
+    [
+      'bare CR in Accept-Language',
+      `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nAccept-Language: de\rX-Injected: 1\r\nConnection: close\r\n\r\n`,
+    ],
+    [
+      'obsolete line folding',
+      `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nAccept-Language: en\r\n X-Injected: 1\r\nConnection: close\r\n\r\n`,
+    ],
+    [
+      'a NUL in a header',
+      `GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nAccept-Language: en\u0000X-Injected: 1\r\nConnection: close\r\n\r\n`,
+    ],
   ])('%s: a 4xx, nothing injected', async (_name, request) => {
     const answer = await raw(server, request);
     expect(answer.status).toBeGreaterThanOrEqual(400);
@@ -284,7 +338,7 @@ describe('header injection: no header of the attacker in any answer', () => {
   });
 
   test('Accept-Language with markup or CRLF-like text: the page language stays a language tag', async () => {
-    for (const language of ['"><script>alert(1)</script>', 'en\\r\\nX-Injected: 1', `${'a'.repeat(5000)}`]) {
+    for (const language of ['"><script>alert(1)</script>', 'en\\r\\nX-Injected: 1', 'a'.repeat(5000)]) {
       const page = pageOf(await server.app.inject({ method: 'GET', url: '/2fa/flow', headers: { 'accept-language': language } }));
       expect(page.statusCode).toBe(400);
       expect(page.body).toMatch(/<html lang="en">/);
@@ -293,9 +347,13 @@ describe('header injection: no header of the attacker in any answer', () => {
   });
 
   test('the only cookie ever set is the visit id, with its fixed attributes', async () => {
-    const entry = pageOf(await server.app.inject({ method: 'GET', url: entryUrl(mintOutbound({ authyId: AUTHY_ID }), 'state\r\nSet-Cookie: x=1') }));
+    const entry = pageOf(
+      await server.app.inject({ method: 'GET', url: entryUrl(mintOutbound({ authyId: AUTHY_ID }), 'state\r\nSet-Cookie: x=1') }),
+    );
     expect(setCookieHeaders(entry)).toEqual([]);
-    const ok = pageOf(await server.app.inject({ method: 'GET', url: entryUrl(mintOutbound({ authyId: AUTHY_ID }), 'Set-Cookie:pwned=1;Path=/') }));
+    const ok = pageOf(
+      await server.app.inject({ method: 'GET', url: entryUrl(mintOutbound({ authyId: AUTHY_ID }), 'Set-Cookie:pwned=1;Path=/') }),
+    );
     expect(setCookieHeaders(ok)).toHaveLength(1);
     expect(setCookieHeaders(ok)[0]).toMatch(/^authy2fa_flow=[A-Za-z0-9_-]{43}; Path=\/2fa; HttpOnly; SameSite=Lax; Max-Age=\d+; Secure$/);
   });

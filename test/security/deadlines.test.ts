@@ -8,8 +8,8 @@
  * headers over MAX_HEADER_BYTES get a 431 and nothing else.
  */
 import { connect, type Socket } from 'node:net';
-import { buildTestServer, type TestServer } from '../helpers/forms';
-import { expectQuietLogs, securityLifecycle } from '../helpers/security-kit';
+import { type TestServer } from '../helpers/forms';
+import { buildSecurityServer, expectQuietLogs, securityLifecycle } from '../helpers/security-kit';
 
 securityLifecycle({ allowLoopback: true });
 
@@ -20,7 +20,7 @@ securityLifecycle({ allowLoopback: true });
 const ENV = { REQUEST_TIMEOUT_MS: '1000', MAX_HEADER_BYTES: '4096' };
 
 async function listening(env: Record<string, string> = {}): Promise<{ server: TestServer; port: number }> {
-  const server = await buildTestServer({ env: { ...ENV, ...env } });
+  const server = await buildSecurityServer({ env: { ...ENV, ...env } });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
@@ -64,7 +64,10 @@ function open(port: number): Exchange {
 function drip(exchange: Exchange, chunks: string[], everyMs: number): { stop: () => void; written: () => number } {
   let written = 0;
   const timer = setInterval(() => {
-    if (written >= chunks.length || exchange.socket.destroyed || !exchange.socket.writable) return clearInterval(timer);
+    if (written >= chunks.length || exchange.socket.destroyed || !exchange.socket.writable) {
+      clearInterval(timer);
+      return;
+    }
     exchange.socket.write(chunks[written] ?? '');
     written += 1;
   }, everyMs);
@@ -85,7 +88,9 @@ describe('slow requests are cut', () => {
   test('a 12-byte body dripped one byte per second: cut (408 or closed) within ~2 s, long before the 12 s drip ends', async () => {
     const { server, port } = await listening();
     const exchange = open(port);
-    exchange.socket.write('POST /2fa/verify HTTP/1.1\r\nHost: 2fa.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\n');
+    exchange.socket.write(
+      'POST /2fa/verify HTTP/1.1\r\nHost: 2fa.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\n',
+    );
     const body = drip(exchange, 'code=1234567'.split(''), 1000);
     const at = await closedWithin(exchange, 6000);
     body.stop();
@@ -99,7 +104,11 @@ describe('slow requests are cut', () => {
   test('headers dripped one line every 500 ms (slowloris): cut within ~2 s', async () => {
     const { port } = await listening();
     const exchange = open(port);
-    const lines = ['GET /2fa/flow HTTP/1.1\r\n', 'Host: 2fa.example.com\r\n', ...Array.from({ length: 20 }, (_, n) => `X-Slow-${n}: ${n}\r\n`)];
+    const lines = [
+      'GET /2fa/flow HTTP/1.1\r\n',
+      'Host: 2fa.example.com\r\n',
+      ...Array.from({ length: 20 }, (_, n) => `X-Slow-${n}: ${n}\r\n`),
+    ];
     const headers = drip(exchange, lines, 500);
     const at = await closedWithin(exchange, 6000);
     headers.stop();
@@ -123,7 +132,8 @@ describe('oversized requests', () => {
     const exchange = open(port);
     const body = `code=${'9'.repeat(9000)}`;
     exchange.socket.write(
-      `POST /2fa/verify HTTP/1.1\r\nHost: 2fa.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      `POST /2fa/verify HTTP/1.1\r\nHost: 2fa.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
     );
     await closedWithin(exchange, 4000);
     expect(statusLine(exchange.received)).toBe('HTTP/1.1 413 Payload Too Large');
@@ -135,7 +145,10 @@ describe('oversized requests', () => {
   test('a body over 8 kB sent chunked (no length announced): the 413 page', async () => {
     const { port } = await listening();
     const exchange = open(port);
-    exchange.socket.write('POST /2fa/verify HTTP/1.1\r\nHost: 2fa.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n');
+    exchange.socket.write(
+      'POST /2fa/verify HTTP/1.1\r\nHost: 2fa.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+        'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
+    );
     for (let n = 0; n < 10; n += 1) exchange.socket.write(`400\r\n${'a'.repeat(1024)}\r\n`);
     exchange.socket.write('0\r\n\r\n');
     await closedWithin(exchange, 4000);

@@ -19,18 +19,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildAuthyEmulator } from '../../sandbox/authy-emulator/app';
-import {
-  Visit,
-  buildTestServer,
-  continueFormOf,
-  headingOf,
-  type Page,
-  type TestServer,
-} from '../helpers/forms';
+import { Visit, continueFormOf, headingOf, type Page, type TestServer } from '../helpers/forms';
 import { Login, SHARED_SECRET, loadBundledAction, makeUser } from '../helpers/action';
 import { HttpBrowser } from '../helpers/security-http';
 import { startChaosProxy, type ChaosProxy } from '../helpers/security-chaos';
-import { expectQuietLogs, pageSecrets, resultOutcomesOf, securityLifecycle } from '../helpers/security-kit';
+import { buildSecurityServer, expectQuietLogs, pageSecrets, resultOutcomesOf, securityLifecycle } from '../helpers/security-kit';
 
 securityLifecycle({ allowLoopback: true });
 
@@ -117,7 +110,11 @@ class Browser extends Visit {
   override async show(): Promise<Page> {
     return this.note(await super.show());
   }
-  override async postRaw(path: string, fields: Record<string, string> = {}, options: { csrf?: string | null; cookie?: string | null } = {}): Promise<Page> {
+  override async postRaw(
+    path: string,
+    fields: Record<string, string> = {},
+    options: { csrf?: string | null; cookie?: string | null } = {},
+  ): Promise<Page> {
     return this.note(await super.postRaw(path, fields, options));
   }
   override async start(token: string | null | undefined, state?: string | null): Promise<Page> {
@@ -176,7 +173,9 @@ async function runLogin(env: Env, action: ReturnType<typeof loadBundledAction>, 
     email,
     app_metadata: authyId ? { authy_2fa: { v: 1, authy_id: authyId, enrolled_at: '2026-01-01T00:00:00.000Z', failures: 0 } } : {},
   });
-  const login = new Login(action, user, { secrets: { AUTHY_API_URL: env.authyUrl, AUTHY_API_KEY: API_KEY, AUTHY_TIMEOUT_MS: String(ACTION_TIMEOUT_MS) } });
+  const login = new Login(action, user, {
+    secrets: { AUTHY_API_URL: env.authyUrl, AUTHY_API_KEY: API_KEY, AUTHY_TIMEOUT_MS: String(ACTION_TIMEOUT_MS) },
+  });
   const redirect = await login.execute();
   if (redirect.kind !== 'redirect') throw new Error(`login ${n}: no redirect (${redirect.kind})`);
   const link = new URL(redirect.url);
@@ -221,12 +220,13 @@ async function runLogin(env: Env, action: ReturnType<typeof loadBundledAction>, 
   const form = continueFormOf(visit.page?.body ?? '');
   if (!form) return { kind, result: null, action: 'none', typedRightCode, actionMs: 0 };
   env.secrets.push(...pageSecrets([visit.page as Page]));
-  const [outcome] = resultOutcomesOf(visit.page?.body ?? '', Date.now(), SHARED_SECRET);
+  const outcomes = resultOutcomesOf(visit.page?.body ?? '', Date.now(), SHARED_SECRET);
+  const outcome = outcomes.length > 0 ? outcomes[0] : undefined;
   const started = Date.now();
   const decided = await login.continueWith({ state: form.state, session_token: form.sessionToken });
   return {
     kind,
-    result: outcome?.kind ?? null,
+    result: outcome ? outcome.kind : null,
     action: decided.kind === 'allow' ? 'allow' : decided.kind === 'deny' ? 'deny' : 'error',
     typedRightCode,
     actionMs: Date.now() - started,
@@ -259,7 +259,15 @@ describe('Authy failing ~20 % of the time under a mixed load of logins', () => {
     if (!address || typeof address === 'string') throw new Error('emulator: no port');
     const emulatorUrl = `http://127.0.0.1:${address.port}`;
     const proxy = await startChaosProxy({ target: emulatorUrl, rate: FAULT_RATE, seed: 20_26, latencyMs: LATENCY_MS });
-    env = { emulator, emulatorUrl, proxy, authyUrl: proxy.url, server: undefined as unknown as TestServer, statuses: [], secrets: [API_KEY, SHARED_SECRET] };
+    env = {
+      emulator,
+      emulatorUrl,
+      proxy,
+      authyUrl: proxy.url,
+      server: undefined as unknown as TestServer,
+      statuses: [],
+      secrets: [API_KEY, SHARED_SECRET],
+    };
   });
 
   afterAll(async () => {
@@ -268,7 +276,7 @@ describe('Authy failing ~20 % of the time under a mixed load of logins', () => {
   });
 
   async function formsServer(authyUrl: string): Promise<TestServer> {
-    return buildTestServer({
+    return buildSecurityServer({
       env: {
         SHARED_SECRET,
         AUTHY_API_KEY: API_KEY,
@@ -289,7 +297,7 @@ describe('Authy failing ~20 % of the time under a mixed load of logins', () => {
     for (const [n, kind] of plan.entries()) people.push(await person(env, kind, first + n));
     await beforeRun();
     const started = Date.now();
-    const outcomes = await pool(plan.length, CONCURRENCY, (n) => runLogin(env, action, plan[n] as Kind, first + n, people[n] as Person));
+    const outcomes = await pool(plan.length, CONCURRENCY, (n) => runLogin(env, action, plan[n], first + n, people[n]));
     const granted = outcomes.filter((o) => o.action === 'allow');
     const figures = {
       tried: outcomes.length,
@@ -299,7 +307,9 @@ describe('Authy failing ~20 % of the time under a mixed load of logins', () => {
       actionErrors: outcomes.filter((o) => o.action === 'error').length,
       fiveHundreds: env.statuses.filter((s) => s >= 500).length,
       formsRequests: env.statuses.length,
-      grantedByKind: Object.fromEntries(['app', 'sms', 'enroll', 'push', 'attacker'].map((k) => [k, granted.filter((o) => o.kind === k).length])),
+      grantedByKind: Object.fromEntries(
+        ['app', 'sms', 'enroll', 'push', 'attacker'].map((k) => [k, granted.filter((o) => o.kind === k).length]),
+      ),
       slowestActionMs: Math.max(0, ...outcomes.map((o) => o.actionMs)),
       elapsedMs: Date.now() - started,
     };
@@ -341,12 +351,18 @@ describe('Authy failing ~20 % of the time under a mixed load of logins', () => {
     ];
     const figures = await runAndCheck(PLAN_QUEUE, 100, async () => {
       for (const fault of queue) {
-        const answer = await phoneReader.request('POST', `${env.emulatorUrl}/__emulator/faults`, { json: fault, headers: { 'x-authy-api-key': API_KEY, accept: 'application/json' } });
+        const answer = await phoneReader.request('POST', `${env.emulatorUrl}/__emulator/faults`, {
+          json: fault,
+          headers: { 'x-authy-api-key': API_KEY, accept: 'application/json' },
+        });
         expect(answer.status).toBe(200);
       }
     });
-    const left = JSON.parse((await phoneReader.get(`${env.emulatorUrl}/__emulator/faults`, { headers: { 'x-authy-api-key': API_KEY } })).body) as { faults: unknown[] };
-    if (process.env.FAULTS_REPORT === '1') process.stderr.write(`faults (emulator queue): ${JSON.stringify({ ...figures, faultsLeft: left.faults.length })}\n`);
+    const left = JSON.parse(
+      (await phoneReader.get(`${env.emulatorUrl}/__emulator/faults`, { headers: { 'x-authy-api-key': API_KEY } })).body,
+    ) as { faults: unknown[] };
+    if (process.env.FAULTS_REPORT === '1')
+      process.stderr.write(`faults (emulator queue): ${JSON.stringify({ ...figures, faultsLeft: left.faults.length })}\n`);
     expect(left.faults).toEqual([]);
   }, 60_000);
 });

@@ -6,8 +6,8 @@
  * refused at start with a message that says what to write instead.
  */
 import { ConfigError, loadConfig } from '../../forms-server/config';
-import { buildTestServer, expectRefusalPage, testEnv, type Page, type TestServer } from '../helpers/forms';
-import { expectQuietLogs, pageOf, securityLifecycle } from '../helpers/security-kit';
+import { expectRefusalPage, testEnv, type Page, type TestServer } from '../helpers/forms';
+import { buildSecurityServer, expectQuietLogs, pageOf, securityLifecycle } from '../helpers/security-kit';
 
 securityLifecycle();
 
@@ -23,7 +23,7 @@ async function hit(server: TestServer, forwardedFor?: string): Promise<Page> {
 
 describe('TRUST_PROXY unset', () => {
   test('X-Forwarded-For is ignored: a new address in it every time still hits the limit of the real client', async () => {
-    const server = await buildTestServer({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
+    const server = await buildSecurityServer({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
     for (let n = 0; n < LIMIT; n += 1) expectRefusalPage(await hit(server, `198.51.100.${n + 1}`), 400, SESSION_ENDED);
     for (const spoofed of ['198.51.100.99', '203.0.113.7, 198.51.100.100', '::1', 'unknown', '']) {
       expectRefusalPage(await hit(server, spoofed), 429, RATE_LIMITED);
@@ -35,20 +35,20 @@ describe('TRUST_PROXY unset', () => {
 
 describe('TRUST_PROXY=127.0.0.1 (the proxy is the inject client)', () => {
   test('the forwarded address is the key: one client is limited, another behind the same proxy is not', async () => {
-    const server = await buildTestServer({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUST_PROXY: '127.0.0.1' } });
+    const server = await buildSecurityServer({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUST_PROXY: '127.0.0.1' } });
     for (let n = 0; n < LIMIT; n += 1) expectRefusalPage(await hit(server, '198.51.100.1'), 400, SESSION_ENDED);
     expectRefusalPage(await hit(server, '198.51.100.1'), 429, RATE_LIMITED);
     expectRefusalPage(await hit(server, '198.51.100.2'), 400, SESSION_ENDED);
   });
 
   test('addresses a client writes before the one the proxy appended change nothing', async () => {
-    const server = await buildTestServer({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUST_PROXY: '127.0.0.1' } });
+    const server = await buildSecurityServer({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUST_PROXY: '127.0.0.1' } });
     for (let n = 0; n < LIMIT; n += 1) expectRefusalPage(await hit(server, `203.0.113.${n + 1}, 198.51.100.1`), 400, SESSION_ENDED);
     expectRefusalPage(await hit(server, '10.9.8.7, 203.0.113.200, 198.51.100.1'), 429, RATE_LIMITED);
   });
 
   test('a client that reaches the server directly (not through the trusted proxy) cannot use the header', async () => {
-    const server = await buildTestServer({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUST_PROXY: '10.0.0.1' } });
+    const server = await buildSecurityServer({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUST_PROXY: '10.0.0.1' } });
     for (let n = 0; n < LIMIT; n += 1) expectRefusalPage(await hit(server, `198.51.100.${n + 1}`), 400, SESSION_ENDED);
     expectRefusalPage(await hit(server, '198.51.100.77'), 429, RATE_LIMITED);
   });

@@ -14,13 +14,19 @@ import {
   alertsOf,
   authy,
   authyReplies,
-  buildTestServer,
   headingOf,
   mintOutbound,
   statusesOf,
   type Page,
 } from '../helpers/forms';
-import { expectNoVerifiedResult, expectQuietLogs, pageSecrets, resultOutcomesOf, securityLifecycle } from '../helpers/security-kit';
+import {
+  buildSecurityServer,
+  expectNoVerifiedResult,
+  expectQuietLogs,
+  pageSecrets,
+  resultOutcomesOf,
+  securityLifecycle,
+} from '../helpers/security-kit';
 
 securityLifecycle();
 
@@ -46,12 +52,14 @@ function approvals(options: { delayMs?: number } = {}): { readonly created: stri
 
 /** The next status Authy reports for an approval request. */
 function status(uuid: string, value: 'pending' | 'approved' | 'denied' | 'expired'): void {
-  authy().get(`/onetouch/json/approval_requests/${uuid}`).reply(200, authyReplies.approvalStatus(value, uuid, Number(AUTHY_ID)));
+  authy()
+    .get(`/onetouch/json/approval_requests/${uuid}`)
+    .reply(200, authyReplies.approvalStatus(value, uuid, Number(AUTHY_ID)));
 }
 
 describe('one pending request at a time', () => {
   test('pressing push again while a request is pending sends nothing to Authy', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const sent = approvals();
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
@@ -70,7 +78,7 @@ describe('one pending request at a time', () => {
   // held, unsettled, for PUSH_TTL_SECONDS + codeHoldMs (~125 s), during which failures + in flight
   // reach MAX_FAILURES and every code check of the user, in any visit, is refused as "busy".
   test.failing('10 presses at once (Authy slow to answer): one approval request reaches the phone', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const sent = approvals({ delayMs: 200 });
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
@@ -83,7 +91,7 @@ describe('one pending request at a time', () => {
   });
 
   test('across logins of one user: never more requests pending than MAX_FAILURES', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const sent = approvals();
     for (let n = 0; n < 8; n += 1) {
       const visit = new Visit(server.app);
@@ -115,7 +123,7 @@ describe('SMS and voice bombing', () => {
   }
 
   test('pressing "Text me a code" again at once waits for the resend interval: one SMS', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const texts = sms();
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
@@ -130,7 +138,7 @@ describe('SMS and voice bombing', () => {
   // (effects.ts) runs before the save, so N parallel POST /2fa/send send N SMS (or calls) at once,
   // past both the 30 s resend interval and MAX_SENDS_PER_VISIT: SMS pumping at the tenant's cost.
   test.failing('10 presses at once: one SMS, not ten', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const texts = sms();
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
@@ -142,7 +150,7 @@ describe('SMS and voice bombing', () => {
 
 describe('at most 5 requests per visit', () => {
   test('the 6th press sends nothing and says why; the page stops offering push', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const sent = approvals();
     const visit = new Visit(server.app);
     // MAX_FAILURES 10, so that the cap per visit shows before the lock.
@@ -163,7 +171,7 @@ describe('at most 5 requests per visit', () => {
 
 describe('every request that is not approved is a failure', () => {
   test('denied, expired and "Enter a code instead" each count; after 5 the user is locked, in this login and the next', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const sent = approvals();
     const visit = new Visit(server.app);
     const token = mintOutbound({ authyId: AUTHY_ID });
@@ -189,7 +197,9 @@ describe('every request that is not approved is a failure', () => {
     const locked = await visit.post('/2fa/push/check', { action: 'back' });
     pages.push(locked);
     expect(headingOf(locked.body)).toBe(LOCKED);
-    expect(resultOutcomesOf(locked.body, server.clock.ms)).toEqual([{ kind: 'locked', failures: 5, lockedUntilSec: server.clock.seconds() + 900 }]);
+    expect(resultOutcomesOf(locked.body, server.clock.ms)).toEqual([
+      { kind: 'locked', failures: 5, lockedUntilSec: server.clock.seconds() + 900 },
+    ]);
     expect(sent.created).toHaveLength(5);
     // Another login of the user: locked at once, and push sends nothing.
     const next = new Visit(server.app);
@@ -204,7 +214,7 @@ describe('every request that is not approved is a failure', () => {
   });
 
   test('a pending request checked as pending costs nothing; cancelling with one pending is a failure', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const sent = approvals();
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
@@ -220,13 +230,15 @@ describe('every request that is not approved is a failure', () => {
   });
 
   test('an approval of another Authy user is not an approval', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const sent = approvals();
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
     await visit.post('/2fa/push');
     const uuid = sent.created[0] ?? '';
-    authy().get(`/onetouch/json/approval_requests/${uuid}`).reply(200, authyReplies.approvalStatus('approved', uuid, 9999));
+    authy()
+      .get(`/onetouch/json/approval_requests/${uuid}`)
+      .reply(200, authyReplies.approvalStatus('approved', uuid, 9999));
     const page = await visit.post('/2fa/push/check', { action: 'check' });
     expect(headingOf(page.body)).toBe(PUSH_PAGE);
     expect(alertsOf(page.body)).toEqual(['Authy is not reachable right now. Try again in a moment.']);

@@ -11,17 +11,9 @@
  *   (c) 11 wrong + the right one over 12 visits of one user .... 5
  *   (d) 11 wrong + the right one over 12 logins (sandbox) ...... 5
  */
+import { AUTHY_ID, TENANT_HOST, USER, Visit, headingOf, mintOutbound, type Page } from '../helpers/forms';
 import {
-  AUTHY_ID,
-  TENANT_HOST,
-  USER,
-  Visit,
-  buildTestServer,
-  headingOf,
-  mintOutbound,
-  type Page,
-} from '../helpers/forms';
-import {
+  buildSecurityServer,
   expectNoVerifiedResult,
   expectQuietLogs,
   pageSecrets,
@@ -62,7 +54,7 @@ function expectGuessAnswers(answers: readonly Page[]): void {
 
 describe('races on the forms server (Authy answers after 300 ms)', () => {
   test('(a) 20 wrong codes at once on one visit: at most 5 reach Authy, and the visit ends locked', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const authy = slowVerify({ delayMs: 300 });
     const token = mintOutbound({ authyId: AUTHY_ID });
     const visit = new Visit(server.app);
@@ -77,16 +69,22 @@ describe('races on the forms server (Authy answers after 300 ms)', () => {
     const page = await visit.show();
     expect(page.statusCode).toBe(200);
     expect(headingOf(page.body)).toBe(LOCKED);
-    expect(resultOutcomesOf(page.body, server.clock.ms)).toEqual([{ kind: 'locked', failures: 5, lockedUntilSec: server.clock.seconds() + 900 }]);
+    expect(resultOutcomesOf(page.body, server.clock.ms)).toEqual([
+      { kind: 'locked', failures: 5, lockedUntilSec: server.clock.seconds() + 900 },
+    ]);
     // And the lock holds: one more guess reaches no one.
     expect(headingOf((await visit.post('/2fa/verify', { code: RIGHT })).body)).toBe(LOCKED);
     expect(authy.calls).toBe(MAX_FAILURES);
-    expect(await server.store.getCounter(COUNTER, server.clock.ms)).toEqual({ failures: 5, inFlight: 0, lockedUntilMs: server.clock.ms + 900_000 });
+    expect(await server.store.getCounter(COUNTER, server.clock.ms)).toEqual({
+      failures: 5,
+      inFlight: 0,
+      lockedUntilMs: server.clock.ms + 900_000,
+    });
     expectQuietLogs(server.logs, [token, ...codes, RIGHT, visit.cookie, visit.csrf, ...pageSecrets([page])]);
   });
 
   test('(b) 60 wrong codes at once over 3 logins of one user: at most 5 reach Authy, every visit ends locked', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const authy = slowVerify({ delayMs: 300 });
     const tokens: string[] = [];
     const visits: Visit[] = [];
@@ -101,7 +99,7 @@ describe('races on the forms server (Authy answers after 300 ms)', () => {
     }
 
     const codes = Array.from({ length: 60 }, (_, n) => wrong(n));
-    const answers = await Promise.all(codes.map((code, n) => (visits[n % 3] as Visit).postRaw('/2fa/verify', { code })));
+    const answers = await Promise.all(codes.map((code, n) => visits[n % 3].postRaw('/2fa/verify', { code })));
 
     expect(answers.map((a) => [a.statusCode, a.headers.location])).toEqual(codes.map(() => [303, '/2fa/flow']));
     expect(authy.calls).toBe(MAX_FAILURES);
@@ -123,7 +121,7 @@ describe('races on the forms server (Authy answers after 300 ms)', () => {
   });
 
   test('(c) 11 wrong codes, then 100 ms later the right one, over 12 logins of one user: no verified result', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const authy = slowVerify({ delayMs: 300, right: [RIGHT] });
     const tokens: string[] = [];
     const guesses: Promise<Page>[] = [];
@@ -180,8 +178,7 @@ describe('race through the sandbox: the real Action, 12 logins of one user', () 
 
   test('(d) 11 wrong codes, then the right one, in 12 parallel logins: no ID token carries the second_factor claim', async () => {
     const claim = `${env.sandbox.urls.forms}/second_factor`;
-    const user = env.sandbox.users[0];
-    if (!user) throw new Error('no seed user');
+    const [user] = env.sandbox.users;
     const phoneNumber = '2015550123';
 
     // Alice enrolls once, with the right code: the one login that may pass.
@@ -203,13 +200,13 @@ describe('race through the sandbox: the real Action, 12 logins of one user', () 
     const wrongs = await wrongCodes(env, phoneNumber, 11);
     const guesses: Promise<unknown>[] = [];
     for (let n = 0; n < 11; n += 1) {
-      const login = logins[n] as SandboxLogin;
+      const login = logins[n];
       await login.open(links[n] ?? '');
       const guess = login.submit('/2fa/verify', { code: wrongs[n] ?? '' });
       guesses.push(guess);
       await untilInFlight(guess, async () => -(await faultsRemaining(env)), 5);
     }
-    const last = logins[11] as SandboxLogin;
+    const last = logins[11];
     await last.open(links[11] ?? '');
     const right = await appCode(env, phoneNumber);
     await sleep(100);
@@ -236,7 +233,7 @@ describe('race through the sandbox: the real Action, 12 logins of one user', () 
     }
     // No page of any login carried a verified result.
     const results = logins.flatMap((login) =>
-      login.browser.history.flatMap((answer) => [...answer.body.matchAll(/name="session_token" value="([^"]*)"/g)].map((m) => m[1] ?? '')),
+      login.browser.history.flatMap((answer) => [...answer.body.matchAll(/name="session_token" value="([^"]*)"/g)].map((m) => m[1])),
     );
     for (const token of results) {
       const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { result?: string };

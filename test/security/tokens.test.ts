@@ -26,7 +26,6 @@ import {
   USER,
   Visit,
   alertsOf,
-  buildTestServer,
   entryUrl,
   expectRefusalPage,
   headingOf,
@@ -39,8 +38,7 @@ import { FORMS_ORIGIN, Login, SHARED_SECRET, loadBundledAction, makeUser } from 
 import { signHs256, type JwtClaims } from '../../lib/jwt-hs256';
 import { outboundPayload, signResultToken, type ResultOutcome } from '../../lib/token-contract';
 import { seal } from '../../lib/seal';
-import type { MemoryStore } from '../../forms-server/store/memory';
-import { expectQuietLogs, pageOf, securityLifecycle } from '../helpers/security-kit';
+import { buildSecurityServer, storeSizes, expectQuietLogs, pageOf, securityLifecycle } from '../helpers/security-kit';
 
 securityLifecycle();
 
@@ -53,7 +51,15 @@ const hmac = (secret: string | Buffer, data: string) => createHmac('sha256', sec
 /** Valid outbound claims, as Auth0's encodeToken would make them at T0. */
 function claims(over: JwtClaims = {}): JwtClaims {
   return {
-    ...outboundPayload({ continueHost: TENANT_HOST, authyId: AUTHY_ID, sealedEmail: null, failures: 0, maxFailures: 5, lockSeconds: 900, locale: '' }),
+    ...outboundPayload({
+      continueHost: TENANT_HOST,
+      authyId: AUTHY_ID,
+      sealedEmail: null,
+      failures: 0,
+      maxFailures: 5,
+      lockSeconds: 900,
+      locale: '',
+    }),
     iat: NOW_SEC,
     sub: USER,
     iss: TENANT_HOST,
@@ -86,17 +92,29 @@ describe('outbound tokens to the forms server: forged or broken ones start nothi
     ['alg HS512 signed with the secret (as HS256)', () => hmacToken({ alg: 'HS512', typ: 'JWT' }, claims())],
     ['no alg at all, signed with the secret', () => hmacToken({ typ: 'JWT' }, claims())],
     ['RS256 signed with the RSA private key', () => rs256(claims())],
-    ['RS256 header, HMAC with the public key as the secret (alg confusion)', () => hmacToken({ alg: 'RS256', typ: 'JWT' }, claims(), publicPem)],
+    [
+      'RS256 header, HMAC with the public key as the secret (alg confusion)',
+      () => hmacToken({ alg: 'RS256', typ: 'JWT' }, claims(), publicPem),
+    ],
     ['HS256, HMAC with the public key as the secret', () => hmacToken({ alg: 'HS256', typ: 'JWT' }, claims(), publicPem)],
     ['RS256 header, HMAC with the shared secret', () => hmacToken({ alg: 'RS256', typ: 'JWT' }, claims())],
-    ['HS256 with a kid pointing at an empty key, signed with an empty key', () => hmacToken({ alg: 'HS256', kid: '../../../../dev/null' }, claims(), '')],
+    [
+      'HS256 with a kid pointing at an empty key, signed with an empty key',
+      () => hmacToken({ alg: 'HS256', kid: '../../../../dev/null' }, claims(), ''),
+    ],
     ['HS256 with an embedded jwk', () => hmacToken({ alg: 'HS256', jwk: { kty: 'oct', k: b64('attacker') } }, claims(), 'attacker')],
     ['signed with another secret', () => mintOutbound({ authyId: AUTHY_ID, secret: OTHER_SECRET })],
-    ['signature of another token', () => `${mintOutbound({ authyId: AUTHY_ID }).split('.').slice(0, 2).join('.')}.${mintOutbound({ authyId: '999' }).split('.')[2]}`],
-    ['a claim changed after signing (sub)', () => {
-      const [header, , signature] = mintOutbound({ authyId: AUTHY_ID }).split('.');
-      return `${header}.${b64(claims({ sub: 'auth0|victim' }))}.${signature}`;
-    }],
+    [
+      'signature of another token',
+      () => `${mintOutbound({ authyId: AUTHY_ID }).split('.').slice(0, 2).join('.')}.${mintOutbound({ authyId: '999' }).split('.')[2]}`,
+    ],
+    [
+      'a claim changed after signing (sub)',
+      () => {
+        const [header, , signature] = mintOutbound({ authyId: AUTHY_ID }).split('.');
+        return `${header}.${b64(claims({ sub: 'auth0|victim' }))}.${signature}`;
+      },
+    ],
     ['issued by an untrusted tenant', () => mintOutbound({ authyId: AUTHY_ID, iss: UNTRUSTED_HOST })],
     ['issuer with a scheme', () => mintOutbound({ authyId: AUTHY_ID, iss: `https://${TENANT_HOST}` })],
     ['issuer with a trailing dot', () => mintOutbound({ authyId: AUTHY_ID, iss: `${TENANT_HOST}.` })],
@@ -130,56 +148,71 @@ describe('outbound tokens to the forms server: forged or broken ones start nothi
     ['Authy id with a path', () => mintOutbound({ claims: { authy_id: '1234/../5678', sealed_email: undefined } })],
     ['not enrolled and no sealed email', () => mintOutbound({ claims: { sealed_email: undefined } })],
     ['sealed email sealed with another secret', () => mintOutbound({ sealSecret: OTHER_SECRET })],
-    ['sealed email altered', () => {
-      const sealed = seal('ada@example.com', SECRET);
-      const altered = `${sealed.slice(0, 20)}${sealed[20] === 'A' ? 'B' : 'A'}${sealed.slice(21)}`;
-      return mintOutbound({ claims: { sealed_email: altered } });
-    }],
-    ['claims are an array', () => {
-      const head = `${b64({ alg: 'HS256' })}.${b64([claims()])}`;
-      return `${head}.${hmac(SECRET, head)}`;
-    }],
-    ['claims are not JSON', () => {
-      const head = `${b64({ alg: 'HS256' })}.${b64('{"sub":')}`;
-      return `${head}.${hmac(SECRET, head)}`;
-    }],
-    ['header is not JSON', () => {
-      const head = `${b64('{alg:HS256}')}.${b64(claims())}`;
-      return `${head}.${hmac(SECRET, head)}`;
-    }],
+    [
+      'sealed email altered',
+      () => {
+        const sealed = seal('ada@example.com', SECRET);
+        const altered = `${sealed.slice(0, 20)}${sealed[20] === 'A' ? 'B' : 'A'}${sealed.slice(21)}`;
+        return mintOutbound({ claims: { sealed_email: altered } });
+      },
+    ],
+    [
+      'claims are an array',
+      () => {
+        const head = `${b64({ alg: 'HS256' })}.${b64([claims()])}`;
+        return `${head}.${hmac(SECRET, head)}`;
+      },
+    ],
+    [
+      'claims are not JSON',
+      () => {
+        const head = `${b64({ alg: 'HS256' })}.${b64('{"sub":')}`;
+        return `${head}.${hmac(SECRET, head)}`;
+      },
+    ],
+    [
+      'header is not JSON',
+      () => {
+        const head = `${b64('{alg:HS256}')}.${b64(claims())}`;
+        return `${head}.${hmac(SECRET, head)}`;
+      },
+    ],
     ['two parts', () => mintOutbound({ authyId: AUTHY_ID }).split('.').slice(0, 2).join('.')],
     ['four parts', () => `${mintOutbound({ authyId: AUTHY_ID })}.x`],
-    ['standard base64 with padding in the signature', () => {
-      const token = mintOutbound({ authyId: AUTHY_ID });
-      const [h, b, s] = token.split('.');
-      return `${h}.${b}.${Buffer.from(s ?? '', 'base64url').toString('base64')}`;
-    }],
+    [
+      'standard base64 with padding in the signature',
+      () => {
+        const token = mintOutbound({ authyId: AUTHY_ID });
+        const [h, b, s] = token.split('.');
+        return `${h}.${b}.${Buffer.from(s, 'base64url').toString('base64')}`;
+      },
+    ],
     ['over 8 kB', () => mintOutbound({ authyId: AUTHY_ID, claims: { pad: 'x'.repeat(9000) } })],
   ];
 
   test.each(forgeries)('%s: the 400 page, no visit, no cookie, no counter', async (_name, make) => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const token = make();
     const page = pageOf(await server.app.inject({ method: 'GET', url: entryUrl(token) }));
     expectRefusalPage(page, 400, BAD_LINK);
     expect(setCookieHeaders(page)).toEqual([]);
-    expect((server.store as MemoryStore).sizes).toEqual({ visits: 0, links: 0, counters: 0, holds: 0 });
+    expect(storeSizes(server)).toEqual({ visits: 0, links: 0, counters: 0, holds: 0 });
     expectQuietLogs(server.logs, [token, ...token.split('.').filter((part) => part.length >= 16)]);
   });
 
   test('a result token sent as a link (the other direction): the 400 page', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const result = signResultToken(
       { kind: 'verified', method: 'app', authyId: AUTHY_ID, enrolledNow: false, approvalUuid: null },
       { formsOrigin: 'https://2fa.example.com', audience: TENANT_HOST, userId: USER, state: STATE, secret: SECRET, nowSec: NOW_SEC },
     );
     const page = pageOf(await server.app.inject({ method: 'GET', url: entryUrl(result) }));
     expectRefusalPage(page, 400, BAD_LINK);
-    expect((server.store as MemoryStore).sizes.visits).toBe(0);
+    expect(storeSizes(server).visits).toBe(0);
   });
 
   test('the signature spelled another way (same bytes) opens no second visit of a used link', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const token = mintOutbound();
     const first = new Visit(server.app);
     expect(headingOf((await first.start(token)).body)).toBe('Protect your account');
@@ -193,14 +226,16 @@ describe('outbound tokens to the forms server: forged or broken ones start nothi
     for (const spelling of spellings) pages.push(await new Visit(server.app).start(`${header}.${body}.${spelling}`));
     for (const page of pages) {
       expect(page.statusCode).toBe(409);
-      expect(alertsOf(page.body)).toEqual(['This sign-in link was already opened, in another tab or browser. Go back to the application and sign in again.']);
+      expect(alertsOf(page.body)).toEqual([
+        'This sign-in link was already opened, in another tab or browser. Go back to the application and sign in again.',
+      ]);
       expect(setCookieHeaders(page)).toEqual([]);
     }
-    expect((server.store as MemoryStore).sizes.visits).toBe(1);
+    expect(storeSizes(server).visits).toBe(1);
   });
 
   test('a trusted second tenant as the continue host is kept exactly: the visit goes back there, nowhere else', async () => {
-    const server = await buildTestServer();
+    const server = await buildSecurityServer();
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID, continueHost: SECOND_TENANT_HOST.toUpperCase() }));
     const done = await visit.post('/2fa/cancel');
@@ -213,7 +248,8 @@ describe('outbound tokens to the forms server: forged or broken ones start nothi
 describe('result tokens to the Action: forged ones are denied, never allowed, and nothing throws', () => {
   const action = loadBundledAction();
   const AUDIENCE = 'localhost';
-  const enrolled = () => makeUser({ app_metadata: { authy_2fa: { v: 1, authy_id: '1234', enrolled_at: '2026-01-01T00:00:00.000Z', failures: 2 } } });
+  const enrolled = () =>
+    makeUser({ app_metadata: { authy_2fa: { v: 1, authy_id: '1234', enrolled_at: '2026-01-01T00:00:00.000Z', failures: 2 } } });
   const verified = (over: Partial<Extract<ResultOutcome, { kind: 'verified' }>> = {}): ResultOutcome => ({
     kind: 'verified',
     method: 'app',
@@ -287,17 +323,34 @@ describe('result tokens to the Action: forged ones are denied, never allowed, an
     ['issued two hours in the future', (l) => result(l, { nowSec: now() + 7200 })],
     ['lives an hour (exp - iat over 120 s)', (l) => rawResult(l, { exp: now() + 3600 })],
     ['alg none', (l) => `${b64({ alg: 'none', typ: 'JWT' })}.${rawResult(l).split('.')[1]}.`],
-    ['RS256 header, HMAC with the public key', (l) => hmacToken({ alg: 'RS256' }, JSON.parse(Buffer.from(rawResult(l).split('.')[1] ?? '', 'base64url').toString()), publicPem)],
+    [
+      'RS256 header, HMAC with the public key',
+      (l) => hmacToken({ alg: 'RS256' }, JSON.parse(Buffer.from(rawResult(l).split('.')[1] ?? '', 'base64url').toString()), publicPem),
+    ],
     ['verified for another Authy id', (l) => result(l, { outcome: verified({ authyId: '999' }) })],
-    ['an enrollment (enrolled now) for a user already enrolled, with another Authy id', (l) => result(l, { outcome: verified({ authyId: '999', enrolledNow: true }) })],
+    [
+      'an enrollment (enrolled now) for a user already enrolled, with another Authy id',
+      (l) => result(l, { outcome: verified({ authyId: '999', enrolledNow: true }) }),
+    ],
     ['an enrollment for a user already enrolled, same Authy id', (l) => result(l, { outcome: verified({ enrolledNow: true }) })],
     ['a push result without its approval id', (l) => rawResult(l, { method: 'push' })],
     ['an unknown method', (l) => rawResult(l, { method: 'telepathy' })],
     ['an unknown result', (l) => rawResult(l, { result: 'allowed' })],
-    ['result "verified" as the claim of an outbound token', (l) => signHs256({ sub: l.user.user_id, iss: 'localhost:3001', exp: now() + 600, state: l.transaction.state, v: 1, result: 'verified' }, SHARED_SECRET)],
+    [
+      'result "verified" as the claim of an outbound token',
+      (l) =>
+        signHs256(
+          { sub: l.user.user_id, iss: 'localhost:3001', exp: now() + 600, state: l.transaction.state, v: 1, result: 'verified' },
+          SHARED_SECRET,
+        ),
+    ],
     ['garbage', () => 'not.a.token'],
     ['empty', () => ''],
-    ['verified but not "enrolled now" for a user who is not enrolled', (l) => result(l, { outcome: verified({ authyId: '555' }) }), () => makeUser()],
+    [
+      'verified but not "enrolled now" for a user who is not enrolled',
+      (l) => result(l, { outcome: verified({ authyId: '555' }) }),
+      () => makeUser(),
+    ],
   ];
 
   // Every row with three values: jest would take a missing third one for a `done` callback.
@@ -324,7 +377,9 @@ describe('result tokens to the Action: forged ones are denied, never allowed, an
   });
 
   test("a verified result of another user's login, in this user's login: denied", async () => {
-    const victim = await resumed(makeUser({ user_id: 'auth0|victim', app_metadata: { authy_2fa: { v: 1, authy_id: '4321', failures: 0 } } }));
+    const victim = await resumed(
+      makeUser({ user_id: 'auth0|victim', app_metadata: { authy_2fa: { v: 1, authy_id: '4321', failures: 0 } } }),
+    );
     const attacker = await resumed();
     const victimsResult = result(victim, { outcome: verified({ authyId: '4321' }) });
     const outcome = await attacker.continueWith({ state: attacker.transaction.state, session_token: victimsResult });
@@ -333,7 +388,10 @@ describe('result tokens to the Action: forged ones are denied, never allowed, an
 
   test('a locked result cannot shorten a lock or unlock: it is stored as a lock of at least our own length', async () => {
     const login = await resumed();
-    const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, { outcome: { kind: 'locked', failures: 0, lockedUntilSec: now() - 10 } }) });
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, { outcome: { kind: 'locked', failures: 0, lockedUntilSec: now() - 10 } }),
+    });
     expect(outcome.kind).toBe('deny');
     const stored = login.user.app_metadata.authy_2fa as { failures: number; locked_until: string };
     expect(stored.failures).toBe(2);
@@ -342,7 +400,10 @@ describe('result tokens to the Action: forged ones are denied, never allowed, an
 
   test('a cancelled result cannot lower the counter', async () => {
     const login = await resumed();
-    await login.continueWith({ state: login.transaction.state, session_token: result(login, { outcome: { kind: 'cancelled', failures: 0 } }) });
+    await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, { outcome: { kind: 'cancelled', failures: 0 } }),
+    });
     expect((login.user.app_metadata.authy_2fa as { failures: number }).failures).toBe(2);
   });
 });
