@@ -149,3 +149,21 @@ export async function codeOf(work: Promise<unknown>): Promise<string> {
   }
   return 'resolved';
 }
+
+/** The Basic `Authorization` header of a SID and secret. */
+export function basic(sid: string, secret: string): string {
+  return `Basic ${Buffer.from(`${sid}:${secret}`).toString('base64')}`;
+}
+
+/** An `inject` request with Twilio's auth and a form body. */
+export function twilioForm(method: 'POST' | 'GET' | 'DELETE', url: string, fields?: Record<string, string>) {
+  return {
+    method,
+    url,
+    headers: {
+      authorization: basic(ACCOUNT_SID, AUTH_TOKEN),
+      ...(fields ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
+    ...(fields ? { payload: new URLSearchParams(fields).toString() } : {}),
+  };
+}
