@@ -74,16 +74,17 @@ async function checkCode(deps: EffectDeps, visit: Visit, authyId: string, code: 
   });
 }
 
-async function sendCode(deps: EffectDeps, visit: Visit, channel: 'sms' | 'call', authyId: string): Promise<EffectOutcome> {
+async function sendCode(deps: EffectDeps, visit: Visit, effect: Extract<Effect, { type: 'sendCode' }>): Promise<EffectOutcome> {
+  const { channel, authyId } = effect;
   const counter = await deps.store.getCounter(visit.userKey, deps.now());
   if (counter.lockedUntilMs !== null && counter.lockedUntilMs > deps.now()) return { type: 'attemptRefused', reason: 'locked', counter };
   try {
     if (channel === 'sms') await deps.authy.requestSms(authyId);
     else await deps.authy.requestCall(authyId);
-    return { type: 'sent', channel, atMs: deps.now() };
+    return { type: 'sent', channel };
   } catch (error) {
     deps.log.warn({ step: 'send', channel, authy: authyCode(error) }, 'send failed');
-    return { type: 'providerFailed', notice: providerNotice(error) };
+    return { type: 'sendFailed', notice: providerNotice(error), undo: effect.undo };
   }
 }
 
@@ -96,7 +97,7 @@ async function startPush(deps: EffectDeps, visit: Visit, authyId: string): Promi
       return { result: null, outcome: () => ({ type: 'pushStarted', uuid, reservationId }) };
     } catch (error) {
       deps.log.warn({ step: 'push', authy: authyCode(error) }, 'push failed');
-      return { result: 'void', outcome: () => ({ type: 'providerFailed', notice: providerNotice(error) }) };
+      return { result: 'void', outcome: () => ({ type: 'pushFailed', notice: providerNotice(error) }) };
     }
   });
 }
@@ -144,7 +145,7 @@ async function performEffect(effect: Effect, visit: Visit, deps: EffectDeps): Pr
     case 'checkCode':
       return checkCode(deps, visit, effect.authyId, effect.code);
     case 'sendCode':
-      return sendCode(deps, visit, effect.channel, effect.authyId);
+      return sendCode(deps, visit, effect);
     case 'startPush':
       return startPush(deps, visit, effect.authyId);
     case 'pollPush':

@@ -57,6 +57,7 @@ function pushResult(outcome: EffectOutcome): PushResult | null {
     case 'pushEnded':
       return outcome.how;
     case 'providerFailed':
+    case 'pushFailed':
       return 'error';
     case 'attemptRefused':
       return 'refused';
@@ -107,6 +108,8 @@ function auditOf(effect: Effect, visit: Visit, outcome: EffectOutcome): [AuditEv
     case 'pushEnded':
       return [`push_${outcome.how}`, { failures: outcome.counter.failures }];
     case 'providerFailed':
+    case 'sendFailed':
+    case 'pushFailed':
       return ['provider_error', { call: providerCall(effect), notice: outcome.notice }];
     case 'cancelled':
       return ['visit_cancelled', { failures: outcome.failures }];

@@ -12,7 +12,7 @@ import { safeEqual } from '../../lib/safe-equal';
 import { perform, type EffectDeps } from '../effects';
 import { BadFormError, CsrfError, SessionEndedError } from '../errors';
 import { renderVisit, type RenderDeps } from '../render';
-import { next, type EffectOutcome, type UserAction } from '../visit/machine';
+import { next, type EffectOutcome, type Transition, type UserAction } from '../visit/machine';
 import type { Visit } from '../visit/visit';
 import { readVisitCookie } from './visit-cookie';
 
@@ -66,6 +66,36 @@ export const visitPlugin = fp<VisitPluginOptions>(
       }
     }
 
+    /**
+     * Claims the visit for the effects: saves the transition's visit (compare-and-set) before any
+     * provider call, so that of two presses of one button on one visit only one sends an SMS or a
+     * push; the other, seeing the saved claim, is refused by the machine (or asks again for a code
+     * check, which the attempt reservations govern). Null when the visit kept changing under us.
+     */
+    async function claim(visit: Visit, action: UserAction, transition: Transition): Promise<Transition | null> {
+      let candidate = transition;
+      for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt += 1) {
+        if (candidate.effects.length === 0) return candidate;
+        if (await store.saveVisit(candidate.visit, now())) return { ...candidate, visit: { ...candidate.visit, version: candidate.visit.version + 1 } };
+        const fresh = await store.getVisit<Visit>(visit.id, now());
+        if (!fresh) throw new SessionEndedError('visit ended while saving');
+        candidate = next(fresh, action, now());
+      }
+      return null;
+    }
+
+    async function runEffects(request: FastifyRequest, claimed: Transition): Promise<{ visit: Visit; outcomes: EffectOutcome[] }> {
+      const deps: EffectDeps = { ...options, log: request.log };
+      const outcomes: EffectOutcome[] = [];
+      let current = claimed.visit;
+      for (const effect of claimed.effects) {
+        const outcome = await perform(effect, current, deps);
+        outcomes.push(outcome);
+        current = next(current, outcome, now()).visit;
+      }
+      return { visit: current, outcomes };
+    }
+
     async function act(request: FastifyRequest, reply: FastifyReply, toAction: (form: Form) => UserAction): Promise<FastifyReply> {
       const form = formOf(request);
       const visit = await load(request);
@@ -76,22 +106,16 @@ export const visitPlugin = fp<VisitPluginOptions>(
       // Input refused outright: the same page at once, with the reason, as a 422.
       if (transition.status) return renderVisit(reply, transition.visit, options, { status: transition.status, typed: transition.typed ?? {} });
 
-      const deps: EffectDeps = { ...options, log: request.log };
-      const outcomes: EffectOutcome[] = [];
-      let current = transition.visit;
-      for (const effect of transition.effects) {
-        const outcome = await perform(effect, current, deps);
-        outcomes.push(outcome);
-        current = next(current, outcome, now()).visit;
+      const claimed = await claim(visit, action, transition);
+      if (claimed && claimed.effects.length > 0) {
+        const { visit: done, outcomes } = await runEffects(request, claimed);
+        await commit(done, (fresh) => outcomes.reduce((v, outcome) => next(v, outcome, now()).visit, fresh));
+      } else if (claimed) {
+        await commit(claimed.visit, (fresh) => {
+          const again = next(fresh, action, now());
+          return again.effects.length === 0 ? again.visit : fresh;
+        });
       }
-      const replay = (fresh: Visit): Visit =>
-        outcomes.length > 0
-          ? outcomes.reduce((v, outcome) => next(v, outcome, now()).visit, fresh)
-          : (() => {
-              const again = next(fresh, action, now());
-              return again.effects.length === 0 ? again.visit : fresh;
-            })();
-      await commit(current, replay);
       return reply.code(303).header('location', VISIT_PAGE).send();
     }
 

@@ -39,8 +39,12 @@ export type EffectOutcome =
   /** Authy's 60019: the code was right but already used. Not a guess: no try is lost. */
   | { type: 'codeReused' }
   | { type: 'attemptRefused'; reason: 'locked' | 'busy'; counter: Counter }
-  | { type: 'sent'; channel: 'sms' | 'call'; atMs: number }
+  | { type: 'sent'; channel: 'sms' | 'call' }
+  /** The send failed: the pacing and count claimed for it are given back. */
+  | { type: 'sendFailed'; notice: MessageKey; undo: SendUndo }
   | { type: 'pushStarted'; uuid: string; reservationId: string }
+  /** The approval request could not be sent: the claimed push is given back. */
+  | { type: 'pushFailed'; notice: MessageKey }
   | { type: 'pushApproved'; uuid: string }
   | { type: 'pushPending' }
   /** The request was denied on the phone, expired, or withdrawn by the user: a failure each. */
@@ -49,10 +53,17 @@ export type EffectOutcome =
 
 export type VisitEvent = UserAction | EffectOutcome;
 
+/** What a send claimed, to give back when it fails. */
+export interface SendUndo {
+  sends: number;
+  lastSendAtMs: number;
+  channel: Channel;
+}
+
 export type Effect =
   | { type: 'registerPhone'; countryCallingCode: string; nationalNumber: string }
   | { type: 'checkCode'; authyId: string; code: string }
-  | { type: 'sendCode'; channel: 'sms' | 'call'; authyId: string }
+  | { type: 'sendCode'; channel: 'sms' | 'call'; authyId: string; undo: SendUndo }
   | { type: 'startPush'; authyId: string }
   | { type: 'pollPush'; authyId: string; uuid: string; reservationId: string }
   /** Settles the pending push's attempt as a failure and reports `pushEnded` withdrawn. */
@@ -86,6 +97,12 @@ function lockedOutcome(visit: Visit, counter: Counter, nowMs: number): Visit {
 function afterFailure(visit: Visit, counter: Counter, key: MessageKey, nowMs: number): Visit {
   if (isLocked(counter, nowMs)) return lockedOutcome(visit, counter, nowMs);
   return withNotice(visit, key, 'error', { left: triesLeft(counter, visit.maxFailures) });
+}
+
+/** A push claimed but never sent is given back (not counted, not pending). */
+function withoutStartingPush(visit: Visit): Visit {
+  if (!visit.push || visit.push.uuid !== null) return visit;
+  return { ...visit, push: null, pushes: Math.max(0, visit.pushes - 1) };
 }
 
 function reportedMethod(channel: Channel): 'app' | 'sms' | 'call' {
@@ -122,14 +139,24 @@ function onSend(visit: Visit, rawChannel: unknown, nowMs: number): Transition {
   if ((step !== 'code' && step !== 'push') || !authyId) return stay(visit);
   const check = checkSend(visit, nowMs);
   if (!check.ok) return stay(withNotice(visit, check.key, 'error', check.key === 'sendTooSoon' ? { seconds: check.seconds } : undefined));
-  return { visit, effects: [{ type: 'sendCode', channel, authyId }] };
+  // Counted and paced now, before the call: the visit is saved with this before Authy is asked.
+  const undo: SendUndo = { sends: visit.sends, lastSendAtMs: visit.lastSendAtMs, channel: visit.channel };
+  return { visit: { ...visit, sends: visit.sends + 1, lastSendAtMs: nowMs, channel }, effects: [{ type: 'sendCode', channel, authyId, undo }] };
 }
 
 function onStartPush(visit: Visit): Transition {
   // Push only for enrolled users: a number registered a minute ago has no app to approve on.
   if (stepOf(visit) !== 'code' || !visit.authyId) return stay(visit);
   if (visit.pushes >= MAX_PUSHES_PER_VISIT) return stay(withNotice(visit, 'pushLimit', 'error'));
-  return { visit, effects: [{ type: 'startPush', authyId: visit.authyId }] };
+  // Claimed now (counted, and pending with no uuid yet): a second press finds a push pending.
+  return { visit: { ...visit, pushes: visit.pushes + 1, push: { uuid: null, reservationId: null } }, effects: [{ type: 'startPush', authyId: visit.authyId }] };
+}
+
+function onCheckPush(visit: Visit): Transition {
+  const push = visit.push;
+  if (stepOf(visit) !== 'push' || !push || !visit.authyId) return stay(visit);
+  if (push.uuid === null || push.reservationId === null) return stay(withNotice(visit, 'pushPending', 'info'));
+  return { visit, effects: [{ type: 'pollPush', authyId: visit.authyId, uuid: push.uuid, reservationId: push.reservationId }] };
 }
 
 function onUserAction(visit: Visit, action: UserAction, nowMs: number): Transition {
@@ -147,10 +174,11 @@ function onUserAction(visit: Visit, action: UserAction, nowMs: number): Transiti
     case 'startPush':
       return onStartPush(visit);
     case 'checkPush':
-      if (step !== 'push' || !visit.push || !visit.authyId) return stay(visit);
-      return { visit, effects: [{ type: 'pollPush', authyId: visit.authyId, uuid: visit.push.uuid, reservationId: visit.push.reservationId }] };
+      return onCheckPush(visit);
     case 'pushBack':
       if (step !== 'push' || !visit.push) return stay(visit);
+      // A request still being sent (or whose sending failed unseen) holds nothing yet: just leave it.
+      if (!visit.push.reservationId) return stay(withoutStartingPush(visit));
       return { visit, effects: [{ type: 'withdrawPush', reservationId: visit.push.reservationId }] };
     case 'cancel':
       if (visit.outcome) return stay(visit);
@@ -179,15 +207,16 @@ function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
     case 'codeReused':
       return withNotice(visit, 'codeReused', 'error');
     case 'attemptRefused':
-      return event.reason === 'locked' ? lockedOutcome(visit, event.counter, nowMs) : withNotice(visit, 'attemptBusy', 'error');
+      if (event.reason === 'locked') return lockedOutcome(visit, event.counter, nowMs);
+      return withNotice(withoutStartingPush(visit), 'attemptBusy', 'error');
     case 'sent':
-      return withNotice(
-        { ...visit, sends: visit.sends + 1, lastSendAtMs: event.atMs, channel: event.channel },
-        event.channel === 'sms' ? 'smsSent' : 'callStarted',
-        'info',
-      );
+      return withNotice(visit, event.channel === 'sms' ? 'smsSent' : 'callStarted', 'info');
+    case 'sendFailed':
+      return withNotice({ ...visit, ...event.undo }, event.notice, 'error');
     case 'pushStarted':
-      return { ...visit, push: { uuid: event.uuid, reservationId: event.reservationId }, pushes: visit.pushes + 1, notice: null };
+      return { ...visit, push: { uuid: event.uuid, reservationId: event.reservationId }, notice: null };
+    case 'pushFailed':
+      return withNotice(withoutStartingPush(visit), event.notice, 'error');
     case 'pushApproved':
       if (!visit.authyId || visit.push?.uuid !== event.uuid) return visit;
       return { ...visit, push: null, outcome: { kind: 'verified', method: 'push', authyId: visit.authyId, enrolledNow: false, approvalUuid: event.uuid } };

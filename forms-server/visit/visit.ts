@@ -16,10 +16,13 @@ export interface Notice {
   params?: Record<string, string | number>;
 }
 
-/** The pending push (OneTouch approval request) and the attempt it holds. */
+/**
+ * The pending push (OneTouch approval request) and the attempt it holds; both null while the
+ * request is being sent (the visit is claimed for it first, so a second press sends nothing).
+ */
 export interface PendingPush {
-  uuid: string;
-  reservationId: string;
+  uuid: string | null;
+  reservationId: string | null;
 }
 
 export interface Visit extends VisitRecord {

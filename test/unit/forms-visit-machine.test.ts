@@ -150,7 +150,7 @@ function behaviour(visit: Visit, action: UserAction): string {
 describe('every step × every user action', () => {
   const cases = (Object.keys(AT) as (keyof typeof AT)[]).flatMap((step) => Object.keys(ACTIONS).map((action) => [step, action] as const));
   test.each(cases)('at %s, %s', (step, action) => {
-    expect(behaviour(AT[step], ACTIONS[action]!)).toBe(TABLE[step][action]);
+    expect(behaviour(AT[step], ACTIONS[action])).toBe(TABLE[step][action]);
   });
 
   test('the table covers every step', () => {
@@ -161,7 +161,7 @@ describe('every step × every user action', () => {
 
 describe('user actions: what they ask for', () => {
   test('a valid phone asks Authy to register it, national number and calling code apart', () => {
-    expect(next(AT.enroll, ACTIONS.enrollOk!, NOW).effects).toEqual([
+    expect(next(AT.enroll, ACTIONS.enrollOk, NOW).effects).toEqual([
       { type: 'registerPhone', countryCallingCode: '1', nationalNumber: '2015550123' },
     ]);
   });
@@ -177,42 +177,42 @@ describe('user actions: what they ask for', () => {
   });
 
   test('a code is normalised before it is checked, against the enrolled id or the one registered in this visit', () => {
-    expect(next(AT.code, ACTIONS.codeOk!, NOW).effects).toEqual([{ type: 'checkCode', authyId: '1234', code: '1234567' }]);
-    expect(next(AT['code-enrolling'], ACTIONS.codeOk!, NOW).effects).toEqual([{ type: 'checkCode', authyId: '999', code: '1234567' }]);
+    expect(next(AT.code, ACTIONS.codeOk, NOW).effects).toEqual([{ type: 'checkCode', authyId: '1234', code: '1234567' }]);
+    expect(next(AT['code-enrolling'], ACTIONS.codeOk, NOW).effects).toEqual([{ type: 'checkCode', authyId: '999', code: '1234567' }]);
   });
 
   test('sends are paced and capped per visit', () => {
     const sent = { ...AT.code, sends: 1, lastSendAtMs: NOW - 10_000 };
-    expect(next(sent, ACTIONS.sendSms!, NOW)).toMatchObject({
+    expect(next(sent, ACTIONS.sendSms, NOW)).toMatchObject({
       effects: [],
       visit: { notice: { key: 'sendTooSoon', params: { seconds: 20 } } },
     });
-    expect(next({ ...sent, lastSendAtMs: NOW - 30_000 }, ACTIONS.sendCall!, NOW).effects).toEqual([
-      { type: 'sendCode', channel: 'call', authyId: '1234' },
+    expect(next({ ...sent, lastSendAtMs: NOW - 30_000 }, ACTIONS.sendCall, NOW).effects).toEqual([
+      { type: 'sendCode', channel: 'call', authyId: '1234', undo: { sends: 1, lastSendAtMs: NOW - 30_000, channel: 'app' } },
     ]);
     const capped = { ...AT.code, sends: MAX_SENDS_PER_VISIT, lastSendAtMs: 0 };
-    expect(next(capped, ACTIONS.sendSms!, NOW)).toMatchObject({ effects: [], visit: { notice: { key: 'sendLimit' } } });
+    expect(next(capped, ACTIONS.sendSms, NOW)).toMatchObject({ effects: [], visit: { notice: { key: 'sendLimit' } } });
   });
 
   test(`at most ${MAX_PUSHES_PER_VISIT} pushes per visit`, () => {
     const used = { ...AT.code, pushes: MAX_PUSHES_PER_VISIT };
-    expect(next(used, ACTIONS.startPush!, NOW)).toMatchObject({ effects: [], visit: { notice: { key: 'pushLimit' } } });
-    expect(next({ ...used, pushes: MAX_PUSHES_PER_VISIT - 1 }, ACTIONS.startPush!, NOW).effects).toEqual([
+    expect(next(used, ACTIONS.startPush, NOW)).toMatchObject({ effects: [], visit: { notice: { key: 'pushLimit' } } });
+    expect(next({ ...used, pushes: MAX_PUSHES_PER_VISIT - 1 }, ACTIONS.startPush, NOW).effects).toEqual([
       { type: 'startPush', authyId: '1234' },
     ]);
   });
 
   test('the pending push: polled with its reservation; withdrawn or cancelled, its reservation is settled', () => {
-    expect(next(AT.push, ACTIONS.checkPush!, NOW).effects).toEqual([
+    expect(next(AT.push, ACTIONS.checkPush, NOW).effects).toEqual([
       { type: 'pollPush', authyId: '1234', uuid: 'uuid-1', reservationId: 'r1' },
     ]);
-    expect(next(AT.push, ACTIONS.pushBack!, NOW).effects).toEqual([{ type: 'withdrawPush', reservationId: 'r1' }]);
-    expect(next(AT.push, ACTIONS.cancel!, NOW).effects).toEqual([{ type: 'finishCancel', pushReservationId: 'r1' }]);
-    expect(next(AT.code, ACTIONS.cancel!, NOW).effects).toEqual([{ type: 'finishCancel', pushReservationId: null }]);
+    expect(next(AT.push, ACTIONS.pushBack, NOW).effects).toEqual([{ type: 'withdrawPush', reservationId: 'r1' }]);
+    expect(next(AT.push, ACTIONS.cancel, NOW).effects).toEqual([{ type: 'finishCancel', pushReservationId: 'r1' }]);
+    expect(next(AT.code, ACTIONS.cancel, NOW).effects).toEqual([{ type: 'finishCancel', pushReservationId: null }]);
   });
 
   test('change number forgets the number registered in this visit', () => {
-    const t = next(AT['code-enrolling'], ACTIONS.changeNumber!, NOW);
+    const t = next(AT['code-enrolling'], ACTIONS.changeNumber, NOW);
     expect(t.visit).toMatchObject({ pendingAuthyId: null, channel: 'app' });
   });
 
@@ -238,12 +238,14 @@ const OUTCOMES: EffectOutcome[] = [
   { type: 'codeReused' },
   { type: 'attemptRefused', reason: 'busy', counter: counter(4) },
   { type: 'attemptRefused', reason: 'locked', counter: counter(5, NOW + 60_000) },
-  { type: 'sent', channel: 'sms', atMs: NOW },
+  { type: 'sent', channel: 'sms' },
   { type: 'pushStarted', uuid: 'uuid-2', reservationId: 'r2' },
   { type: 'pushApproved', uuid: 'uuid-1' },
   { type: 'pushPending' },
   { type: 'pushEnded', how: 'denied', counter: counter(2) },
   { type: 'cancelled', failures: 3 },
+  { type: 'sendFailed', notice: 'authyUnavailable', undo: { sends: 0, lastSendAtMs: 0, channel: 'app' } },
+  { type: 'pushFailed', notice: 'authyUnavailable' },
 ];
 
 describe('effect outcomes', () => {
@@ -256,9 +258,9 @@ describe('effect outcomes', () => {
   });
 
   test('registered: the number becomes the code target (only while enrolling)', () => {
-    expect(stepOf(next(AT.enroll, OUTCOMES[0]!, NOW).visit)).toBe('code');
-    expect(next(AT.enroll, OUTCOMES[0]!, NOW).visit.pendingAuthyId).toBe('777');
-    expect(next(AT.code, OUTCOMES[0]!, NOW).visit).toBe(AT.code);
+    expect(stepOf(next(AT.enroll, OUTCOMES[0], NOW).visit)).toBe('code');
+    expect(next(AT.enroll, OUTCOMES[0], NOW).visit.pendingAuthyId).toBe('777');
+    expect(next(AT.code, OUTCOMES[0], NOW).visit).toBe(AT.code);
   });
 
   test('a right code: verified, with the method of the last channel asked for; an enrolling user enrolls now', () => {
@@ -276,8 +278,8 @@ describe('effect outcomes', () => {
   });
 
   test('a wrong code: the tries left, or the lock page when the counter locked', () => {
-    expect(next(AT.code, OUTCOMES[3]!, NOW).visit.notice).toEqual({ key: 'wrongCode', kind: 'error', params: { left: 4 } });
-    expect(next(AT.code, OUTCOMES[4]!, NOW).visit.outcome).toEqual({
+    expect(next(AT.code, OUTCOMES[3], NOW).visit.notice).toEqual({ key: 'wrongCode', kind: 'error', params: { left: 4 } });
+    expect(next(AT.code, OUTCOMES[4], NOW).visit.outcome).toEqual({
       kind: 'locked',
       failures: 5,
       lockedUntilSec: Math.floor(NOW / 1000) + 900,
@@ -286,21 +288,43 @@ describe('effect outcomes', () => {
 
   test('an already-used code and a busy reservation cost nothing and say so; a locked reservation ends the visit', () => {
     expect(next(AT.code, { type: 'codeReused' }, NOW).visit.notice).toEqual({ key: 'codeReused', kind: 'error' });
-    expect(next(AT.code, OUTCOMES[6]!, NOW).visit).toMatchObject({ outcome: null, notice: { key: 'attemptBusy' } });
-    expect(next(AT.code, OUTCOMES[7]!, NOW).visit.outcome).toMatchObject({ kind: 'locked', failures: 5 });
+    expect(next(AT.code, OUTCOMES[6], NOW).visit).toMatchObject({ outcome: null, notice: { key: 'attemptBusy' } });
+    expect(next(AT.code, OUTCOMES[7], NOW).visit.outcome).toMatchObject({ kind: 'locked', failures: 5 });
   });
 
-  test('sent: counted, paced from now, and the channel decides the reported method', () => {
-    expect(next(AT.code, { type: 'sent', channel: 'call', atMs: NOW }, NOW).visit).toMatchObject({
+  test('a send is counted and paced when it is asked for (the visit is saved so before Authy is called), and given back if it fails', () => {
+    const asked = next(AT.code, ACTIONS.sendCall, NOW);
+    expect(asked.visit).toMatchObject({ sends: 1, lastSendAtMs: NOW, channel: 'call' });
+    expect(asked.effects).toEqual([{ type: 'sendCode', channel: 'call', authyId: '1234', undo: { sends: 0, lastSendAtMs: 0, channel: 'app' } }]);
+    // A second press, seeing the saved claim, sends nothing.
+    expect(next(asked.visit, ACTIONS.sendCall, NOW + 1000)).toMatchObject({ effects: [], visit: { notice: { key: 'sendTooSoon' } } });
+    expect(next(asked.visit, { type: 'sent', channel: 'call' }, NOW).visit).toMatchObject({
       sends: 1,
-      lastSendAtMs: NOW,
       channel: 'call',
       notice: { key: 'callStarted', kind: 'info' },
     });
+    const failed = next(asked.visit, { type: 'sendFailed', notice: 'authyUnavailable', undo: { sends: 0, lastSendAtMs: 0, channel: 'app' } }, NOW);
+    expect(failed.visit).toMatchObject({ sends: 0, lastSendAtMs: 0, channel: 'app', notice: { key: 'authyUnavailable' } });
   });
 
-  test('push: started (counted), approved only for the pending uuid, ended denied/expired/withdrawn as a failure each', () => {
-    expect(next(AT.code, OUTCOMES[9]!, NOW).visit).toMatchObject({ push: { uuid: 'uuid-2', reservationId: 'r2' }, pushes: 1 });
+  test('a push is claimed when it is asked for: a second press finds it pending and sends nothing; a failed send gives it back', () => {
+    const asked = next(AT.code, ACTIONS.startPush, NOW);
+    expect(asked.visit).toMatchObject({ pushes: 1, push: { uuid: null, reservationId: null } });
+    expect(stepOf(asked.visit)).toBe('push');
+    expect(next(asked.visit, ACTIONS.startPush, NOW).effects).toEqual([]);
+    expect(next(asked.visit, ACTIONS.checkPush, NOW)).toMatchObject({ effects: [], visit: { notice: { key: 'pushPending' } } });
+    expect(next(asked.visit, { type: 'pushStarted', uuid: 'u', reservationId: 'r' }, NOW).visit).toMatchObject({
+      pushes: 1,
+      push: { uuid: 'u', reservationId: 'r' },
+    });
+    expect(next(asked.visit, { type: 'pushFailed', notice: 'authyUnavailable' }, NOW).visit).toMatchObject({ pushes: 0, push: null });
+    expect(next(asked.visit, { type: 'attemptRefused', reason: 'busy', counter: counter(4) }, NOW).visit).toMatchObject({ pushes: 0, push: null });
+    // "Enter a code instead" while it is being sent just leaves it.
+    expect(next(asked.visit, ACTIONS.pushBack, NOW)).toMatchObject({ effects: [], visit: { pushes: 0, push: null } });
+  });
+
+  test('push: started, approved only for the pending uuid, ended denied/expired/withdrawn as a failure each', () => {
+    expect(next(AT.push, OUTCOMES[9], NOW).visit).toMatchObject({ push: { uuid: 'uuid-2', reservationId: 'r2' }, pushes: 1 });
     expect(next(AT.push, { type: 'pushApproved', uuid: 'uuid-1' }, NOW).visit.outcome).toEqual({
       kind: 'verified',
       method: 'push',
