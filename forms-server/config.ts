@@ -114,7 +114,8 @@ function trustProxy(value: string | undefined): false | string[] {
     const [address = '', bits, extra] = entry.split('/');
     const family = isIP(address);
     const bitsOk = bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
-    if (family === 0 || !bitsOk || extra !== undefined) {
+    // A /0 trusts every address, which is `true` again.
+    if (family === 0 || !bitsOk || extra !== undefined || Number(bits) === 0) {
       throw new ConfigError('TRUST_PROXY', `TRUST_PROXY has "${entry}", which is not an address or CIDR: ${TRUST_PROXY_HELP}`);
     }
   }

@@ -17,7 +17,7 @@ function refusal(overrides: Record<string, string | undefined>): ConfigError {
     loadConfig(env(overrides));
   } catch (error) {
     if (error instanceof ConfigError) return error;
-    throw new Error(`expected a ConfigError, got ${String(error)}`);
+    throw new Error(`expected a ConfigError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected a ConfigError, got a config');
 }
@@ -123,6 +123,8 @@ test.each([
   ['TRUST_PROXY', 'a CIDR with too many bits', { TRUST_PROXY: '10.0.0.0/33' }],
   ['TRUST_PROXY', 'a CIDR with two slashes', { TRUST_PROXY: '10.0.0.0/8/8' }],
   ['TRUST_PROXY', 'only commas', { TRUST_PROXY: ', ,' }],
+  ['TRUST_PROXY', 'every IPv4 address (/0)', { TRUST_PROXY: '0.0.0.0/0' }],
+  ['TRUST_PROXY', 'every IPv6 address (/0)', { TRUST_PROXY: '10.0.0.1, ::/0' }],
   ['REDIS_URL', 'not a URL', { REDIS_URL: 'localhost:6379' }],
   ['REDIS_URL', 'another scheme', { REDIS_URL: 'http://127.0.0.1:6379' }],
   ['REDIS_KEY_PREFIX', 'with spaces', { REDIS_KEY_PREFIX: 'my prefix' }],
