@@ -121,8 +121,8 @@ export function authyErrorFrom(status: number, body: unknown): AuthyError {
       return by('CODE_REUSED', 'the code was already used');
     case '60020':
       return by('WRONG_CODE', 'the code is not valid');
+    // 60027 ("User was not valid") is what users/new answers for a phone (or email) Authy refuses.
     case '60033':
-    // "User was not valid": what users/new answers for a phone (or email) Authy refuses.
     case '60027':
       return by('INVALID_PHONE', 'the phone number is not valid');
     case '60078':
@@ -189,7 +189,8 @@ function toUserStatus(authyId: string, body: Record<string, unknown>): AuthyUser
   const status = body.status;
   if (!isTrue(body.success) || !isRecord(status)) throw new AuthyError('BAD_RESPONSE', 'Authy returned no user status');
   const returnedId = status.authy_id;
-  if (returnedId !== undefined && String(returnedId) !== authyId) {
+  const returnedText = typeof returnedId === 'number' || typeof returnedId === 'string' ? String(returnedId) : null;
+  if (returnedId !== undefined && returnedText !== authyId) {
     throw new AuthyError('BAD_RESPONSE', 'Authy returned the status of another user');
   }
   return {

@@ -85,6 +85,7 @@ export function verifyHs256(token: unknown, secret: string, options: VerifyOptio
   const claims = parseSegment(bodyPart);
   if (!isRecord(claims)) throw new JwtError('ERR_JWT_MALFORMED', 'token claims are not an object');
 
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- this is the alias itself, read until forms-server/link.ts passes nowSec
   const currentSec = options.nowSec ?? options.now ?? nowSec();
   const tolerance = options.clockToleranceSeconds ?? 5;
   if (typeof claims.exp !== 'number') throw new JwtError('ERR_JWT_CLAIM', 'token has no expiry');

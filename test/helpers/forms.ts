@@ -274,12 +274,12 @@ export function headingOf(html: string): string {
 
 /** The texts of the elements with role="alert". */
 export function alertsOf(html: string): string[] {
-  return [...html.matchAll(/<p[^>]*role="alert"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => decodeEntities(m[1]?.trim() ?? ''));
+  return [...html.matchAll(/<p[^>]*role="alert"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => decodeEntities(m[1].trim()));
 }
 
 /** The texts of the elements with role="status". */
 export function statusesOf(html: string): string[] {
-  return [...html.matchAll(/<p[^>]*role="status"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => decodeEntities(m[1]?.trim() ?? ''));
+  return [...html.matchAll(/<p[^>]*role="status"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => decodeEntities(m[1].trim()));
 }
 
 export interface ContinueForm {
@@ -291,9 +291,9 @@ export interface ContinueForm {
 /** The form that POSTs to Auth0's /continue (done and locked pages), or null. */
 export function continueFormOf(html: string): ContinueForm | null {
   for (const match of html.matchAll(/<form[^>]*method="post"[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
-    const action = decodeEntities(match[1] ?? '');
+    const action = decodeEntities(match[1]);
     if (!/^https:\/\//.test(action)) continue;
-    const inner = match[2] ?? '';
+    const inner = match[2];
     const field = (name: string) => {
       const value = new RegExp(`name="${name}" value="([^"]*)"`).exec(inner)?.[1];
       return value === undefined ? null : decodeEntities(value);
@@ -307,12 +307,12 @@ export function continueFormOf(html: string): ContinueForm | null {
 
 /** Verifies a result token with the shared secret (as the Action does) and reads it. */
 export function decodeResult(token: string, nowMs = T0, secret = SECRET): ResultToken {
-  return parseResultClaims(verifyHs256(token, secret, { now: Math.floor(nowMs / 1000) }));
+  return parseResultClaims(verifyHs256(token, secret, { nowSec: Math.floor(nowMs / 1000) }));
 }
 
 /** The raw claims of a result token, verified with the shared secret. */
 export function resultClaims(token: string, nowMs = T0): JwtClaims {
-  return verifyHs256(token, SECRET, { now: Math.floor(nowMs / 1000) });
+  return verifyHs256(token, SECRET, { nowSec: Math.floor(nowMs / 1000) });
 }
 
 /** Every header the brief asks for on every page (static files may be cached: `cache: 'public'`). */
@@ -333,7 +333,7 @@ export function expectSecurityHeaders(page: Page, cache: 'no-store' | 'public' =
 export function expectNoInlineScript(html: string): void {
   for (const tag of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
     expect(tag[1]).toMatch(/\bsrc="\/2fa\/static\/[a-z-]+\.js"/);
-    expect(tag[2]?.trim()).toBe('');
+    expect(tag[2].trim()).toBe('');
   }
   expect(html).not.toMatch(/\son[a-z]+\s*=/i);
   expect(html).not.toMatch(/javascript:/i);

@@ -20,28 +20,34 @@ function code(fn: () => unknown): string {
 describe('HS256 JWT', () => {
   test('round-trips claims', () => {
     const token = signHs256({ sub: 'u1', exp: now + 60 }, secret);
-    expect(verifyHs256(token, secret, { now })).toEqual({ sub: 'u1', exp: now + 60 });
+    expect(verifyHs256(token, secret, { nowSec: now })).toEqual({ sub: 'u1', exp: now + 60 });
   });
 
   test('refuses a wrong secret, a changed body, alg none and other algorithms', () => {
     const token = signHs256({ sub: 'u1', exp: now + 60 }, secret);
-    expect(code(() => verifyHs256(token, 'another-secret-of-at-least-32-bytes!!', { now }))).toBe('ERR_JWT_SIGNATURE');
+    expect(code(() => verifyHs256(token, 'another-secret-of-at-least-32-bytes!!', { nowSec: now }))).toBe('ERR_JWT_SIGNATURE');
     const [h, , s] = token.split('.');
     const body = Buffer.from(JSON.stringify({ sub: 'admin', exp: now + 60 })).toString('base64url');
-    expect(code(() => verifyHs256(`${h}.${body}.${s}`, secret, { now }))).toBe('ERR_JWT_SIGNATURE');
-    expect(code(() => verifyHs256(forge({ alg: 'none', typ: 'JWT' }, { sub: 'u1', exp: now + 60 }), secret, { now }))).toBe('ERR_JWT_ALG');
-    expect(code(() => verifyHs256(forge({ alg: 'RS256' }, { sub: 'u1', exp: now + 60 }, 'abc'), secret, { now }))).toBe('ERR_JWT_ALG');
+    expect(code(() => verifyHs256(`${h}.${body}.${s}`, secret, { nowSec: now }))).toBe('ERR_JWT_SIGNATURE');
+    expect(code(() => verifyHs256(forge({ alg: 'none', typ: 'JWT' }, { sub: 'u1', exp: now + 60 }), secret, { nowSec: now }))).toBe(
+      'ERR_JWT_ALG',
+    );
+    expect(code(() => verifyHs256(forge({ alg: 'RS256' }, { sub: 'u1', exp: now + 60 }, 'abc'), secret, { nowSec: now }))).toBe(
+      'ERR_JWT_ALG',
+    );
   });
 
   test('refuses expired, future and expiry-less tokens', () => {
-    expect(code(() => verifyHs256(signHs256({ exp: now - 10 }, secret), secret, { now }))).toBe('ERR_JWT_EXPIRED');
-    expect(code(() => verifyHs256(signHs256({ exp: now + 60, iat: now + 600 }, secret), secret, { now }))).toBe('ERR_JWT_NOT_YET_VALID');
-    expect(code(() => verifyHs256(signHs256({ sub: 'x' }, secret), secret, { now }))).toBe('ERR_JWT_CLAIM');
+    expect(code(() => verifyHs256(signHs256({ exp: now - 10 }, secret), secret, { nowSec: now }))).toBe('ERR_JWT_EXPIRED');
+    expect(code(() => verifyHs256(signHs256({ exp: now + 60, iat: now + 600 }, secret), secret, { nowSec: now }))).toBe(
+      'ERR_JWT_NOT_YET_VALID',
+    );
+    expect(code(() => verifyHs256(signHs256({ sub: 'x' }, secret), secret, { nowSec: now }))).toBe('ERR_JWT_CLAIM');
   });
 
   test('refuses garbage without throwing anything but JwtError', () => {
     for (const bad of [undefined, '', 'abc', 'a.b', 'a.b.c.d', '!!!.###.$$$', 'x'.repeat(9000), 42]) {
-      expect(code(() => verifyHs256(bad, secret, { now }))).toMatch(/^ERR_JWT_/);
+      expect(code(() => verifyHs256(bad, secret, { nowSec: now }))).toMatch(/^ERR_JWT_/);
     }
   });
 });

@@ -175,7 +175,7 @@ describe('redirect.encodeToken', () => {
       secret: SECRET,
       payload: { continue_uri: 'http://localhost:3001/continue', n: 1, sub: 'spoofed' },
     });
-    const claims = verifyHs256(token, SECRET, { now: Math.floor(NOW / 1000) });
+    const claims = verifyHs256(token, SECRET, { nowSec: Math.floor(NOW / 1000) });
     expect(claims).toEqual({
       continue_uri: 'http://localhost:3001/continue',
       n: 1,
@@ -185,13 +185,13 @@ describe('redirect.encodeToken', () => {
       exp: Math.floor(NOW / 1000) + 900,
       ip: '127.0.0.1',
     });
-    expect(JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
   });
 
   it('honours expiresInSeconds and refuses a missing secret', () => {
     const { api } = apiFor('execute', newLoginTransaction('tx1', 'st'));
     const token = (api as unknown as Api).redirect.encodeToken({ secret: SECRET, expiresInSeconds: 60, payload: {} });
-    expect(verifyHs256(token, SECRET, { now: Math.floor(NOW / 1000) }).exp).toBe(Math.floor(NOW / 1000) + 60);
+    expect(verifyHs256(token, SECRET, { nowSec: Math.floor(NOW / 1000) }).exp).toBe(Math.floor(NOW / 1000) + 60);
     expect(() => (api as unknown as Api).redirect.encodeToken({ secret: '', payload: {} })).toThrow(/secret/);
   });
 });

@@ -37,7 +37,8 @@ export interface PostLoginEvent {
   authentication?: { methods?: AuthenticationMethod[] };
   session?: { id?: string };
   tenant?: { id?: string };
-  secrets: Record<string, string | undefined>;
+  /** Always sent by Auth0; optional here so that the Action copes without it (it denies: misconfigured). */
+  secrets?: Record<string, string | undefined>;
 }
 
 export interface PostLoginApi {
