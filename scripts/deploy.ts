@@ -42,9 +42,9 @@ async function main(): Promise<number> {
     const report = await runDeploy({
       rootDir: join(__dirname, '..'),
       envName: args.env,
-      dryRun: args['dry-run'] === true,
+      dryRun: args['dry-run'],
       processEnv: process.env,
-      allowUnbind: args['allow-unbind'] === true,
+      allowUnbind: args['allow-unbind'],
       ...(args['retire-rule'] !== undefined ? { retireRuleName: args['retire-rule'] } : {}),
     });
     console.log(formatReport(report));
@@ -59,6 +59,6 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => {
+void main().then((code) => {
   process.exitCode = code;
 });

@@ -36,7 +36,7 @@ export async function main(deps: CliDeps): Promise<number> {
     const clock = deps.clock ?? systemClock;
     const connection = connect(deps, output);
     const cwd = deps.cwd ?? process.cwd();
-    const apply = values.apply === true;
+    const apply = values.apply;
     const stamp = new Date(clock.nowMs()).toISOString().replace(/[:.]/g, '-');
     const reportPath = resolve(
       cwd,

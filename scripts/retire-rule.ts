@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     console.error(`--env and --name are required\n${USAGE}`);
     return 2;
   }
-  const dryRun = args['dry-run'] === true;
+  const dryRun = args['dry-run'];
   try {
     const result = await runRetireRule({
       rootDir: join(__dirname, '..'),
@@ -49,6 +49,6 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => {
+void main().then((code) => {
   process.exitCode = code;
 });

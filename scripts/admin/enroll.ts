@@ -73,7 +73,7 @@ export async function runEnroll(deps: CliDeps, output: Output): Promise<number> 
   // Every argument and setting is checked before the first request.
   const ref = parseUserRef(positionals[0]);
   const phone = parseAdminPhone(values.phone, values.country);
-  const apply = values.apply === true;
+  const apply = values.apply;
   const settings = withNamedEnvironment(deps, values.env, output);
   const authyKey = apply ? readAuthyApiKey(settings.env, 'enroll-2fa --apply registers the phone with the Authy API') : null;
   const { api } = connect(settings, output);
@@ -82,7 +82,7 @@ export async function runEnroll(deps: CliDeps, output: Output): Promise<number> 
   const where = `${user.user_id} (connection: ${user.connection ?? 'unknown'})`;
   const nowIso = new Date((deps.clock ?? systemClock).nowMs()).toISOString();
   const preview = planEnrollment(user.app_metadata, AUTHY_ID_PENDING, nowIso);
-  if (preview.enrolledAuthyId !== null && values.force !== true) throw refuseEnrolled(user, preview);
+  if (preview.enrolledAuthyId !== null && !values.force) throw refuseEnrolled(user, preview);
   if (!user.email) throw new AdminError('BAD_USAGE', `${user.user_id} has no email address, which Authy needs to register a phone`);
 
   output.out(`${apply ? 'Enroll' : 'Dry run: enroll'} 2FA of ${where} with phone ${phone.masked}:`);

@@ -60,7 +60,7 @@ export function toAdminUser(raw: unknown): AdminUser | null {
     typeof raw.connection === 'string'
       ? raw.connection
       : typeof raw['identities[0].connection'] === 'string'
-        ? (raw['identities[0].connection'] as string)
+        ? raw['identities[0].connection']
         : isRecord(first) && typeof first.connection === 'string'
           ? first.connection
           : null;

@@ -3,7 +3,7 @@
  * as the forms server's enrollment page (a mobile number, valid for its country), before Authy
  * sees it. Messages never repeat the number; `masked` is the only form of it that is printed.
  */
-import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { AdminError } from './errors';
 
 export interface AdminPhone {
@@ -39,17 +39,17 @@ export function parseAdminPhone(raw: string | undefined, countryArg: string | un
   if (!text.startsWith('+') && country === undefined) {
     throw refuse('is a national number: give its country with --country XX, or write it in E.164 (+...)');
   }
-  const phone = parsePhoneNumberFromString(text, country as CountryCode | undefined);
+  const phone = parsePhoneNumberFromString(text, country);
   if (!phone || !phone.isValid()) throw refuse(`is not a valid phone number${country ? ` for ${country}` : ''}`);
   const otherCountry = country && phone.country && phone.country !== country;
-  if (otherCountry && phone.countryCallingCode !== getCountryCallingCode(country as CountryCode)) {
+  if (otherCountry && phone.countryCallingCode !== getCountryCallingCode(country)) {
     throw refuse(`is a number of another country than ${country}`);
   }
   const type = phone.getType();
   if (type === 'FIXED_LINE' || type === 'TOLL_FREE' || type === 'PREMIUM_RATE' || type === 'SHARED_COST') {
     throw refuse('is not a mobile number (landline, toll-free or premium): it cannot receive codes');
   }
-  const countryCallingCode = String(phone.countryCallingCode);
-  const nationalNumber = String(phone.nationalNumber);
+  const countryCallingCode: string = phone.countryCallingCode;
+  const nationalNumber: string = phone.nationalNumber;
   return { countryCallingCode, nationalNumber, masked: maskPhone(countryCallingCode, nationalNumber) };
 }

@@ -52,7 +52,6 @@ export function planUnlock(appMetadata: Record<string, unknown>): UserChange | n
   const locked = 'locked_until' in stored;
   if (!locked && (stored.failures === undefined || stored.failures === 0)) return null;
   const { locked_until: _dropped, ...rest } = stored;
-  void _dropped;
   const next = { ...rest, failures: 0 };
   const patch = { [ENROLLMENT_KEY]: next };
   return { patch, previous: previousValues(appMetadata, patch), authyIds: [] };

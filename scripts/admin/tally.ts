@@ -55,7 +55,9 @@ export class EnrollmentTally {
 
   result(): EnrollmentReport {
     const by_connection: Record<string, EnrollmentCounts> = {};
-    for (const name of [...this.byConnection.keys()].sort()) by_connection[name] = { ...this.byConnection.get(name)! };
+    // Connection names are unique keys: sorted the way Array.prototype.sort orders strings.
+    const entries = [...this.byConnection].sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [name, counts] of entries) by_connection[name] = { ...counts };
     return { generated_at: new Date(this.nowMs).toISOString(), total: { ...this.total }, by_connection };
   }
 }
@@ -65,10 +67,10 @@ export function formatReportTable(report: EnrollmentReport): string[] {
   const header = ['connection', 'users', 'enrolled', 'not enrolled', 'locked', 'legacy format'];
   const row = (name: string, c: EnrollmentCounts) => [name, c.users, c.enrolled, c.not_enrolled, c.locked, c.legacy_format].map(String);
   const rows = [header, ...Object.entries(report.by_connection).map(([name, c]) => row(name, c)), row('TOTAL', report.total)];
-  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) =>
     r
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
       .join('  ')
       .trimEnd();
   const lines = rows.map(fmt);

@@ -61,7 +61,7 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, output: Out
   }
   if (positionals.length !== 1) throw new AdminError('BAD_USAGE', `give exactly one user id or email\n${USAGE[kind]}`);
   const ref = parseUserRef(positionals[0]);
-  const removeAuthy = values['remove-from-authy'] === true;
+  const removeAuthy = values['remove-from-authy'];
   if (removeAuthy && kind !== 'reset') throw new AdminError('BAD_USAGE', `--remove-from-authy belongs to reset-2fa\n${USAGE[kind]}`);
   // Every setting is checked before the first request.
   const authyKey = removeAuthy ? readAuthyApiKey(deps.env) : null;
@@ -86,11 +86,11 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, output: Out
     for (const id of change.authyIds) output.out(`  Authy user ${id}: will be removed from Authy`);
   }
   await confirm(kind === 'reset' ? 'The user will have to enroll again at next login.' : 'The user will be able to log in again.', {
-    yes: values.yes === true,
+    yes: values.yes,
     stdin: deps.stdin,
     output,
   });
-  if (values.yes !== true) {
+  if (!values.yes) {
     // Time passed at the prompt: apply only what was shown.
     const again = await findUser(api, { kind: 'user_id', value: user.user_id });
     const changeAgain = plan(kind, again);

@@ -43,5 +43,5 @@ export async function findUser(api: AdminApi, ref: UserRef): Promise<AdminUser> 
       users.map((u) => `  ${u.user_id}  (connection: ${u.connection ?? 'unknown'})`),
     );
   }
-  return users[0]!;
+  return users[0];
 }

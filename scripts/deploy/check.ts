@@ -57,7 +57,7 @@ function secretProblems(secret: SecretName, keyword: string, value: string): str
     problems.push(`${keyword}: longer than Auth0's ${MAX_SECRET_CHARS}-character limit for an Action secret`);
   }
   if (URL_SECRETS.includes(secret)) {
-    let https = false;
+    let https: boolean;
     try {
       https = new URL(value.trim()).protocol === 'https:';
     } catch {

@@ -44,7 +44,7 @@ export type KeywordMappings = Record<string, KeywordValue>;
 export function keywordsIn(text: string): string[] {
   const found = new Set<string>();
   for (const match of text.matchAll(/@@([A-Za-z0-9_]+)@@|##([A-Za-z0-9_]+)##/g)) {
-    found.add(match[1] ?? match[2] ?? '');
+    found.add(match.at(1) ?? match.at(2) ?? '');
   }
   return [...found];
 }

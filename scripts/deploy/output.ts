@@ -19,24 +19,23 @@ export function maskText(text: string, secrets: readonly string[]): string {
   return masked;
 }
 
-type Write = typeof process.stdout.write;
-
 /** Runs fn with process.stdout and process.stderr masked; restores them afterwards. */
 export async function withMaskedOutput<T>(secrets: readonly string[], fn: () => Promise<T>): Promise<T> {
   const streams = [process.stdout, process.stderr];
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- each original is only called with .call(stream), then put back as it was
   const originals = streams.map((stream) => stream.write);
   streams.forEach((stream, index) => {
-    const original = originals[index] as Write;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const original = originals[index];
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
       return (original as (...args: unknown[]) => boolean).call(stream, maskText(text, secrets), ...rest);
-    }) as Write;
+    };
   });
   try {
     return await fn();
   } finally {
     streams.forEach((stream, index) => {
-      stream.write = originals[index] as Write;
+      stream.write = originals[index];
     });
   }
 }

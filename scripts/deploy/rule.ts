@@ -44,7 +44,8 @@ export async function retireRule(client: ManagementClient, name: string, dryRun:
   if (matches.length > 1) {
     throw new DeployError(
       'RULE',
-      `${matches.length} rules are named "${name}" (${matches.map((m) => m.id).join(', ')}). Nothing was changed: rename or disable the right one in the dashboard.`,
+      `${matches.length} rules are named "${name}" (${matches.map((m) => m.id).join(', ')}). ` +
+        'Nothing was changed: rename or disable the right one in the dashboard.',
     );
   }
   const [rule] = matches as [{ id: string; enabled: boolean }];
