@@ -81,7 +81,10 @@ function acceptEmptyJson(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, {});
+    if (text.trim() === '') {
+      done(null, {});
+      return;
+    }
     return jsonParser(request, text, done);
   });
 }

@@ -47,7 +47,7 @@ export class FaultQueue {
 
   /** The fault for this call, if any, counting it as used. */
   take(): Fault | undefined {
-    const fault = this.faults[0];
+    const fault = this.faults.at(0);
     if (!fault) return undefined;
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.faults.shift();

@@ -14,7 +14,7 @@ const MIN_NATIONAL_DIGITS = 6;
 /** A calling code such as "1" or "44" (a leading "+" is tolerated); null if it is not one. */
 export function parseCountryCode(raw: string): string | null {
   const match = /^\+?([1-9]\d{0,2})$/.exec(raw.trim());
-  return match ? match[1]! : null;
+  return match ? match[1] : null;
 }
 
 /** The national number as digits only; null if it holds letters or has an impossible length. */

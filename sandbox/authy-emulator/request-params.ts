@@ -56,7 +56,7 @@ export function mapParam(sources: unknown[], name: string): Record<string, strin
     if (isBag(nested)) for (const [key, value] of Object.entries(nested)) put(key, value);
     for (const [key, value] of Object.entries(source)) {
       const match = new RegExp(`^${name}\\[([^\\]]+)\\]$`).exec(key);
-      if (match) put(match[1]!, value);
+      if (match) put(match[1], value);
     }
   }
   return out;

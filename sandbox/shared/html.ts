@@ -2,5 +2,5 @@
 
 export function escapeHtml(value: unknown): string {
   const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-  return String(value).replace(/[&<>"']/g, (c) => entities[c] as string);
+  return String(value).replace(/[&<>"']/g, (c) => entities[c]);
 }

@@ -24,9 +24,12 @@ export function sendHtml(reply: FastifyReply, status: number, body: string): Fas
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 
+/** String parameters by name; any name may be absent. */
+export type FlatQuery = Partial<Record<string, string>>;
+
 /** The string parameters of a parsed query or form (repeated or nested ones are dropped). */
-export function flatQuery(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+export function flatQuery(value: unknown): FlatQuery {
+  const out: FlatQuery = {};
   if (typeof value !== 'object' || value === null) return out;
   for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
   return out;

@@ -34,7 +34,8 @@ function isBuiltin(name: string): boolean {
 /** Runs `code` (the text of code.js) and returns its exported handlers. */
 export function loadAction(code: string, filename: string): LoadedAction {
   const hostRequire = createRequire(__filename);
-  const sandboxRequire = (name: string): unknown => {
+  // The Action may call require() with anything, not only a string.
+  const sandboxRequire = (name: unknown): unknown => {
     if (typeof name !== 'string' || !isBuiltin(name)) {
       // Same wording as Node, which is what an Action sees for a dependency that is not declared.
       const error = new Error(`Cannot find module '${String(name)}'`) as Error & { code?: string };

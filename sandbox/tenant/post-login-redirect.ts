@@ -40,6 +40,7 @@ function sendUserTo(ctx: PostLoginApiContext, result: PostLoginResult, url: unkn
   const query = isPlainObject(options) && isPlainObject(options.query) ? options.query : {};
   for (const [name, value] of Object.entries(query)) {
     if (value === undefined || value === null) continue;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the Action's values are sent as String() spells them, objects too
     target.searchParams.set(name, String(value));
   }
   target.searchParams.set('state', ctx.transaction.state);

@@ -98,6 +98,7 @@ export async function runPostLoginPhase(action: LoadedAction, options: RunPhaseO
 export function mergeMetadata(current: Record<string, unknown>, changes: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(changes)) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- JSON metadata, not a map: null removes a key, as Auth0 merges
     if (value === null) delete merged[key];
     else merged[key] = value;
   }

@@ -5,6 +5,7 @@
  * seconds (`authTimeSec`).
  */
 import type { AuthenticationMethod, LoginTransaction } from './post-login-runtime';
+import type { FlatQuery } from '../shared/page-headers';
 import type { TenantClient } from './context';
 
 /** How long a login page, and a login waiting for /continue, stay usable. */
@@ -21,7 +22,7 @@ export interface AuthorizeRequest {
   nonce?: string;
   prompt?: string;
   uiLocales?: string;
-  query: Record<string, string>;
+  query: FlatQuery;
 }
 
 export interface TenantSession {

@@ -97,8 +97,7 @@ function runForGrant(
   { ctx, request, client }: GrantRequest,
   run: { user: StoredUser; protocol: TransactionProtocol; scope: string; session: TenantSession | null; methods: AuthenticationMethod[] },
 ): Promise<PhaseOutcome> {
-  const body = bodyOf(request);
-  for (const field of CREDENTIAL_FIELDS) delete body[field];
+  const body = Object.fromEntries(Object.entries(bodyOf(request)).filter(([field]) => !CREDENTIAL_FIELDS.includes(field)));
   return runActionPhase('execute', ctx, {
     request,
     user: run.user,

@@ -60,7 +60,8 @@ export interface UserStore {
 
 interface DataFile {
   v: 1;
-  users: Record<string, Pick<StoredUser, 'app_metadata' | 'user_metadata' | 'logins_count' | 'updated_at'>>;
+  /** By user id; a user without an entry has the seed's data. */
+  users: Partial<Record<string, Pick<StoredUser, 'app_metadata' | 'user_metadata' | 'logins_count' | 'updated_at'>>>;
 }
 
 function readDataFile(file: string | undefined): DataFile {

@@ -48,7 +48,8 @@ export function codesRoutes(app: FastifyInstance, { emulator }: RouteContext): v
     if (sent.ignored) {
       return {
         message:
-          'Call ignored. User is using App Tokens and this call is not necessary. Pass force=true if you still want to call users that are using the App.',
+          'Call ignored. User is using App Tokens and this call is not necessary. ' +
+          'Pass force=true if you still want to call users that are using the App.',
         cellphone: sent.cellphone,
         device: 'iphone',
         ignored: true,

@@ -15,8 +15,16 @@ const ASSETS: Record<string, { type: string; body: string }> = {
 };
 
 /** Only this origin's own files; no inline script or style. */
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 function pageHeaders(reply: FastifyReply): FastifyReply {
   return reply

@@ -11,7 +11,7 @@ export const REFRESH_SECONDS = 3;
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 
 /** "14:03:27 UTC": the page is rendered on the server, UTC avoids guessing the viewer's zone. */
@@ -25,6 +25,9 @@ function dateTime(iso: string): string {
 }
 
 const CHANNEL_LABEL = { sms: 'SMS', call: 'Voice call' } as const;
+const INTRO =
+  'What each enrolled phone would show: the Authy app code, the codes sent by SMS or voice call, ' +
+  'and push requests to approve or deny. Nothing leaves this machine.';
 
 function renderMessages(phone: PhoneView): string {
   if (phone.messages.length === 0) return '<p class="muted">No SMS or voice message yet.</p>';
@@ -53,8 +56,10 @@ function renderApprovals(phone: PhoneView): string {
         (details ? `<dl>${details}</dl>\n` : '') +
         `<p class="muted">Expires at <time datetime="${escapeHtml(a.expires_at)}">${escapeHtml(dateTime(a.expires_at))}</time></p>\n` +
         `<div class="actions">` +
-        `<form method="post" action="/phone/approval/${id}/approve"><button type="submit" class="approve" id="approve-${id}" aria-describedby="msg-${id}">Approve</button></form>` +
-        `<form method="post" action="/phone/approval/${id}/deny"><button type="submit" class="deny" id="deny-${id}" aria-describedby="msg-${id}">Deny</button></form>` +
+        `<form method="post" action="/phone/approval/${id}/approve">` +
+        `<button type="submit" class="approve" id="approve-${id}" aria-describedby="msg-${id}">Approve</button></form>` +
+        `<form method="post" action="/phone/approval/${id}/deny">` +
+        `<button type="submit" class="deny" id="deny-${id}" aria-describedby="msg-${id}">Deny</button></form>` +
         `</div>\n</li>`
       );
     })
@@ -67,11 +72,18 @@ function renderPhone(phone: PhoneView): string {
   const flags = [phone.registered ? 'app registered' : 'app not registered yet', phone.account_disabled ? 'account disabled' : '']
     .filter(Boolean)
     .join(' · ');
+  const about = [
+    `Shown to the site as ${escapeHtml(phone.masked_phone)}`,
+    `Authy ID ${phone.authy_id}`,
+    escapeHtml(phone.email),
+    escapeHtml(flags),
+  ];
+  const appCode = `<span class="code app-code" data-app-code>${escapeHtml(phone.app_code)}</span>`;
   return `<section class="phone" aria-labelledby="${id}-title" data-authy-id="${phone.authy_id}">
 <h2 id="${id}-title">+${escapeHtml(phone.country_code)} ${escapeHtml(phone.phone)}</h2>
-<p class="muted">Shown to the site as ${escapeHtml(phone.masked_phone)} · Authy ID ${phone.authy_id} · ${escapeHtml(phone.email)} · ${escapeHtml(flags)}</p>
+<p class="muted">${about.join(' · ')}</p>
 <h3>Authy app</h3>
-<p class="app"><span class="code app-code" data-app-code>${escapeHtml(phone.app_code)}</span> <span class="muted">changes in ${phone.seconds_left} s</span></p>
+<p class="app">${appCode} <span class="muted">changes in ${phone.seconds_left} s</span></p>
 <h3>SMS and voice messages</h3>
 ${renderMessages(phone)}
 <h3>Push requests</h3>
@@ -100,7 +112,7 @@ export function renderPhonePage(phones: PhoneView[]): string {
 <body>
 <header>
 <h1>Sandbox phone</h1>
-<p>What each enrolled phone would show: the Authy app code, the codes sent by SMS or voice call, and push requests to approve or deny. Nothing leaves this machine.</p>
+<p>${INTRO}</p>
 <p class="refresh" hidden><label><input type="checkbox" id="auto-refresh" checked> Update every ${REFRESH_SECONDS} seconds</label></p>
 </header>
 <main id="phones">

@@ -11,9 +11,9 @@ export function refreshRoutes(app: FastifyInstance, ctx: DemoContext): void {
       const tokens = await ctx.tenant.tokenRequest({ grant_type: 'refresh_token', refresh_token: s.user.refreshToken });
       const claims = await ctx.tenant.verifiedClaims(tokens.id_token);
       s.user = { ...s.user, claims, refreshedAt: new Date().toISOString() };
-      return reply.redirect('/', 302);
     } catch (error) {
       return sendSignInFailure(request, reply, error, 'refresh failed');
     }
+    return reply.redirect('/', 302);
   });
 }

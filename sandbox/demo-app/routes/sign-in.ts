@@ -50,9 +50,9 @@ export function signInRoutes(app: FastifyInstance, ctx: DemoContext): void {
       const tokens = await ctx.tenant.tokenRequest({ grant_type: 'authorization_code', code: q.code, redirect_uri: ctx.callbackUrl });
       const claims = await ctx.tenant.verifiedClaims(tokens.id_token, pending.nonce);
       s.user = { claims, ...(typeof tokens.refresh_token === 'string' ? { refreshToken: tokens.refresh_token } : {}) };
-      return reply.redirect('/', 302);
     } catch (error) {
       return sendSignInFailure(request, reply, error, 'sign-in failed');
     }
+    return reply.redirect('/', 302);
   });
 }

@@ -4,7 +4,7 @@
  * tenant session (SSO; `prompt=none` silently, `prompt=login` asks for the password again).
  */
 import type { FastifyInstance } from 'fastify';
-import { flatQuery, sendHtml } from '../../shared/page-headers';
+import { flatQuery, sendHtml, type FlatQuery } from '../../shared/page-headers';
 import { randomId } from '../../shared/random-id';
 import { backToApp, startBrowserLogin } from '../browser-login';
 import type { TenantClient, TenantContext } from '../context';
@@ -12,7 +12,7 @@ import { errorPage, loginPage } from '../pages';
 import { LOGIN_TTL_MS, type AuthorizeRequest } from '../records';
 import { sessionOf } from '../sessions';
 
-function authorizeRequest(client: TenantClient, redirectUri: string, q: Record<string, string>): AuthorizeRequest {
+function authorizeRequest(client: TenantClient, redirectUri: string, q: FlatQuery): AuthorizeRequest {
   return {
     client,
     redirectUri,
