@@ -56,6 +56,11 @@ export default tseslint.config(
     },
   },
   {
+    // package.json has no "type": "module": .js files are CommonJS, where require() is the import.
+    files: ['**/*.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests: jest's matchers and mocks are typed loosely.
     files: ['test/**/*.ts'],
     rules: {
@@ -67,6 +72,15 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/require-await': 'off',
+      // JSON replies are read as loosely as the unsafe-* rules above allow.
+      '@typescript-eslint/no-explicit-any': 'off',
+      // jest.mock factories run before the imports, so they load their stand-ins with require().
+      '@typescript-eslint/no-require-imports': ['error', { allow: ['/fixtures/deploy/esm-shims$'] }],
+      // A test's name is one sentence that reports and greps find whole; Prettier cannot break it either.
+      'max-len': [
+        'error',
+        { code: 140, ignoreUrls: true, ignoreRegExpLiterals: true, ignorePattern: '^\\s*(describe|it|test)(\\.\\w+)*\\(' },
+      ],
     },
   },
 );

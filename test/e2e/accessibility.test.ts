@@ -44,9 +44,9 @@ interface PageAudit {
 const SUMMARY = join(__dirname, '..', '..', 'test-output', 'axe-summary.json');
 
 browserDescribe()('accessibility and 375 px layout in Chromium', () => {
-  let browser: Browser;
+  let browser: Browser | undefined;
   let sandbox: E2eSandbox;
-  let context: BrowserContext;
+  let context: BrowserContext | undefined;
   let page: Page;
   let cspErrors: string[];
   const audits: PageAudit[] = [];
@@ -69,7 +69,7 @@ browserDescribe()('accessibility and 375 px layout in Chromium', () => {
   });
   beforeEach(async () => {
     sandbox = await startE2eSandbox();
-    ({ context, page } = await newPage(browser, { viewport: PHONE }));
+    ({ context, page } = await newPage(browser!, { viewport: PHONE }));
     cspErrors = [];
     page.on('console', (message) => {
       if (message.type() === 'error' && message.text().includes('Content Security Policy')) cspErrors.push(message.text());
@@ -77,6 +77,7 @@ browserDescribe()('accessibility and 375 px layout in Chromium', () => {
   });
   afterEach(async () => {
     await context?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeEach failed before assigning it
     await sandbox?.stop();
   });
 
@@ -182,7 +183,8 @@ browserDescribe()('accessibility and 375 px layout in Chromium', () => {
 
   it('the audit itself is live: a page made with violations fails it', async () => {
     await page.setContent(
-      '<!doctype html><html><body><img src="data:,"><input type="text"><p style="color:#ccc;background:#fff">low contrast</p></body></html>',
+      '<!doctype html><html><body><img src="data:,"><input type="text">' +
+        '<p style="color:#ccc;background:#fff">low contrast</p></body></html>',
     );
     const found = await axeViolations(page);
     expect(found.filter(isBlocking).map((v) => v.id)).toEqual(expect.arrayContaining(['image-alt', 'label', 'color-contrast']));

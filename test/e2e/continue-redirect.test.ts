@@ -14,9 +14,9 @@ import { enroll, readSignedIn, signInToForms, typeCode } from './helpers/journey
 import { appCode, hideActionLog, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
 
 browserDescribe()('the result reaches an http://localhost application', () => {
-  let browser: Browser;
+  let browser: Browser | undefined;
   let sandbox: E2eSandbox;
-  let context: BrowserContext;
+  let context: BrowserContext | undefined;
   let page: Page;
 
   beforeAll(async () => {
@@ -28,6 +28,7 @@ browserDescribe()('the result reaches an http://localhost application', () => {
   afterAll(async () => {
     await context?.close();
     await browser?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed before assigning it
     await sandbox?.stop();
   });
 

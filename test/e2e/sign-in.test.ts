@@ -90,7 +90,7 @@ browserDescribe()('sign-in journeys in Chromium', () => {
     await phonePage.goto(sandbox.urls.phone);
     expect(await phonePage.locator('[data-app-code]').count()).toBeGreaterThan(0);
     await screenshot(phonePage, 'phone-page');
-    await clickAndLoad(phonePage, phonePage.locator(`#approve-${request!.uuid}`));
+    await clickAndLoad(phonePage, phonePage.locator(`#approve-${request.uuid}`));
     await phonePage.close();
 
     await page.getByRole('button', { name: 'I approved it' }).click();

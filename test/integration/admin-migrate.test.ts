@@ -2,7 +2,7 @@
  * migrate-users against a nock-served tenant: dry run, apply, idempotence, resume, 429, size.
  */
 import nock from 'nock';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../scripts/migrate-users';
@@ -98,7 +98,7 @@ describe('migrate-users dry run (default)', () => {
     await run();
     const calls = tenant.apiRequests().map((r) => `${r.method} ${r.path.replace(/job_\w+/, 'job')}`);
     expect(calls).toEqual(['POST /api/v2/jobs/users-exports', 'GET /api/v2/jobs/job', 'GET /api/v2/jobs/job', 'GET /api/v2/jobs/job']);
-    expect(tenant.apiRequests('POST', '/api/v2/jobs/users-exports')[0]!.body).toEqual({
+    expect(tenant.apiRequests('POST', '/api/v2/jobs/users-exports')[0].body).toEqual({
       format: 'json',
       fields: [
         { name: 'user_id' },
@@ -193,7 +193,7 @@ describe('migrate-users --apply', () => {
     expect(tenant.apiRequests('GET', `/api/v2/users/${firstDone}`)).toHaveLength(getsBefore);
     const newPatches = tenant.patches().slice(successfulBefore);
     expect(newPatches.map((p) => p.path)).toEqual([`/api/v2/users/${stillLegacy}`]);
-    expect(newPatches[0]!.body).toEqual(EXPECTED_PATCHES[stillLegacy]);
+    expect(newPatches[0].body).toEqual(EXPECTED_PATCHES[stillLegacy]);
     expect(tenant.users.get(alreadyDone)!.app_metadata).toEqual({
       authy_2fa: { v: 1, authy_id: '9999999', enrolled_at: '2025-06-02T10:00:30.000Z', failures: 0 },
     });
@@ -216,7 +216,7 @@ describe('migrate-users --apply', () => {
       reenroll: [],
       invalid: [],
     };
-    require('node:fs').mkdirSync(join(dir, 'reports'), { recursive: true });
+    mkdirSync(join(dir, 'reports'), { recursive: true });
     writeFileSync(CHECKPOINT(), `${JSON.stringify(other)}\n`);
     const { code, err } = await run('--apply');
     expect(code).toBe(2);
@@ -298,8 +298,7 @@ describe('migrate-users on a tenant larger than the search API can return', () =
 describe('migrate-users bad input', () => {
   it.each(['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET'])('names a missing %s, exits 2 and sends nothing', async (name) => {
     const io = captureStreams();
-    const env: Record<string, string> = { ...TEST_ENV };
-    delete env[name];
+    const { [name]: _unset, ...env }: Record<string, string> = TEST_ENV;
     const code = await main({ argv: ['--apply'], env, stdout: io.stdout, stderr: io.stderr, clock, cwd: dir });
     expect(code).toBe(2);
     expect(io.err()).toContain(`${name} is not set`);

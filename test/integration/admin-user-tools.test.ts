@@ -54,7 +54,8 @@ describe('reset-2fa', () => {
     expect(tenant.users.get(CURRENT.user_id)!.app_metadata).toEqual({});
     expect(out).toContain(`Changed ${CURRENT.user_id}:`);
     expect(out).toContain(
-      'app_metadata.authy_2fa: {"v":1,"authy_id":"3456789","enrolled_at":"2025-01-10T08:00:00.000Z","failures":0,"last_method":"totp"} -> (removed)',
+      'app_metadata.authy_2fa: {"v":1,"authy_id":"3456789","enrolled_at":"2025-01-10T08:00:00.000Z","failures":0,"last_method":"totp"}' +
+        ' -> (removed)',
     );
   });
 

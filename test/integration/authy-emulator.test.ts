@@ -57,7 +57,7 @@ async function createUser(app: FastifyInstance, cellphone?: string): Promise<num
 }
 
 async function phoneOf(app: FastifyInstance, id: number) {
-  const body = (await app.inject({ method: 'GET', url: '/phone.json' })).json() as { phones: PhoneView[] };
+  const body = (await app.inject({ method: 'GET', url: '/phone.json' })).json<{ phones: PhoneView[] }>();
   const phone = body.phones.find((p) => p.authy_id === id);
   if (!phone) throw new Error(`phone of ${id} not shown`);
   return phone;
@@ -327,15 +327,15 @@ describe('sms and call', () => {
     const [message] = (await phoneOf(app, id)).messages;
     expect(message).toEqual({ channel: 'sms', code: expect.stringMatching(/^\d{7}$/), at: new Date(START).toISOString() });
     clock += 5 * 60_000;
-    const verified = await verify(app, message!.code, id);
+    const verified = await verify(app, message.code, id);
     expect(verified.statusCode).toBe(200);
     expect(verified.json().device.os_type).toBe('sms');
-    expect((await verify(app, message!.code, id)).json().error_code).toBe('60019');
+    expect((await verify(app, message.code, id)).json().error_code).toBe('60019');
 
     await app.inject({ method: 'GET', url: `/protected/json/sms/${id}?force=true`, headers: keyHeader });
     const [late] = (await phoneOf(app, id)).messages;
     clock += 10 * 60_000 + 1000;
-    expect((await verify(app, late!.code, id)).json().error_code).toBe('60020');
+    expect((await verify(app, late.code, id)).json().error_code).toBe('60020');
   });
 
   it('places a voice call with force, and ignores it without force for app users', async () => {
@@ -346,8 +346,8 @@ describe('sms and call', () => {
     const response = await app.inject({ method: 'GET', url: `/protected/json/call/${id}?force=true`, headers: keyHeader });
     expect(response.json()).toEqual({ message: 'Call started...', cellphone: '+1-XXX-XXX-XX23', success: true });
     const [message] = (await phoneOf(app, id)).messages;
-    expect(message!.channel).toBe('call');
-    expect((await verify(app, message!.code, id)).statusCode).toBe(200);
+    expect(message.channel).toBe('call');
+    expect((await verify(app, message.code, id)).statusCode).toBe(200);
   });
 
   it('sends to a user who has no app yet even without force', async () => {

@@ -60,8 +60,7 @@ async function post(visit: { cookie: string }, url: string, form: Record<string,
 function continueForm(page: string): { action: string; body: Record<string, string> } {
   const action = /<form[^>]*method="post" action="([^"]+\/continue)"/.exec(page)?.[1] ?? '';
   const body: Record<string, string> = {};
-  for (const match of page.matchAll(/<input type="hidden" name="(state|session_token)" value="([^"]+)">/g))
-    body[match[1] as string] = match[2] as string;
+  for (const match of page.matchAll(/<input type="hidden" name="(state|session_token)" value="([^"]+)">/g)) body[match[1]] = match[2];
   return { action, body };
 }
 

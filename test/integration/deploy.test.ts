@@ -155,7 +155,7 @@ describe('npm run deploy: a second run', () => {
       `PATCH /api/v2/rules/${legacy.id}`,
     ]);
     expect([legacy.enabled, keep.enabled]).toEqual([false, true]);
-    expect(report?.retiredRule).toEqual({ name: 'Authy 2FA', id: legacy.id, alreadyDisabled: false });
+    expect(report.retiredRule).toEqual({ name: 'Authy 2FA', id: legacy.id, alreadyDisabled: false });
     expect(tenant.actions.filter((a) => a.name === 'authy-2fa')).toHaveLength(1);
     const update = tenant.calls.find((c) => c.method === 'PATCH' && c.path === '/api/v2/actions/actions/act_3') as RecordedCall;
     const secrets = (update.body as { secrets: Array<{ name: string; value: string }> }).secrets;

@@ -556,7 +556,7 @@ describe('Authy failing', () => {
     expect(alertsOf(page.body)).toEqual([UNAVAILABLE]);
     const uuid = 'a1b2c3d4-0000-4000-8000-000000000001';
     authy().post(`/onetouch/json/users/${AUTHY_ID}/approval_requests`).reply(200, authyReplies.approvalCreated(uuid));
-    page = await visit.post('/2fa/push');
+    await visit.post('/2fa/push');
     authy().get(`/onetouch/json/approval_requests/${uuid}`).replyWithError('socket hang up');
     page = await visit.post('/2fa/push/check', { action: 'check' });
     expect(headingOf(page.body)).toBe('Approve the request');

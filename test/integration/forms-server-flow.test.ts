@@ -464,7 +464,7 @@ describe('enrollment details', () => {
     page = await visit.post('/2fa/change-number');
     expect(page.body).toContain('action="/2fa/enroll"');
     authyRegister({ email: EMAIL, cellphone: '2015550123', countryCode: '1' }).reply(200, authyReplies.userCreated(778));
-    page = await visit.post('/2fa/enroll', { country: 'US', phone: '201-555-0123' });
+    await visit.post('/2fa/enroll', { country: 'US', phone: '201-555-0123' });
     authyVerify('1234567', '778').reply(200, authyReplies.tokenValid);
     page = await visit.post('/2fa/verify', { code: '1234567' });
     expect(decodeResult(continueOf(page).sessionToken).outcome).toMatchObject({ kind: 'verified', authyId: '778', enrolledNow: true });

@@ -96,14 +96,14 @@ describe('every page', () => {
         expect(absolute.every((url) => url === 'https://tenant.example.auth0.com/continue')).toBe(true);
         // Every visible field has a label.
         for (const field of page.body.matchAll(/<(input|select)\b([^>]*)>/g)) {
-          const attrs = field[2] ?? '';
+          const attrs = field[2];
           if (/type="hidden"/.test(attrs)) continue;
           const id = /id="([^"]+)"/.exec(attrs)?.[1];
           expect(id).toBeDefined();
           expect(page.body).toContain(`<label for="${id}">`);
         }
       } catch (error) {
-        throw new Error(`page ${name}: ${(error as Error).message}`);
+        throw new Error(`page ${name}: ${(error as Error).message}`, { cause: error });
       }
     }
   });
@@ -123,7 +123,7 @@ describe('every page', () => {
       'doneCancelled',
       'locked',
     ]) {
-      expect(`${name}: ${/<html lang="([^"]*)">/.exec(pages[name]?.body ?? '')?.[1]}`).toBe(`${name}: en`);
+      expect(`${name}: ${/<html lang="([^"]*)">/.exec(pages[name].body)?.[1]}`).toBe(`${name}: en`);
     }
   });
 
@@ -131,34 +131,34 @@ describe('every page', () => {
   test('error pages name their language too', async () => {
     const { pages } = await everyPage();
     for (const name of ['error400', 'error403', 'error404', 'error413']) {
-      expect(`${name}: ${/<html lang="([^"]*)">/.exec(pages[name]?.body ?? '')?.[1]}`).toBe(`${name}: en`);
+      expect(`${name}: ${/<html lang="([^"]*)">/.exec(pages[name].body)?.[1]}`).toBe(`${name}: en`);
     }
   });
 
   test('error notices are alerts, confirmations are status messages, and the field in error says so', async () => {
     const { pages } = await everyPage();
-    expect(alertsOf(pages.enrollError!.body)).toEqual(['Use only digits, spaces and dashes.']);
-    expect(pages.enrollError!.body).toMatch(/<input id="phone"[^>]*aria-describedby="phone-hint notice"[^>]*aria-invalid=true/);
-    expect(alertsOf(pages.codeError!.body)).toEqual(['That code is not right. 4 tries left.']);
-    expect(pages.codeError!.body).toContain('id="notice"');
-    expect(statusesOf(pages.codeInfo!.body)).toEqual(['We sent a code by text message.']);
-    expect(alertsOf(pages.codeInfo!.body)).toEqual([]);
-    expect(/<input id="code"[^>]*>/.exec(pages.codeInfo!.body)?.[0]).not.toContain('aria-invalid');
-    expect(statusesOf(pages.pushPending!.body)).toHaveLength(1);
+    expect(alertsOf(pages.enrollError.body)).toEqual(['Use only digits, spaces and dashes.']);
+    expect(pages.enrollError.body).toMatch(/<input id="phone"[^>]*aria-describedby="phone-hint notice"[^>]*aria-invalid=true/);
+    expect(alertsOf(pages.codeError.body)).toEqual(['That code is not right. 4 tries left.']);
+    expect(pages.codeError.body).toContain('id="notice"');
+    expect(statusesOf(pages.codeInfo.body)).toEqual(['We sent a code by text message.']);
+    expect(alertsOf(pages.codeInfo.body)).toEqual([]);
+    expect(/<input id="code"[^>]*>/.exec(pages.codeInfo.body)?.[0]).not.toContain('aria-invalid');
+    expect(statusesOf(pages.pushPending.body)).toHaveLength(1);
     for (const name of ['error400', 'error403', 'error404', 'error413', 'locked'] as const)
-      expect(alertsOf(pages[name]!.body)).toHaveLength(1);
+      expect(alertsOf(pages[name].body)).toHaveLength(1);
   });
 
   test('the code field: one-time-code autocomplete, numeric keyboard, labelled, described by its hint', async () => {
     const { pages } = await everyPage();
     for (const name of ['code', 'codeEnrolling', 'codeInfo', 'codeError'] as const) {
-      const input = /<input id="code"[^>]*>/.exec(pages[name]!.body)?.[0] ?? '';
+      const input = /<input id="code"[^>]*>/.exec(pages[name].body)?.[0] ?? '';
       expect(input).toContain('autocomplete="one-time-code"');
       expect(input).toContain('inputmode="numeric"');
       expect(input).toContain('name="code"');
       expect(input).toMatch(/aria-describedby="code-hint/);
-      expect(pages[name]!.body).toContain('<label for="code">Verification code</label>');
-      expect(pages[name]!.body).toContain('id="code-hint"');
+      expect(pages[name].body).toContain('<label for="code">Verification code</label>');
+      expect(pages[name].body).toContain('id="code-hint"');
     }
   });
 
@@ -166,15 +166,15 @@ describe('every page', () => {
     const { pages } = await everyPage();
     for (const [name, page] of Object.entries(pages)) {
       for (const form of page.body.matchAll(/<form\b[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
-        const local = (form[1] ?? '').startsWith('/');
-        expect(`${name} ${form[1]}: ${/name="csrf" value="[A-Za-z0-9_-]{43}"/.test(form[2] ?? '')}`).toBe(`${name} ${form[1]}: ${local}`);
+        const local = form[1].startsWith('/');
+        expect(`${name} ${form[1]}: ${/name="csrf" value="[A-Za-z0-9_-]{43}"/.test(form[2])}`).toBe(`${name} ${form[1]}: ${local}`);
       }
     }
   });
 
   test("the done page's script is external, served from the server itself with a JS type, and the button works without it", async () => {
     const { server, pages } = await everyPage();
-    const done = pages.doneVerified!;
+    const done = pages.doneVerified;
     expect([...done.body.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual([
       '<script src="/2fa/static/continue.js" defer></script>'.replace('</script>', ''),
     ]);
@@ -195,7 +195,7 @@ describe('every page', () => {
     // The done page posts to the tenant, whose answer redirects to the application: no form-action
     // there (browsers apply it to that redirect). The other pages only post to the server itself.
     expect(String(done.headers['content-security-policy'])).not.toContain('form-action');
-    expect(String(pages.code!.headers['content-security-policy'])).toContain("form-action 'self';");
+    expect(String(pages.code.headers['content-security-policy'])).toContain("form-action 'self';");
   });
 
   test('redirects and JSON answers carry the headers too', async () => {

@@ -127,7 +127,7 @@ redisDescribe()('two replicas on one Redis', () => {
         return [401, authyReplies.tokenInvalid];
       });
     const pages = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => onReplica(visits[i % 3]!, i % 2 ? a : b).post('/2fa/verify', { code: '1111111' })),
+      Array.from({ length: 20 }, (_, i) => onReplica(visits[i % 3], i % 2 ? a : b).post('/2fa/verify', { code: '1111111' })),
     );
     nock.cleanAll();
     expect(reached).toBe(5);

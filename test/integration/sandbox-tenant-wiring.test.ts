@@ -52,8 +52,8 @@ async function startChild(dataDir: string): Promise<Started> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sandbox did not start:\n${out}`)), 15_000);
     const check = () => {
@@ -62,7 +62,7 @@ async function startChild(dataDir: string): Promise<Started> {
         resolve();
       }
     };
-    child.stdout?.on('data', check);
+    child.stdout.on('data', check);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`sandbox exited with ${code}:\n${out}`));
@@ -115,7 +115,7 @@ function get(url: string, cookies: string[] = [], form?: Record<string, string>)
           resolve({
             status: res.statusCode ?? 0,
             location: res.headers.location,
-            cookies: set.map((c) => c.split(';')[0] as string),
+            cookies: set.map((c) => c.split(';')[0]),
             body: text,
           });
         });
@@ -156,6 +156,7 @@ describeIfBuilt('npm start (sandbox/start.ts)', () => {
     sandbox = await startChild(dir);
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed before assigning it
     if (sandbox && sandbox.child.exitCode === null) sandbox.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
@@ -181,7 +182,7 @@ describeIfBuilt('npm start (sandbox/start.ts)', () => {
     const page = jar.add(await get(toTenant.location as string, jar.list()));
     expect(page.status).toBe(200);
     const tx = /name="tx" value="([^"]+)"/.exec(page.body)?.[1] as string;
-    const user = users[0];
+    const user = users.at(0);
     if (!user) throw new Error('no seed user');
     const toForms = jar.add(await get(`${sandbox.urls.tenant}/login`, jar.list(), { tx, email: user.email, password: user.password }));
     expect(toForms.status).toBe(302);
@@ -211,7 +212,8 @@ describeIfBuilt('npm start (sandbox/start.ts)', () => {
     const state2 = new URL(again.location as string).searchParams.get('state') as string;
     expect(state2).not.toBe(state);
     const denied = await get(
-      `${sandbox.urls.demo}/callback?error=access_denied&error_description=${encodeURIComponent('Two-factor login was cancelled.')}&state=${state2}`,
+      `${sandbox.urls.demo}/callback?error=access_denied&error_description=${encodeURIComponent('Two-factor login was cancelled.')}` +
+        `&state=${state2}`,
       jar.list(),
     );
     expect(denied.status).toBe(403);

@@ -31,7 +31,11 @@ exports.onExecutePostLogin = async (event, api) => {
   if (event.transaction.protocol === 'oauth2-password') { api.access.deny('Second factor required'); return; }
   if (event.transaction.protocol === 'oauth2-refresh-token') { api.idToken.setCustomClaim('${METHOD}/refreshed', true); return; }
   if (event.authentication.methods.some((m) => m.name === '${METHOD}')) { api.idToken.setCustomClaim('${METHOD}', 'session'); return; }
-  const token = api.redirect.encodeToken({ secret: event.secrets.SHARED_SECRET, expiresInSeconds: 120, payload: { host: event.request.hostname, prompt: event.request.query.prompt || null } });
+  const token = api.redirect.encodeToken({
+    secret: event.secrets.SHARED_SECRET,
+    expiresInSeconds: 120,
+    payload: { host: event.request.hostname, prompt: event.request.query.prompt || null },
+  });
   api.redirect.sendUserTo('${FORM_URL}', { query: { session_token: token } });
 };
 exports.onContinuePostLogin = async (event, api) => {

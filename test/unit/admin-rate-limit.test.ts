@@ -25,7 +25,7 @@ function setup(options: Partial<ConstructorParameters<typeof RateLimiter>[0]> = 
 }
 
 /** A call that fails with the given errors first, then returns "ok". */
-function failing(...errors: unknown[]) {
+function failing(...errors: ManagementError[]) {
   let calls = 0;
   const fn = async () => {
     calls += 1;
@@ -78,7 +78,7 @@ describe('RateLimiter', () => {
     const call = failing();
     await limiter.run('GET', call.fn);
     expect(clock.sleeps).toEqual([2250]);
-    expect(notices[0]!.reason).toBe('limit-reached');
+    expect(notices[0].reason).toBe('limit-reached');
     // a remaining budget means no wait
     limiter.observe(new Headers({ 'x-ratelimit-remaining': '5', 'x-ratelimit-reset': epoch('2025-06-02T10:00:09.000Z') }));
     await limiter.run('GET', call.fn);

@@ -21,8 +21,7 @@ const SOURCES = {
 };
 
 function without(name: string): Record<string, string> {
-  const env = { ...TEST_ENV };
-  delete env[name];
+  const { [name]: _unset, ...env } = TEST_ENV;
   return env;
 }
 
