@@ -295,7 +295,9 @@ describe('effect outcomes', () => {
   test('a send is counted and paced when it is asked for (the visit is saved so before Authy is called), and given back if it fails', () => {
     const asked = next(AT.code, ACTIONS.sendCall, NOW);
     expect(asked.visit).toMatchObject({ sends: 1, lastSendAtMs: NOW, channel: 'call' });
-    expect(asked.effects).toEqual([{ type: 'sendCode', channel: 'call', authyId: '1234', undo: { sends: 0, lastSendAtMs: 0, channel: 'app' } }]);
+    expect(asked.effects).toEqual([
+      { type: 'sendCode', channel: 'call', authyId: '1234', undo: { sends: 0, lastSendAtMs: 0, channel: 'app' } },
+    ]);
     // A second press, seeing the saved claim, sends nothing.
     expect(next(asked.visit, ACTIONS.sendCall, NOW + 1000)).toMatchObject({ effects: [], visit: { notice: { key: 'sendTooSoon' } } });
     expect(next(asked.visit, { type: 'sent', channel: 'call' }, NOW).visit).toMatchObject({
@@ -303,7 +305,11 @@ describe('effect outcomes', () => {
       channel: 'call',
       notice: { key: 'callStarted', kind: 'info' },
     });
-    const failed = next(asked.visit, { type: 'sendFailed', notice: 'authyUnavailable', undo: { sends: 0, lastSendAtMs: 0, channel: 'app' } }, NOW);
+    const failed = next(
+      asked.visit,
+      { type: 'sendFailed', notice: 'authyUnavailable', undo: { sends: 0, lastSendAtMs: 0, channel: 'app' } },
+      NOW,
+    );
     expect(failed.visit).toMatchObject({ sends: 0, lastSendAtMs: 0, channel: 'app', notice: { key: 'authyUnavailable' } });
   });
 
@@ -318,7 +324,10 @@ describe('effect outcomes', () => {
       push: { uuid: 'u', reservationId: 'r' },
     });
     expect(next(asked.visit, { type: 'pushFailed', notice: 'authyUnavailable' }, NOW).visit).toMatchObject({ pushes: 0, push: null });
-    expect(next(asked.visit, { type: 'attemptRefused', reason: 'busy', counter: counter(4) }, NOW).visit).toMatchObject({ pushes: 0, push: null });
+    expect(next(asked.visit, { type: 'attemptRefused', reason: 'busy', counter: counter(4) }, NOW).visit).toMatchObject({
+      pushes: 0,
+      push: null,
+    });
     // "Enter a code instead" while it is being sent just leaves it.
     expect(next(asked.visit, ACTIONS.pushBack, NOW)).toMatchObject({ effects: [], visit: { pushes: 0, push: null } });
   });
