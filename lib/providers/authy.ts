@@ -54,7 +54,7 @@ export const AUTHY_CAPABILITIES: ProviderCapabilities = {
   push: true,
   qrEnrollment: false,
   phoneRequired: true,
-  confirms: ['enrollment', 'push'],
+  confirms: { enrollment: ['app', 'sms', 'call'], code: [], push: true },
 };
 
 function authyIdOf(enrollment: Enrollment): string {

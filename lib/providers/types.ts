@@ -13,9 +13,8 @@
  *   Challenges); SMS and voice codes are Verifications sent to a phone number the caller keeps.
  *   Verify Push needs a mobile app built on Twilio's SDK, so this product has no push with Verify.
  *
- * Every method either resolves with what it says or throws a ProviderError (never anything
- * else): a wrong code is an error (WRONG_CODE), never a resolved `false`. Messages of errors are
- * safe to log: no credential, code, phone number, email or identity secret is ever in one.
+ * Every method resolves with what it says or throws a ProviderError (nothing else): a wrong code
+ * is WRONG_CODE, never a resolved `false`. Error messages never hold a credential, code or phone.
  */
 
 export type ProviderName = 'authy' | 'verify';
@@ -125,8 +124,12 @@ export interface ProviderCapabilities {
   qrEnrollment: boolean;
   /** `enroll` needs a phone number (Authy) rather than only for SMS and voice (Verify). */
   phoneRequired: boolean;
-  /** Result kinds `confirm` can check server to server; for the others it answers 'unconfirmable'. */
-  confirms: readonly ResultKind[];
+  /**
+   * What `confirm` can check server to server, by result kind and method. Elsewhere it answers
+   * 'unconfirmable', or 'not_found' where the provider forgets approved records (Verify deletes
+   * approved SMS/voice verifications: they are looked up, but a 404 is the documented outcome).
+   */
+  confirms: { enrollment: readonly Method[]; code: readonly Method[]; push: boolean };
 }
 
 /**

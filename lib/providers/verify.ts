@@ -57,7 +57,8 @@ export const VERIFY_CAPABILITIES: ProviderCapabilities = {
   push: false,
   qrEnrollment: true,
   phoneRequired: false,
-  confirms: ['enrollment', 'code'],
+  // SMS/voice: looked up too, but Twilio deletes approved verifications (then 'not_found').
+  confirms: { enrollment: ['app'], code: ['app'], push: false },
 };
 
 export const MIN_IDENTITY_SECRET_BYTES = 32;

@@ -73,10 +73,13 @@ function credentialCheck(options: VerifyEmulatorOptions): (header: string | unde
   };
 }
 
-/** Hangs end when the app closes, so tests and shutdowns never wait on them. */
+/**
+ * Hangs end as the app starts closing (preClose, before the server waits for its connections),
+ * so tests and shutdowns never wait on them.
+ */
 function releasableHang(app: FastifyInstance): (ms: number) => Promise<void> {
   const hangs = new Set<() => void>();
-  app.addHook('onClose', async () => {
+  app.addHook('preClose', async () => {
     for (const release of [...hangs]) release();
   });
   return (ms) =>
@@ -162,7 +165,8 @@ export async function buildVerifyEmulator(options: VerifyEmulatorOptions): Promi
   const logger = options.logger
     ? { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: resourcePath(req.url) }) } }
     : false;
-  const app = Fastify({ bodyLimit: BODY_LIMIT, logger });
+  // forceCloseConnections: close() ends keep-alive sockets too (a test's client may hold one).
+  const app = Fastify({ bodyLimit: BODY_LIMIT, logger, forceCloseConnections: true });
   await app.register(formbody);
   guardApi(app, options, serviceSid, faults);
   answerErrorsAsTwilio(app);

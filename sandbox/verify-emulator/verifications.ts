@@ -34,7 +34,7 @@ export class Verifications {
   /** The verification as Twilio still shows it: pending ones until they expire (approved ones when kept). */
   private live(record: VerificationRecord | undefined): VerificationRecord | undefined {
     if (!record) return undefined;
-    if (record.state === 'pending' && this.settings.now() >= record.expiresAtMs) return undefined;
+    if (this.settings.now() >= record.expiresAtMs) return undefined;
     if (record.state === 'pending' || record.state === 'max_attempts_reached') return record;
     return record.state === 'approved' && this.settings.keepApproved ? record : undefined;
   }
