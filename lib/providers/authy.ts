@@ -6,6 +6,7 @@
 import { AuthyError, createAuthyClient, type AuthyClient, type AuthyClientOptions, type AuthyErrorCode } from '../authy-client';
 import {
   ProviderError,
+  isProviderError,
   type Approved,
   type Confirmation,
   type Enrollment,
@@ -33,7 +34,7 @@ const CODE_FOR: Record<AuthyErrorCode, ProviderErrorCode> = {
 
 /** The one mapping of Authy failures: AuthyError codes as above; anything else thrown is UNAVAILABLE. */
 export function fromAuthyError(error: unknown): ProviderError {
-  if (error instanceof ProviderError) return error;
+  if (isProviderError(error)) return error;
   if (error instanceof AuthyError) {
     return new ProviderError(CODE_FOR[error.code], error.message, 'authy', error.status, error.authyErrorCode, error.code === 'TIMEOUT');
   }

@@ -13,9 +13,9 @@
  */
 import { SID, type VerifyCall } from './verify-http';
 import { readChallenge, readFactor, readVerification } from './verify-replies';
-import { ProviderError, type Approved, type Confirmation, type Enrollment } from './types';
+import { ProviderError, isProviderError, type Approved, type Confirmation, type Enrollment } from './types';
 
-/** Seconds of clock skew tolerated between Twilio and us. */
+/** Clock skew tolerated between Twilio and us (ms). */
 export const CLOCK_SKEW_MS = 60_000;
 
 type VerifyEnrollment = Extract<Enrollment, { provider: 'verify' }>;
@@ -36,13 +36,14 @@ async function lookup(work: () => Promise<Confirmation>): Promise<Confirmation> 
   try {
     return await work();
   } catch (error) {
-    if (error instanceof ProviderError && error.code === 'NOT_FOUND') return { confirmed: false, reason: 'not_found' };
+    if (isProviderError(error) && error.code === 'NOT_FOUND') return { confirmed: false, reason: 'not_found' };
     throw error;
   }
 }
 
 export async function confirmVerify(call: VerifyCall, user: VerifyEnrollment, approved: Approved, clock: Clock): Promise<Confirmation> {
-  if (!Number.isFinite(clock.maxAgeMs) || clock.maxAgeMs <= 0) throw new RangeError('maxAgeSeconds must be positive');
+  if (!Number.isFinite(clock.maxAgeMs) || clock.maxAgeMs <= 0)
+    throw new ProviderError('INVALID_REQUEST', 'maxAgeSeconds must be positive', 'verify');
   const mismatch: Confirmation = { confirmed: false, reason: 'mismatch' };
   const { kind, id } = approved.result;
   if ((kind !== 'enrollment' && kind !== 'code') || typeof id !== 'string') return mismatch;

@@ -75,6 +75,8 @@ export function malformed(what: string): ProviderError {
   return new ProviderError('UNAVAILABLE', `Twilio Verify answered with a malformed ${what}`, 'verify');
 }
 
+const MAX_BODY_CHARS = 256 * 1024;
+
 export interface VerifyHttpOptions {
   username: string;
   password: string;
@@ -127,6 +129,8 @@ export function createVerifyCall(options: VerifyHttpOptions): VerifyCall {
       throw unreachable(error, options.timeoutMs);
     }
     if (response.status === 204 && method === 'DELETE') return null;
+    // Verify's answers are a few hundred bytes: anything huge is not one.
+    if (text.length > MAX_BODY_CHARS) throw response.ok ? malformed('body (too large)') : verifyErrorFrom(response.status, undefined);
     let body: unknown;
     try {
       body = JSON.parse(text);

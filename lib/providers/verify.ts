@@ -18,7 +18,14 @@ import type { TotpAlgorithm } from '../totp';
 import { confirmVerify } from './verify-confirm';
 import { IDENTITY, SID, VERIFY_BASE_URL, createVerifyCall } from './verify-http';
 import { readChallenge, readFactor, readNewTotpFactor, readVerification } from './verify-replies';
-import { ProviderError, type Approved, type Enrollment, type ProviderCapabilities, type SecondFactorProvider } from './types';
+import {
+  ProviderError,
+  isProviderError,
+  type Approved,
+  type Enrollment,
+  type ProviderCapabilities,
+  type SecondFactorProvider,
+} from './types';
 
 export interface VerifyTotpConfig {
   /** Config.TimeStep, 20 to 60 s (Twilio's default 30). */
@@ -157,6 +164,7 @@ export function createVerifyProvider(options: VerifyProviderOptions): SecondFact
     capabilities: VERIFY_CAPABILITIES,
 
     async enroll({ userId, phone, app = true, label }) {
+      if (typeof userId !== 'string' || userId.length === 0) throw new ProviderError('INVALID_REQUEST', 'a user id is required', 'verify');
       const identity = verifyIdentity(userId, options.identitySecret);
       const number = phone ? e164(phone) : null;
       if (!app && number === null) throw new ProviderError('INVALID_REQUEST', 'nothing to enroll: no app and no phone', 'verify');
@@ -218,7 +226,7 @@ export function createVerifyProvider(options: VerifyProviderOptions): SecondFact
       try {
         await call('DELETE', `/Entities/${identity}`);
       } catch (error) {
-        if (!(error instanceof ProviderError) || error.code !== 'NOT_FOUND') throw error;
+        if (!isProviderError(error) || error.code !== 'NOT_FOUND') throw error;
       }
     },
   };

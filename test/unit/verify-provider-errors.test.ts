@@ -80,6 +80,10 @@ describe('transport', () => {
     expect(await codeOf(verify.checkCode(enrolled, '123456', 'sms'))).toBe('UNAVAILABLE');
     nock(v.API).post(CHECK).reply(204);
     expect(await codeOf(verify.checkCode(enrolled, '123456', 'sms'))).toBe('UNAVAILABLE');
+    nock(v.API)
+      .post(CHECK)
+      .reply(200, { ...v.verificationCheck(), padding: 'x'.repeat(300 * 1024) });
+    expect(await codeOf(verify.checkCode(enrolled, '123456', 'sms'))).toBe('UNAVAILABLE');
   });
 
   test('no answer within the timeout (headers or body), network failures and redirects are UNAVAILABLE', async () => {
@@ -150,5 +154,11 @@ describe('configuration', () => {
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(() => verifyIdentity('auth0|alice', 'short')).toThrow(RangeError);
     expect(() => verifyIdentity('', v.IDENTITY_SECRET)).toThrow(RangeError);
+  });
+
+  test('methods throw ProviderErrors only, even for bad arguments', async () => {
+    expect(await codeOf(verify.enroll({ userId: '', email: 'a@b.c' }))).toBe('INVALID_REQUEST');
+    const approved = { method: 'app' as const, result: { kind: 'code' as const, id: v.CHALLENGE_SID } };
+    expect(await codeOf(verify.confirm(enrolled, approved, { maxAgeSeconds: 0 }))).toBe('INVALID_REQUEST');
   });
 });
