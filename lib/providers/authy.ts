@@ -63,6 +63,38 @@ function authyIdOf(enrollment: Enrollment): string {
   return enrollment.authyId;
 }
 
+/** The Action's check of an Authy enrollment: the user exists, is not disabled, and has the app for `app`. */
+async function confirmEnrollment(authy: AuthyClient, authyId: string, approved: Approved): Promise<Confirmation> {
+  try {
+    const status = await authy.userStatus(authyId);
+    if (status.accountDisabled) return { confirmed: false, reason: 'rejected' };
+    // Authy reports `registered` once the app is set up; SMS and voice users may have no app.
+    if (approved.method === 'app' && !status.registered) return { confirmed: false, reason: 'pending' };
+    return { confirmed: true };
+  } catch (error) {
+    const failure = fromAuthyError(error);
+    if (failure.code === 'NOT_FOUND') return { confirmed: false, reason: 'not_found' };
+    throw failure;
+  }
+}
+
+/** The Action's check of a push: approved, and this Authy id's. */
+async function confirmPush(authy: AuthyClient, authyId: string, uuid: string): Promise<Confirmation> {
+  try {
+    const request = await authy.approvalStatus(uuid);
+    // Fail closed: an approval that does not name its user is not this user's.
+    if (request.authyId !== authyId) return { confirmed: false, reason: 'mismatch' };
+    if (request.status === 'pending') return { confirmed: false, reason: 'pending' };
+    return request.status === 'approved' ? { confirmed: true } : { confirmed: false, reason: 'rejected' };
+  } catch (error) {
+    const failure = fromAuthyError(error);
+    if (failure.code === 'NOT_FOUND') return { confirmed: false, reason: 'not_found' };
+    // approvalStatus refuses a malformed uuid before any call: the token named nothing we know.
+    if (failure.code === 'INVALID_REQUEST') return { confirmed: false, reason: 'mismatch' };
+    throw failure;
+  }
+}
+
 export interface AuthyProviderOptions extends AuthyClientOptions {
   /** A client to use instead of one built from the options (tests). */
   client?: AuthyClient;
@@ -70,36 +102,6 @@ export interface AuthyProviderOptions extends AuthyClientOptions {
 
 export function createAuthyProvider(options: AuthyProviderOptions): SecondFactorProvider {
   const authy = options.client ?? mapAuthyConstruction(() => createAuthyClient(options));
-
-  async function confirmEnrollment(authyId: string, approved: Approved): Promise<Confirmation> {
-    try {
-      const status = await authy.userStatus(authyId);
-      if (status.accountDisabled) return { confirmed: false, reason: 'rejected' };
-      // Authy reports `registered` once the app is set up; SMS and voice users may have no app.
-      if (approved.method === 'app' && !status.registered) return { confirmed: false, reason: 'pending' };
-      return { confirmed: true };
-    } catch (error) {
-      const failure = fromAuthyError(error);
-      if (failure.code === 'NOT_FOUND') return { confirmed: false, reason: 'not_found' };
-      throw failure;
-    }
-  }
-
-  async function confirmPush(authyId: string, uuid: string): Promise<Confirmation> {
-    try {
-      const request = await authy.approvalStatus(uuid);
-      // Fail closed: an approval that does not name its user is not this user's.
-      if (request.authyId !== authyId) return { confirmed: false, reason: 'mismatch' };
-      if (request.status === 'pending') return { confirmed: false, reason: 'pending' };
-      return request.status === 'approved' ? { confirmed: true } : { confirmed: false, reason: 'rejected' };
-    } catch (error) {
-      const failure = fromAuthyError(error);
-      if (failure.code === 'NOT_FOUND') return { confirmed: false, reason: 'not_found' };
-      // approvalStatus refuses a malformed uuid before any call: the token named nothing we know.
-      if (failure.code === 'INVALID_REQUEST') return { confirmed: false, reason: 'mismatch' };
-      throw failure;
-    }
-  }
 
   return {
     name: 'authy',
@@ -156,10 +158,10 @@ export function createAuthyProvider(options: AuthyProviderOptions): SecondFactor
           return { confirmed: false, reason: 'unconfirmable' };
         case 'enrollment':
           if (resultId !== id || approved.method === 'push') return { confirmed: false, reason: 'mismatch' };
-          return confirmEnrollment(id, approved);
+          return confirmEnrollment(authy, id, approved);
         case 'push':
           if (approved.method !== 'push' || typeof resultId !== 'string') return { confirmed: false, reason: 'mismatch' };
-          return confirmPush(id, resultId);
+          return confirmPush(authy, id, resultId);
         default:
           return { confirmed: false, reason: 'mismatch' };
       }

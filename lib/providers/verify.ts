@@ -16,7 +16,7 @@
 import { createHmac } from 'node:crypto';
 import type { TotpAlgorithm } from '../totp';
 import { confirmVerify } from './verify-confirm';
-import { IDENTITY, SID, VERIFY_BASE_URL, createVerifyCall } from './verify-http';
+import { IDENTITY, SID, VERIFY_BASE_URL, createVerifyCall, type VerifyCall } from './verify-http';
 import { readChallenge, readFactor, readNewTotpFactor, readVerification } from './verify-replies';
 import {
   ProviderError,
@@ -133,31 +133,37 @@ function wrongCode(): ProviderError {
   return new ProviderError('WRONG_CODE', 'the code is not valid', 'verify');
 }
 
-export function createVerifyProvider(options: VerifyProviderOptions): SecondFactorProvider {
+/** Checks the settings (configuration errors name the setting) and builds the one call function. */
+function callFrom(options: VerifyProviderOptions): VerifyCall {
   if (!SID.account.test(options.accountSid) || options.authToken.length === 0) throw configError('accountSid / authToken malformed');
   if (!SID.service.test(options.serviceSid)) throw configError('serviceSid must be a Verify Service SID (VA...)');
   if (Buffer.byteLength(options.identitySecret, 'utf8') < MIN_IDENTITY_SECRET_BYTES) throw configError('identitySecret is too short');
   const timeoutMs = options.timeoutMs ?? 5000;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw configError('timeoutMs must be a positive integer');
-  const totpForm = totpConfigForm(options.totp);
   const baseUrl = (options.baseUrl ?? VERIFY_BASE_URL).replace(/\/+$/, '');
-  const call = createVerifyCall({
+  return createVerifyCall({
     username: options.accountSid,
     password: options.authToken,
     serviceUrl: `${baseUrl}/Services/${options.serviceSid}`,
     timeoutMs,
     fetch: options.fetch,
   });
-  const now = options.now ?? Date.now;
+}
 
-  async function checkSentCode(to: string, code: string): Promise<{ sid: string; channel: 'sms' | 'call' }> {
-    if (!SENT_CODE.test(code)) throw wrongCode();
-    const check = readVerification(await call('POST', '/VerificationCheck', { To: to, Code: code }), { to, check: true });
-    if (check.status === 'approved') return check;
-    if (check.status === 'pending') throw wrongCode();
-    if (check.status === 'max_attempts_reached') throw new ProviderError('MAX_ATTEMPTS', 'the verification took its last check', 'verify');
-    throw new ProviderError('NOT_FOUND', 'no live verification for this number', 'verify');
-  }
+/** VerificationCheck To + Code: the approved verification, or the error its status means. */
+async function checkSentCode(call: VerifyCall, to: string, code: string): Promise<{ sid: string; channel: 'sms' | 'call' }> {
+  if (!SENT_CODE.test(code)) throw wrongCode();
+  const check = readVerification(await call('POST', '/VerificationCheck', { To: to, Code: code }), { to, check: true });
+  if (check.status === 'approved') return check;
+  if (check.status === 'pending') throw wrongCode();
+  if (check.status === 'max_attempts_reached') throw new ProviderError('MAX_ATTEMPTS', 'the verification took its last check', 'verify');
+  throw new ProviderError('NOT_FOUND', 'no live verification for this number', 'verify');
+}
+
+export function createVerifyProvider(options: VerifyProviderOptions): SecondFactorProvider {
+  const call = callFrom(options);
+  const totpForm = totpConfigForm(options.totp);
+  const now = options.now ?? Date.now;
 
   return {
     name: 'verify',
@@ -184,7 +190,7 @@ export function createVerifyProvider(options: VerifyProviderOptions): SecondFact
         if (readFactor(reply, { identity: user.identity, sid: factorSid }).status !== 'verified') throw wrongCode();
         return { enrollment: user, method, result: { kind: 'enrollment', id: factorSid } };
       }
-      const check = await checkSentCode(need(user.phone, 'phone'), code);
+      const check = await checkSentCode(call, need(user.phone, 'phone'), code);
       return { enrollment: user, method: check.channel, result: { kind: 'enrollment', id: check.sid } };
     },
 
@@ -198,7 +204,7 @@ export function createVerifyProvider(options: VerifyProviderOptions): SecondFact
     async checkCode(enrollment, code, method): Promise<Approved> {
       const user = verifyEnrollmentOf(enrollment);
       if (method !== 'app') {
-        const check = await checkSentCode(need(user.phone, 'phone'), code);
+        const check = await checkSentCode(call, need(user.phone, 'phone'), code);
         return { method: check.channel, result: { kind: 'code', id: check.sid } };
       }
       const factorSid = need(user.factorSid, 'authenticator app');
