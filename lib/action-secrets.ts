@@ -17,6 +17,7 @@ export const SECRET_NAMES = [
   'ALLOW_NON_INTERACTIVE',
   'CLAIM_NAMESPACE',
   'REQUIRE_VERIFIED_EMAIL',
+  'AUDIT_HASH_KEY',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 

@@ -30,6 +30,8 @@ export interface Settings {
    * Without it, whoever knows the password of an unenrolled account can enroll their own phone.
    */
   requireVerifiedEmail: boolean;
+  /** Key of the audit lines' user hash (AUDIT_HASH_KEY, as given); null: derived from SHARED_SECRET (lib/audit.ts). */
+  auditHashKey: string | null;
 }
 
 /** A setting is missing or malformed. `setting` names it; the message says what is wrong. */
@@ -75,6 +77,15 @@ function lockSeconds(read: ValueReader<SecretName>): number {
   return seconds;
 }
 
+/** AUDIT_HASH_KEY: optional, at least MIN_SECRET_BYTES when set, used exactly as given (as the forms server does). */
+function auditHashKey(read: ValueReader<SecretName>): string | null {
+  const key = read.raw('AUDIT_HASH_KEY');
+  if (key !== undefined && Buffer.byteLength(key, 'utf8') < MIN_SECRET_BYTES) {
+    throw new SettingsError('AUDIT_HASH_KEY', `AUDIT_HASH_KEY must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  return key ?? null;
+}
+
 /** Parses the Action's secrets. Throws SettingsError for the first missing or malformed one. */
 export function parseSettings(secrets: Record<string, unknown>): Settings {
   const read = secretsReader(secrets);
@@ -108,5 +119,6 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
     allowNonInteractive: read.flag('ALLOW_NON_INTERACTIVE', false),
     claimNamespace: namespace,
     requireVerifiedEmail: read.flag('REQUIRE_VERIFIED_EMAIL', true),
+    auditHashKey: auditHashKey(read),
   };
 }

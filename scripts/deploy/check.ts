@@ -22,7 +22,7 @@ import {
 /** Settings whose value is a URL: a tenant reaches them over the internet, so https only. */
 const URL_SECRETS: readonly SecretName[] = ['FORMS_URL', 'AUTHY_API_URL', 'CLAIM_NAMESPACE'];
 /** Settings that are credentials: masked in every line the deploy prints. */
-const SENSITIVE_SECRETS: readonly SecretName[] = ['SHARED_SECRET', 'AUTHY_API_KEY'];
+const SENSITIVE_SECRETS: readonly SecretName[] = ['SHARED_SECRET', 'AUTHY_API_KEY', 'AUDIT_HASH_KEY'];
 /** Auth0 limit on one Action secret value. */
 const MAX_SECRET_CHARS = 4096;
 /** A valid set of the required settings, so each value can be checked on its own by parseSettings. */

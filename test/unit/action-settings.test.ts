@@ -65,6 +65,15 @@ describe('Action settings', () => {
     expect(() => parseSettings({ ...good, REQUIRE_VERIFIED_EMAIL: 'off' })).toThrow('REQUIRE_VERIFIED_EMAIL must be true or false');
   });
 
+  test('AUDIT_HASH_KEY: absent or empty means derived from SHARED_SECRET; set, at least 32 bytes, used exactly as given', () => {
+    expect(parseSettings(good).auditHashKey).toBeNull();
+    expect(parseSettings({ ...good, AUDIT_HASH_KEY: '' }).auditHashKey).toBeNull();
+    const key = ' audit-hash-key-0123456789abcdef-0123';
+    expect(parseSettings({ ...good, AUDIT_HASH_KEY: key }).auditHashKey).toBe(key);
+    expect(failing({ ...good, AUDIT_HASH_KEY: 'k'.repeat(31) })).toBe('AUDIT_HASH_KEY');
+    expect(() => parseSettings({ ...good, AUDIT_HASH_KEY: 'short' })).toThrow('AUDIT_HASH_KEY must be at least 32 bytes');
+  });
+
   test('plain http only on loopback (the sandbox)', () => {
     expect(parseSettings({ ...good, FORMS_URL: 'http://localhost:3002/2fa' }).formsOrigin).toBe('http://localhost:3002');
   });

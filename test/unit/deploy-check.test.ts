@@ -88,6 +88,11 @@ describe('npm run deploy stops before any call to Auth0', () => {
       'AUTHY2FA_MAX_FAILURES: MAX_FAILURES must be a whole number',
     ],
     [
+      'an audit hash key under 32 bytes',
+      { ...TEST_ENV, AUTHY2FA_AUDIT_HASH_KEY: 'k'.repeat(31) },
+      'AUTHY2FA_AUDIT_HASH_KEY: AUDIT_HASH_KEY must be at least 32 bytes',
+    ],
+    [
       'a flag that is not true or false',
       { ...TEST_ENV, AUTHY2FA_REQUIRE_VERIFIED_EMAIL: 'yes' },
       'AUTHY2FA_REQUIRE_VERIFIED_EMAIL: REQUIRE_VERIFIED_EMAIL must be true or false',
@@ -105,6 +110,8 @@ describe('npm run deploy stops before any call to Auth0', () => {
   it('never prints the bad value of a secret', async () => {
     const err = await deployWith({ ...TEST_ENV, AUTHY2FA_SHARED_SECRET: 'short-but-secret' });
     expect(err.message).not.toContain('short-but-secret');
+    const key = await deployWith({ ...TEST_ENV, AUTHY2FA_AUDIT_HASH_KEY: 'short-audit-key' });
+    expect(key.message).not.toContain('short-audit-key');
   });
 });
 
@@ -122,6 +129,14 @@ describe('checkDeployInputs', () => {
       'AUTHY2FA_AUTHY_API_KEY: not set (Action secret AUTHY_API_KEY is required)',
       'AUTHY2FA_LOCK_MINUTES: LOCK_MINUTES must be a number of minutes',
     ]);
+  });
+
+  it('AUTHY2FA_AUDIT_HASH_KEY: unset, it is sent empty (the Action derives the key); set, it is sent as it is and never printed', () => {
+    expect(checkDeployInputs(TEST_ENV, SOURCES).mappings.AUTHY2FA_AUDIT_HASH_KEY).toBe('');
+    const key = 'audit-hash-key-that-must-not-print-0123456789';
+    const inputs = checkDeployInputs({ ...TEST_ENV, AUTHY2FA_AUDIT_HASH_KEY: key }, SOURCES);
+    expect(inputs.mappings.AUTHY2FA_AUDIT_HASH_KEY).toBe(key);
+    expect(inputs.sensitiveValues).toContain(key);
   });
 
   it('maps every secret keyword; an unset optional one is sent empty', () => {
