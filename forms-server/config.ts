@@ -111,7 +111,8 @@ function trustProxy(value: string | undefined): false | string[] {
   }
   const entries = splitList(value);
   for (const entry of entries) {
-    const [address = '', bits, extra] = entry.split('/');
+    const parts = entry.split('/');
+    const [address = '', bits, extra] = [parts.at(0), parts.at(1), parts.at(2)];
     const family = isIP(address);
     const bitsOk = bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
     // A /0 trusts every address, which is `true` again.
@@ -138,7 +139,8 @@ function redisUrl(value: string | undefined): string | null {
 }
 
 function keyPrefix(value: string): string {
-  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(value)) throw new ConfigError('REDIS_KEY_PREFIX', 'REDIS_KEY_PREFIX must be 1 to 64 letters, digits or : _ . -');
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(value))
+    throw new ConfigError('REDIS_KEY_PREFIX', 'REDIS_KEY_PREFIX must be 1 to 64 letters, digits or : _ . -');
   return value;
 }
 

@@ -93,7 +93,10 @@ async function startPush(deps: EffectDeps, visit: Visit, authyId: string): Promi
   const holdMs = secToMs(PUSH_TTL_SECONDS) + deps.codeHoldMs;
   return guarded(deps, visit, holdMs, async (reservationId) => {
     try {
-      const { uuid } = await deps.authy.createApprovalRequest(authyId, { message: deps.pushMessage(visit.locale), secondsToExpire: PUSH_TTL_SECONDS });
+      const { uuid } = await deps.authy.createApprovalRequest(authyId, {
+        message: deps.pushMessage(visit.locale),
+        secondsToExpire: PUSH_TTL_SECONDS,
+      });
       return { result: null, outcome: () => ({ type: 'pushStarted', uuid, reservationId }) };
     } catch (error) {
       deps.log.warn({ step: 'push', authy: authyCode(error) }, 'push failed');
@@ -135,7 +138,11 @@ async function performEffect(effect: Effect, visit: Visit, deps: EffectDeps): Pr
     case 'registerPhone':
       try {
         const email = visit.email ?? '';
-        const { authyId } = await deps.authy.registerUser({ email, cellphone: effect.nationalNumber, countryCode: effect.countryCallingCode });
+        const { authyId } = await deps.authy.registerUser({
+          email,
+          cellphone: effect.nationalNumber,
+          countryCode: effect.countryCallingCode,
+        });
         deps.log.info({ step: 'enroll' }, 'phone registered');
         return { type: 'registered', authyId };
       } catch (error) {

@@ -35,7 +35,7 @@ export function trustedTenant(config: Pick<FormsServerConfig, 'trustedTenants'>,
 function readOutbound(config: FormsServerConfig, token: unknown, nowMs: number): OutboundToken {
   let outbound: OutboundToken;
   try {
-    outbound = parseOutboundClaims(verifyHs256(token, config.sharedSecret, { now: msToSec(nowMs) }));
+    outbound = parseOutboundClaims(verifyHs256(token, config.sharedSecret, { nowSec: msToSec(nowMs) }));
   } catch (error) {
     throw new InvalidLinkError(`outbound token refused: ${error instanceof Error ? error.message : 'unknown'}`);
   }

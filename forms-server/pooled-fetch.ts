@@ -26,8 +26,24 @@ function guardSocket(socket: { on: (event: 'error', listener: () => void) => unk
   socket.on('error', () => undefined);
 }
 
+/**
+ * The signal's reason (fetch rejects with it: a DOMException named TimeoutError for
+ * AbortSignal.timeout, which the clients recognise by its name). A DOMException is an Error, but
+ * not always of this realm's Error (test sandboxes), so any object with a name is kept.
+ */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return typeof reason === 'object' && reason !== null && 'name' in reason ? (reason as Error) : new Error('aborted');
+}
+
 export function createPooledFetch(options: PoolOptions = {}): { fetch: typeof fetch; close: () => void } {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, maxFreeSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 64,
+    maxFreeSockets: options.maxSockets ?? 64,
+    scheduling: 'lifo' as const,
+  };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
 
   function pooledFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
@@ -41,23 +57,30 @@ export function createPooledFetch(options: PoolOptions = {}): { fetch: typeof fe
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
 
     return new Promise<Response>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const request = (secure ? https : http).request(url, { method: init.method ?? 'GET', headers, agent: secure ? agents.https : agents.http });
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      const request = (secure ? https : http).request(url, {
+        method: init.method ?? 'GET',
+        headers,
+        agent: secure ? agents.https : agents.http,
+      });
       request.on('socket', guardSocket);
-      const onAbort = () => request.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      const onAbort = () => request.destroy(signal ? abortReason(signal) : new Error('aborted'));
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
       // `on`, not `once`: an aborted request can report more than one error (abort, then hang-up).
       request.on('error', (error) => {
         done();
-        reject(signal?.aborted ? signal.reason : error);
+        reject(signal?.aborted ? abortReason(signal) : error);
       });
       request.once('response', (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', (error) => {
           done();
-          reject(signal?.aborted ? signal.reason : error);
+          reject(signal?.aborted ? abortReason(signal) : error);
         });
         response.once('end', () => {
           done();
@@ -76,7 +99,7 @@ export function createPooledFetch(options: PoolOptions = {}): { fetch: typeof fe
   }
 
   return {
-    fetch: pooledFetch as typeof fetch,
+    fetch: pooledFetch,
     close: () => {
       agents.http.destroy();
       agents.https.destroy();

@@ -44,7 +44,14 @@ export function continueForm(
   return { action: to.continueUrl, state: to.state, tokenName: SESSION_TOKEN_PARAM, token };
 }
 
-function finalPage(reply: FastifyReply, t: Catalogue, page: Record<string, unknown>, visit: Visit, deps: RenderDeps, outcome: ResultOutcome) {
+function finalPage(
+  reply: FastifyReply,
+  t: Catalogue,
+  page: Record<string, unknown>,
+  visit: Visit,
+  deps: RenderDeps,
+  outcome: ResultOutcome,
+) {
   const form = continueForm(deps, outcome, visit);
   // These pages' only form posts to the trusted tenant's /continue, fixed by the server.
   reply.header('content-security-policy', contentSecurityPolicy(null));

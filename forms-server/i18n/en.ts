@@ -19,7 +19,8 @@ export const en = {
   call: 'Call me',
   push: 'Send a request to my Authy app',
   pushHeading: 'Approve the request',
-  pushIntro: 'We sent a request to your Authy app. Approve it there, then press "I approved it". A request that is denied, expires or is withdrawn counts as one wrong try.',
+  pushIntro:
+    'We sent a request to your Authy app. Approve it there, then press "I approved it". A request that is denied, expires or is withdrawn counts as one wrong try.',
   pushCheck: 'I approved it',
   pushBack: 'Enter a code instead',
   changeNumber: 'Use another number',
@@ -70,7 +71,8 @@ export const en = {
   errBusy: 'Too many people are signing in right now. Wait a moment, then try again.',
   errLinkUsed: 'This sign-in link was already opened, in another tab or browser. Go back to the application and sign in again.',
   errBadLink: 'This sign-in link is not valid or has expired. Go back to the application and sign in again.',
-  errSession: 'Your verification session has ended or this page was opened in another browser. Go back to the application and sign in again.',
+  errSession:
+    'Your verification session has ended or this page was opened in another browser. Go back to the application and sign in again.',
   errBadForm: 'The form could not be read. Go back and try again.',
   errTooLarge: 'That was far too much text. Go back and try again.',
   errNotFound: 'This page does not exist.',

@@ -5,7 +5,8 @@ export const es: Catalogue = {
   lang: 'es',
   title: 'Verificación en dos pasos',
   enrollHeading: 'Proteja su cuenta',
-  enrollIntro: 'Introduzca su número de móvil. Lo registramos en Authy y después le pedimos un código de la app Authy, de un SMS o de una llamada.',
+  enrollIntro:
+    'Introduzca su número de móvil. Lo registramos en Authy y después le pedimos un código de la app Authy, de un SMS o de una llamada.',
   country: 'País',
   phone: 'Número de móvil',
   phoneHint: 'Por ejemplo 612 34 56 78. Sin prefijo internacional.',
@@ -21,7 +22,8 @@ export const es: Catalogue = {
   call: 'Llamarme',
   push: 'Enviar una solicitud a mi app Authy',
   pushHeading: 'Apruebe la solicitud',
-  pushIntro: 'Hemos enviado una solicitud a su app Authy. Apruébela allí y pulse «Ya la aprobé». Una solicitud rechazada, caducada o retirada cuenta como un intento fallido.',
+  pushIntro:
+    'Hemos enviado una solicitud a su app Authy. Apruébela allí y pulse «Ya la aprobé». Una solicitud rechazada, caducada o retirada cuenta como un intento fallido.',
   pushCheck: 'Ya la aprobé',
   pushBack: 'Introducir un código',
   changeNumber: 'Usar otro número',
@@ -69,7 +71,8 @@ export const es: Catalogue = {
   errStoreDown: 'La verificación en dos pasos no está disponible por un momento. Espere un momento y vuelva a intentarlo.',
   backToApp: 'Volver a la aplicación',
   errBadLink: 'Este enlace de inicio de sesión no es válido o ha caducado. Vuelva a la aplicación e inicie sesión de nuevo.',
-  errSession: 'Su sesión de verificación ha terminado o esta página se abrió en otro navegador. Vuelva a la aplicación e inicie sesión de nuevo.',
+  errSession:
+    'Su sesión de verificación ha terminado o esta página se abrió en otro navegador. Vuelva a la aplicación e inicie sesión de nuevo.',
   errBadForm: 'No se pudo leer el formulario. Vuelva atrás e inténtelo de nuevo.',
   errTooLarge: 'Ha enviado demasiado texto. Vuelva atrás e inténtelo de nuevo.',
   errNotFound: 'Esta página no existe.',

@@ -13,7 +13,7 @@ const CATALOGUES: Record<string, Catalogue> = { en, es, de };
 /** The catalogue for a locale such as "es", "de-AT" or "" (English). */
 export function catalogueFor(locale: string): Catalogue {
   const language = locale.toLowerCase().split('-')[0] ?? '';
-  return Object.hasOwn(CATALOGUES, language) ? (CATALOGUES[language] as Catalogue) : en;
+  return Object.hasOwn(CATALOGUES, language) ? CATALOGUES[language] : en;
 }
 
 /** Fills `{name}` placeholders. Values are escaped by the template that prints the result. */

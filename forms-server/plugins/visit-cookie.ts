@@ -22,7 +22,13 @@ export function readVisitCookie(request: FastifyRequest): string | null {
 
 export function setVisitCookie(reply: FastifyReply, id: string, options: { secure: boolean; maxAgeSeconds: number }): void {
   // Lax: the cookie is set on a cross-site navigation from Auth0 and must ride the redirect that follows.
-  const attributes = [`${FLOW_COOKIE}=${id}`, 'Path=/2fa', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`];
+  const attributes = [
+    `${FLOW_COOKIE}=${id}`,
+    'Path=/2fa',
+    'HttpOnly',
+    'SameSite=Lax',
+    `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
+  ];
   if (options.secure) attributes.push('Secure');
   reply.header('set-cookie', attributes.join('; '));
 }

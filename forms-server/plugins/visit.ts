@@ -76,7 +76,8 @@ export const visitPlugin = fp<VisitPluginOptions>(
       let candidate = transition;
       for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt += 1) {
         if (candidate.effects.length === 0) return candidate;
-        if (await store.saveVisit(candidate.visit, now())) return { ...candidate, visit: { ...candidate.visit, version: candidate.visit.version + 1 } };
+        if (await store.saveVisit(candidate.visit, now()))
+          return { ...candidate, visit: { ...candidate.visit, version: candidate.visit.version + 1 } };
         const fresh = await store.getVisit<Visit>(visit.id, now());
         if (!fresh) throw new SessionEndedError('visit ended while saving');
         candidate = next(fresh, action, now());
@@ -104,7 +105,8 @@ export const visitPlugin = fp<VisitPluginOptions>(
       const transition = next(visit, action, now());
       if (transition.badForm) throw new BadFormError(transition.badForm);
       // Input refused outright: the same page at once, with the reason, as a 422.
-      if (transition.status) return renderVisit(reply, transition.visit, options, { status: transition.status, typed: transition.typed ?? {} });
+      if (transition.status)
+        return renderVisit(reply, transition.visit, options, { status: transition.status, typed: transition.typed ?? {} });
 
       const claimed = await claim(visit, action, transition);
       if (claimed && claimed.effects.length > 0) {

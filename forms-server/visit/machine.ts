@@ -19,68 +19,10 @@ import type { MessageKey } from '../i18n';
 import type { Counter } from '../store/types';
 import { MAX_PUSHES_PER_VISIT, checkSend, isLocked, normalizeCode, parseChannel, triesLeft } from './attempts';
 import { isCountry, parsePhone } from './phone';
+import type { EffectOutcome, SendUndo, Transition, UserAction, VisitEvent } from './events';
 import { codeTarget, stepOf, type Channel, type Notice, type Visit } from './visit';
 
-export type UserAction =
-  | { type: 'enroll'; country: unknown; phone: unknown }
-  | { type: 'changeNumber' }
-  | { type: 'submitCode'; code: unknown }
-  | { type: 'send'; channel: unknown }
-  | { type: 'startPush' }
-  | { type: 'checkPush' }
-  | { type: 'pushBack' }
-  | { type: 'cancel' };
-
-export type EffectOutcome =
-  | { type: 'registered'; authyId: string }
-  | { type: 'providerFailed'; notice: MessageKey }
-  | { type: 'codeRight'; authyId: string }
-  | { type: 'codeWrong'; counter: Counter }
-  /** Authy's 60019: the code was right but already used. Not a guess: no try is lost. */
-  | { type: 'codeReused' }
-  | { type: 'attemptRefused'; reason: 'locked' | 'busy'; counter: Counter }
-  | { type: 'sent'; channel: 'sms' | 'call' }
-  /** The send failed: the pacing and count claimed for it are given back. */
-  | { type: 'sendFailed'; notice: MessageKey; undo: SendUndo }
-  | { type: 'pushStarted'; uuid: string; reservationId: string }
-  /** The approval request could not be sent: the claimed push is given back. */
-  | { type: 'pushFailed'; notice: MessageKey }
-  | { type: 'pushApproved'; uuid: string }
-  | { type: 'pushPending' }
-  /** The request was denied on the phone, expired, or withdrawn by the user: a failure each. */
-  | { type: 'pushEnded'; how: 'denied' | 'expired' | 'withdrawn'; counter: Counter }
-  | { type: 'cancelled'; failures: number };
-
-export type VisitEvent = UserAction | EffectOutcome;
-
-/** What a send claimed, to give back when it fails. */
-export interface SendUndo {
-  sends: number;
-  lastSendAtMs: number;
-  channel: Channel;
-}
-
-export type Effect =
-  | { type: 'registerPhone'; countryCallingCode: string; nationalNumber: string }
-  | { type: 'checkCode'; authyId: string; code: string }
-  | { type: 'sendCode'; channel: 'sms' | 'call'; authyId: string; undo: SendUndo }
-  | { type: 'startPush'; authyId: string }
-  | { type: 'pollPush'; authyId: string; uuid: string; reservationId: string }
-  /** Settles the pending push's attempt as a failure and reports `pushEnded` withdrawn. */
-  | { type: 'withdrawPush'; reservationId: string }
-  /** Ends the visit as cancelled (withdrawing a pending push first) and reports the failures. */
-  | { type: 'finishCancel'; pushReservationId: string | null };
-
-export interface Transition {
-  visit: Visit;
-  effects: Effect[];
-  /** Set when the page is shown again at once with this status (input refused outright) rather than after a redirect. */
-  status?: 422;
-  /** What the user typed on the enrollment page, shown again when it is refused. */
-  typed?: { phone?: string; country?: string };
-  /** The form itself is unreadable (an unknown channel): a 400 page. */
-  badForm?: string;
-}
+export type { Effect, EffectOutcome, SendUndo, Transition, UserAction, VisitEvent } from './events';
 
 const stay = (visit: Visit): Transition => ({ visit, effects: [] });
 
@@ -114,7 +56,11 @@ function reportedMethod(channel: Channel): 'app' | 'sms' | 'call' {
 function onEnroll(visit: Visit, action: Extract<UserAction, { type: 'enroll' }>): Transition {
   if (stepOf(visit) !== 'enroll') return stay(visit);
   const phone = parsePhone(action.country, action.phone);
-  if (phone.ok) return { visit, effects: [{ type: 'registerPhone', countryCallingCode: phone.countryCallingCode, nationalNumber: phone.nationalNumber }] };
+  if (phone.ok)
+    return {
+      visit,
+      effects: [{ type: 'registerPhone', countryCallingCode: phone.countryCallingCode, nationalNumber: phone.nationalNumber }],
+    };
   const typed = {
     ...(typeof action.phone === 'string' && action.phone.length <= 32 ? { phone: action.phone } : {}),
     ...(isCountry(action.country) ? { country: action.country } : {}),
@@ -141,7 +87,10 @@ function onSend(visit: Visit, rawChannel: unknown, nowMs: number): Transition {
   if (!check.ok) return stay(withNotice(visit, check.key, 'error', check.key === 'sendTooSoon' ? { seconds: check.seconds } : undefined));
   // Counted and paced now, before the call: the visit is saved with this before Authy is asked.
   const undo: SendUndo = { sends: visit.sends, lastSendAtMs: visit.lastSendAtMs, channel: visit.channel };
-  return { visit: { ...visit, sends: visit.sends + 1, lastSendAtMs: nowMs, channel }, effects: [{ type: 'sendCode', channel, authyId, undo }] };
+  return {
+    visit: { ...visit, sends: visit.sends + 1, lastSendAtMs: nowMs, channel },
+    effects: [{ type: 'sendCode', channel, authyId, undo }],
+  };
 }
 
 function onStartPush(visit: Visit): Transition {
@@ -149,7 +98,10 @@ function onStartPush(visit: Visit): Transition {
   if (stepOf(visit) !== 'code' || !visit.authyId) return stay(visit);
   if (visit.pushes >= MAX_PUSHES_PER_VISIT) return stay(withNotice(visit, 'pushLimit', 'error'));
   // Claimed now (counted, and pending with no uuid yet): a second press finds a push pending.
-  return { visit: { ...visit, pushes: visit.pushes + 1, push: { uuid: null, reservationId: null } }, effects: [{ type: 'startPush', authyId: visit.authyId }] };
+  return {
+    visit: { ...visit, pushes: visit.pushes + 1, push: { uuid: null, reservationId: null } },
+    effects: [{ type: 'startPush', authyId: visit.authyId }],
+  };
 }
 
 function onCheckPush(visit: Visit): Transition {
@@ -200,7 +152,13 @@ function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
       return {
         ...visit,
         push: null,
-        outcome: { kind: 'verified', method: reportedMethod(visit.channel), authyId: event.authyId, enrolledNow: !visit.authyId, approvalUuid: null },
+        outcome: {
+          kind: 'verified',
+          method: reportedMethod(visit.channel),
+          authyId: event.authyId,
+          enrolledNow: !visit.authyId,
+          approvalUuid: null,
+        },
       };
     case 'codeWrong':
       return afterFailure(visit, event.counter, 'wrongCode', nowMs);
@@ -219,7 +177,11 @@ function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
       return withNotice(withoutStartingPush(visit), event.notice, 'error');
     case 'pushApproved':
       if (!visit.authyId || visit.push?.uuid !== event.uuid) return visit;
-      return { ...visit, push: null, outcome: { kind: 'verified', method: 'push', authyId: visit.authyId, enrolledNow: false, approvalUuid: event.uuid } };
+      return {
+        ...visit,
+        push: null,
+        outcome: { kind: 'verified', method: 'push', authyId: visit.authyId, enrolledNow: false, approvalUuid: event.uuid },
+      };
     case 'pushPending':
       return withNotice(visit, 'pushPending', 'info');
     case 'pushEnded': {

@@ -4,7 +4,8 @@
  */
 import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
-export type PhoneError = 'phoneEmpty' | 'phoneTooLong' | 'phoneLetters' | 'phoneInvalid' | 'phoneWrongCountry' | 'phoneLandline' | 'countryUnknown';
+export type PhoneError =
+  'phoneEmpty' | 'phoneTooLong' | 'phoneLetters' | 'phoneInvalid' | 'phoneWrongCountry' | 'phoneLandline' | 'countryUnknown';
 
 export type PhoneResult = { ok: true; countryCallingCode: string; nationalNumber: string } | { ok: false; error: PhoneError };
 
@@ -36,7 +37,7 @@ export function countryOptions(locale: string): readonly { code: string; label: 
 /** The locale if Intl accepts it, else English: a login's ui_locales may be well-formed yet unknown. */
 function supportedLocale(locale: string): string {
   try {
-    const [canonical] = Intl.getCanonicalLocales(locale || 'en');
+    const canonical = Intl.getCanonicalLocales(locale || 'en').at(0);
     new Intl.DisplayNames([canonical ?? 'en'], { type: 'region' });
     return canonical ?? 'en';
   } catch {
@@ -57,7 +58,8 @@ export function parsePhone(country: unknown, raw: unknown): PhoneResult {
     return { ok: false, error: 'phoneWrongCountry' };
   }
   const type = phone.getType();
-  if (type === 'FIXED_LINE' || type === 'TOLL_FREE' || type === 'PREMIUM_RATE' || type === 'SHARED_COST') return { ok: false, error: 'phoneLandline' };
+  if (type === 'FIXED_LINE' || type === 'TOLL_FREE' || type === 'PREMIUM_RATE' || type === 'SHARED_COST')
+    return { ok: false, error: 'phoneLandline' };
   return { ok: true, countryCallingCode: phone.countryCallingCode, nationalNumber: phone.nationalNumber };
 }
 

@@ -78,3 +78,17 @@ test('a redirect is answered as it is, never followed; a refused connection reje
     pool.close();
   }
 });
+
+test('a connection the server drops mid-answer rejects (the client maps it to "Authy unavailable"), and the pool goes on', async () => {
+  const dropper = http.createServer((request) => request.socket.destroy());
+  await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+  const dropped = `http://127.0.0.1:${(dropper.address() as AddressInfo).port}`;
+  const pool = createPooledFetch();
+  try {
+    await expect(pool.fetch(`${dropped}/protected/json/verify/1234567/1`, {})).rejects.toThrow();
+    expect((await pool.fetch(`${base}/after`, {})).status).toBe(401);
+  } finally {
+    pool.close();
+    dropper.close();
+  }
+});

@@ -7,6 +7,8 @@
 import nock from 'nock';
 import {
   AUTHY_ID,
+  AUTHY_KEY,
+  AUTHY_URL,
   OTHER_SECRET,
   SECRET,
   STATE,
@@ -37,6 +39,7 @@ import {
   type Page,
   type TestServer,
 } from '../helpers/forms';
+import { createAuthyClient } from '../../lib/authy-client';
 import { signHs256 } from '../../lib/jwt-hs256';
 import { outboundPayload } from '../../lib/token-contract';
 
@@ -547,7 +550,11 @@ describe('Authy failing', () => {
   });
 
   test('push with Authy down: a notice on the code page; a status check that fails keeps the push page', async () => {
-    const server = await buildTestServer();
+    // The platform's fetch here: nock's replyWithError can destroy a pooled request before its
+    // socket is attached, and nock's mock socket then emits an error no one can listen to (under
+    // load only). The pool's own handling of dropped connections is tested on real sockets in
+    // forms-pooled-fetch.test.ts.
+    const server = await buildTestServer({ deps: { authy: createAuthyClient({ apiKey: AUTHY_KEY, baseUrl: AUTHY_URL, timeoutMs: 600 }) } });
     const visit = new Visit(server.app);
     await visit.start(mintOutbound({ authyId: AUTHY_ID }));
     authy().post(`/onetouch/json/users/${AUTHY_ID}/approval_requests`).reply(503, { success: false });

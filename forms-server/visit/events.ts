@@ -1,0 +1,68 @@
+/**
+ * The visit machine's vocabulary: the user actions (forms posted), the effects a handler performs
+ * for them, the outcomes those effects report, and a transition. Types only.
+ */
+import type { MessageKey } from '../i18n';
+import type { Counter } from '../store/types';
+import type { Channel, Visit } from './visit';
+
+export type UserAction =
+  | { type: 'enroll'; country: unknown; phone: unknown }
+  | { type: 'changeNumber' }
+  | { type: 'submitCode'; code: unknown }
+  | { type: 'send'; channel: unknown }
+  | { type: 'startPush' }
+  | { type: 'checkPush' }
+  | { type: 'pushBack' }
+  | { type: 'cancel' };
+
+export type EffectOutcome =
+  | { type: 'registered'; authyId: string }
+  | { type: 'providerFailed'; notice: MessageKey }
+  | { type: 'codeRight'; authyId: string }
+  | { type: 'codeWrong'; counter: Counter }
+  /** Authy's 60019: the code was right but already used. Not a guess: no try is lost. */
+  | { type: 'codeReused' }
+  | { type: 'attemptRefused'; reason: 'locked' | 'busy'; counter: Counter }
+  | { type: 'sent'; channel: 'sms' | 'call' }
+  /** The send failed: the pacing and count claimed for it are given back. */
+  | { type: 'sendFailed'; notice: MessageKey; undo: SendUndo }
+  | { type: 'pushStarted'; uuid: string; reservationId: string }
+  /** The approval request could not be sent: the claimed push is given back. */
+  | { type: 'pushFailed'; notice: MessageKey }
+  | { type: 'pushApproved'; uuid: string }
+  | { type: 'pushPending' }
+  /** The request was denied on the phone, expired, or withdrawn by the user: a failure each. */
+  | { type: 'pushEnded'; how: 'denied' | 'expired' | 'withdrawn'; counter: Counter }
+  | { type: 'cancelled'; failures: number };
+
+export type VisitEvent = UserAction | EffectOutcome;
+
+/** What a send claimed, to give back when it fails. */
+export interface SendUndo {
+  sends: number;
+  lastSendAtMs: number;
+  channel: Channel;
+}
+
+export type Effect =
+  | { type: 'registerPhone'; countryCallingCode: string; nationalNumber: string }
+  | { type: 'checkCode'; authyId: string; code: string }
+  | { type: 'sendCode'; channel: 'sms' | 'call'; authyId: string; undo: SendUndo }
+  | { type: 'startPush'; authyId: string }
+  | { type: 'pollPush'; authyId: string; uuid: string; reservationId: string }
+  /** Settles the pending push's attempt as a failure and reports `pushEnded` withdrawn. */
+  | { type: 'withdrawPush'; reservationId: string }
+  /** Ends the visit as cancelled (withdrawing a pending push first) and reports the failures. */
+  | { type: 'finishCancel'; pushReservationId: string | null };
+
+export interface Transition {
+  visit: Visit;
+  effects: Effect[];
+  /** Set when the page is shown again at once with this status (input refused outright) rather than after a redirect. */
+  status?: 422;
+  /** What the user typed on the enrollment page, shown again when it is refused. */
+  typed?: { phone?: string; country?: string };
+  /** The form itself is unreadable (an unknown channel): a 400 page. */
+  badForm?: string;
+}
