@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'actions/**/code.js', 'bench/results/', 'sandbox/.data/', 'coverage/'] },
+  { ignores: ['node_modules/', 'actions/**/code.js', 'bench/results/', 'sandbox/.data/', 'coverage/', 'test-output/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
