@@ -19,18 +19,29 @@ import {
   type PhaseOutcome,
   type StoredUser,
 } from '../../sandbox/tenant/post-login-runtime';
+import { isActionLogLine } from './action-log';
 
 export const ROOT = join(__dirname, '..', '..');
 
-// The Action logs one line per decision (as it does in Auth0's logs); keep test output readable.
+// The Action writes one audit line per decision (as it does in Auth0's logs): kept here for the
+// tests to read (takeActionLines), not printed, so test output stays readable.
 const print = console.log;
+const actionLines: string[] = [];
 beforeAll(() => {
   jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('[authy-2fa]')) return;
+    if (isActionLogLine(args[0])) {
+      actionLines.push(args[0]);
+      return;
+    }
     print(...args);
   });
 });
 afterAll(() => jest.restoreAllMocks());
+
+/** The Action's log lines since the last call, as written (one JSON object each). */
+export function takeActionLines(): string[] {
+  return actionLines.splice(0);
+}
 export const CODE_PATH = join(ROOT, 'actions', 'authy-2fa', 'code.js');
 export const TENANT_HOST = 'localhost:3001';
 export const SHARED_SECRET = 'action-test-shared-secret-0123456789abcdef';

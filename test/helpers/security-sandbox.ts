@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_CLIENT_ID, loadOrCreateSecrets, startSandbox, type RunningSandbox } from '../../sandbox/start';
 import type { LocalSecrets } from '../../sandbox/local-secrets';
+import { isActionLogLine } from './action-log';
 import { HttpBrowser, formOf, type HttpAnswer } from './security-http';
 
 export interface SecuritySandbox {
@@ -38,11 +39,11 @@ export async function startSecuritySandbox(options: { maxFailures?: string; lock
   };
 }
 
-/** Drops the bundled Action's decision lines (it logs one per decision, as in Auth0's logs). */
+/** Drops the bundled Action's audit lines (it logs one per decision, as in Auth0's logs). */
 export function hideActionLog(): void {
   const print = console.log.bind(console);
   jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('[authy-2fa]')) return;
+    if (isActionLogLine(args[0])) return;
     print(...args);
   });
 }

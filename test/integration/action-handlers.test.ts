@@ -4,10 +4,21 @@
  * server mints them; the end-to-end contract with the real forms server is in contract.test.ts.
  */
 import nock from 'nock';
+import { auditKey, userHash } from '../../lib/audit';
 import { signHs256, verifyHs256 } from '../../lib/jwt-hs256';
 import { signResultToken, type ResultOutcome } from '../../lib/token-contract';
 import { unseal } from '../../lib/seal';
-import { FORMS_ORIGIN, Login, SHARED_SECRET, loadBundledAction, makeUser, redirectQuery } from '../helpers/action';
+import { auditKey as formsServerAuditKey, userHash as formsServerUserHash } from '../../forms-server/audit';
+import {
+  FORMS_ORIGIN,
+  Login,
+  SECRETS,
+  SHARED_SECRET,
+  loadBundledAction,
+  makeUser,
+  redirectQuery,
+  takeActionLines,
+} from '../helpers/action';
 
 const AUTHY = 'https://api.authy.com';
 const action = loadBundledAction();
@@ -40,9 +51,40 @@ const verified = (over: Partial<Extract<ResultOutcome, { kind: 'verified' }>> = 
   ...over,
 });
 
+/** What no line of the Action may hold: the user id, the email, secrets, a state, any JWT (outbound or result token). */
+const NEVER_LOGGED: Array<string | RegExp> = [
+  'auth0|ana',
+  'ana@example.com',
+  'auth0|mallory',
+  SHARED_SECRET,
+  SECRETS.AUTHY_API_KEY,
+  'state-',
+  'XX-XXX-0123',
+  /eyJ[A-Za-z0-9_-]{4,}/,
+];
+
+/** The Action's audit lines since the last call: each one JSON, `msg: "audit"`, and free of PII. */
+function auditLines(): Array<Record<string, unknown>> {
+  return takeActionLines().map((line) => {
+    for (const never of NEVER_LOGGED) {
+      if (typeof never === 'string') expect(line).not.toContain(never);
+      else expect(line).not.toMatch(never);
+    }
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    expect(parsed).toMatchObject({ source: 'action', msg: 'audit', time: expect.any(Number), event: expect.any(String) });
+    if ('user' in parsed) expect(parsed.user).toMatch(/^[0-9a-f]{32}$/);
+    return parsed;
+  });
+}
+
+/** The `user` field of ana's lines, with the default key (HKDF of SHARED_SECRET). */
+const ANA = userHash(auditKey({ auditHashKey: null, sharedSecret: SHARED_SECRET }), 'auth0|ana');
+
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
   nock.cleanAll();
+  // Every line of every test is checked, including those a test does not look at.
+  auditLines();
 });
 afterAll(() => nock.enableNetConnect());
 
@@ -359,5 +401,152 @@ describe('onContinuePostLogin: bad results', () => {
     expect((await first.continueWith({ state: first.transaction.state, session_token: token })).kind).toBe('allow');
     const second = await resumed(first.user);
     expect((await second.continueWith({ state: second.transaction.state, session_token: token })).kind).toBe('deny');
+  });
+});
+
+describe('audit lines: one JSON line per decision, the user hashed, nothing that identifies them', () => {
+  beforeEach(() => takeActionLines());
+
+  test("the hash is the forms server's: the same user id and secret give the same user field", () => {
+    const formsServer = formsServerUserHash(formsServerAuditKey({ auditHashKey: null, sharedSecret: SHARED_SECRET }), 'auth0|ana');
+    expect(ANA).toBe(formsServer);
+    expect(ANA).not.toBe(userHash(auditKey({ auditHashKey: null, sharedSecret: SHARED_SECRET }), 'auth0|bob'));
+  });
+
+  test('a login sent to the forms server, then verified: redirected, then verified, both with the tenant and the hash', async () => {
+    const login = await resumed();
+    expect(auditLines()).toEqual([
+      {
+        source: 'action',
+        time: expect.any(Number),
+        phase: 'execute',
+        enrolled: true,
+        event: 'redirected',
+        tenant: 'localhost',
+        user: ANA,
+        msg: 'audit',
+      },
+    ]);
+    await login.continueWith({ state: login.transaction.state, session_token: result(login, verified({ method: 'sms' })) });
+    expect(auditLines()).toEqual([
+      expect.objectContaining({ phase: 'continue', event: 'verified', method: 'sms', tenant: 'localhost', user: ANA }),
+    ]);
+  });
+
+  test('AUDIT_HASH_KEY, when set, keys the hash', async () => {
+    const key = 'action-audit-hash-key-0123456789abcdef';
+    await new Login(action, enrolledUser(), { secrets: { AUDIT_HASH_KEY: key } }).execute();
+    const [line] = auditLines();
+    expect(line.user).toBe(userHash(Buffer.from(key, 'utf8'), 'auth0|ana'));
+    expect(line.user).not.toBe(ANA);
+  });
+
+  test('a first enrollment confirmed by Authy: enrolled, with the method', async () => {
+    const login = await resumed(makeUser());
+    expect(auditLines()).toEqual([expect.objectContaining({ event: 'redirected', enrolled: false, user: ANA })]);
+    nock(AUTHY)
+      .get('/protected/json/users/1234/status')
+      .reply(200, { status: { authy_id: 1234, registered: true, phone_number: 'XX-XXX-0123', account_disabled: false }, success: true });
+    await login.continueWith({ state: login.transaction.state, session_token: result(login, verified({ enrolledNow: true })) });
+    expect(auditLines()).toEqual([expect.objectContaining({ event: 'enrolled', method: 'app', user: ANA })]);
+  });
+
+  test("Authy cannot confirm: result_refused not_confirmed, with Authy's error kind", async () => {
+    const login = await resumed(makeUser());
+    auditLines();
+    nock(AUTHY).get('/protected/json/users/1234/status').replyWithError('ECONNRESET');
+    await login.continueWith({ state: login.transaction.state, session_token: result(login, verified({ enrolledNow: true })) });
+    expect(auditLines()).toEqual([
+      expect.objectContaining({ event: 'result_refused', reason: 'not_confirmed', authy: expect.stringMatching(/^[A-Z_]+$/), user: ANA }),
+    ]);
+  });
+
+  test('a lock from the forms server: locked with its counts; the next login: login_denied locked', async () => {
+    const login = await resumed();
+    auditLines();
+    const until = Math.floor(Date.now() / 1000) + 900;
+    await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, { kind: 'locked', failures: 5, lockedUntilSec: until }),
+    });
+    expect(auditLines()).toEqual([expect.objectContaining({ event: 'locked', failures: 5, locked_until: until, user: ANA })]);
+    await new Login(action, login.user).execute();
+    expect(auditLines()).toEqual([
+      expect.objectContaining({ phase: 'execute', event: 'login_denied', reason: 'locked', locked_until: until }),
+    ]);
+  });
+
+  test('cancel: login_denied cancelled, with the failures', async () => {
+    const login = await resumed();
+    auditLines();
+    await login.continueWith({ state: login.transaction.state, session_token: result(login, { kind: 'cancelled', failures: 3 }) });
+    expect(auditLines()).toEqual([expect.objectContaining({ event: 'login_denied', reason: 'cancelled', failures: 3, user: ANA })]);
+  });
+
+  test('bad results: result_refused with a short reason, never the token', async () => {
+    const cases: Array<[string, (login: Login) => Record<string, unknown>]> = [
+      ['invalid_token', (l) => ({ state: l.transaction.state, session_token: 'not.a.token' })],
+      ['invalid_token', (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { state: 'state-of-another-login' }) })],
+      ['subject', (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { sub: 'auth0|mallory' }) })],
+      ['issuer', (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { iss: 'https://evil.example' }) })],
+      ['audience', (l) => ({ state: l.transaction.state, session_token: result(l, verified(), { aud: 'other-tenant.auth0.com' }) })],
+      ['other_device', (l) => ({ state: l.transaction.state, session_token: result(l, verified({ authyId: '999' })) })],
+      ['enrollment_mismatch', (l) => ({ state: l.transaction.state, session_token: result(l, verified({ enrolledNow: true })) })],
+    ];
+    for (const [reason, body] of cases) {
+      const login = await resumed();
+      auditLines();
+      await login.continueWith(body(login));
+      expect([reason, auditLines()]).toEqual([
+        reason,
+        [expect.objectContaining({ phase: 'continue', event: 'result_refused', reason, user: ANA })],
+      ]);
+    }
+  });
+
+  test('decisions at the start: exempt, session_reused, non_interactive_denied, verified_email_required, login_denied', async () => {
+    const at = async (user: ReturnType<typeof makeUser>, options: ConstructorParameters<typeof Login>[2]) => {
+      await new Login(action, user, options).execute();
+      const lines = auditLines();
+      expect(lines).toHaveLength(1);
+      return lines[0];
+    };
+    expect(await at(enrolledUser(), { protocol: 'oauth2-refresh-token' })).toMatchObject({
+      event: 'exempt',
+      reason: 'refresh_token',
+      user: ANA,
+    });
+    expect(await at(enrolledUser(), { protocol: 'oauth2-password' })).toMatchObject({
+      event: 'non_interactive_denied',
+      protocol: 'oauth2-password',
+    });
+    expect(await at(enrolledUser(), { protocol: 'oauth2-password', secrets: { ALLOW_NON_INTERACTIVE: 'true' } })).toMatchObject({
+      event: 'exempt',
+      reason: 'non_interactive',
+    });
+    expect(await at(enrolledUser(), { secrets: { EXEMPT_CLIENT_IDS: 'demo-client' } })).toMatchObject({
+      event: 'exempt',
+      reason: 'client',
+    });
+    const session = [{ name: METHOD_URL, timestamp: new Date().toISOString() }];
+    expect(await at(enrolledUser(), { prompt: 'none', sessionMethods: session })).toMatchObject({ event: 'session_reused', user: ANA });
+    expect(await at(enrolledUser(), { prompt: 'none' })).toMatchObject({ event: 'login_denied', reason: 'silent' });
+    expect(await at(makeUser({ email_verified: false }), {})).toMatchObject({ event: 'verified_email_required', user: ANA });
+    expect(await at(makeUser({ email: 'not-an-address' }), {})).toMatchObject({ event: 'login_denied', reason: 'no_email' });
+  });
+
+  test('a bad setting: login_denied misconfigured naming the setting, the tenant but no user hash (no key is known)', async () => {
+    await new Login(action, enrolledUser(), { secrets: { MAX_FAILURES: 'lots' } }).execute();
+    const [line] = auditLines();
+    expect(line).toMatchObject({ event: 'login_denied', reason: 'misconfigured', setting: 'MAX_FAILURES', tenant: 'localhost' });
+    expect(line).not.toHaveProperty('user');
+    await new Login(action, enrolledUser(), { secrets: { AUDIT_HASH_KEY: 'too-short' } }).execute();
+    expect(auditLines()).toEqual([expect.objectContaining({ event: 'login_denied', setting: 'AUDIT_HASH_KEY' })]);
+  });
+
+  test('one line per decision: no second, free-text line', async () => {
+    const login = await resumed();
+    await login.continueWith({ state: login.transaction.state, session_token: result(login, verified()) });
+    expect(auditLines().map((l) => l.event)).toEqual(['redirected', 'verified']);
   });
 });

@@ -4,14 +4,36 @@
  * intercepted by nock with its documented payloads.
  */
 import nock from 'nock';
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildFormsServer } from '../../forms-server/app';
 import { loadConfig } from '../../forms-server/config';
-import { FORMS_ORIGIN, Login, SHARED_SECRET, SECRETS, loadBundledAction, makeUser, redirectQuery } from '../helpers/action';
+import {
+  FORMS_ORIGIN,
+  Login,
+  SHARED_SECRET,
+  SECRETS,
+  loadBundledAction,
+  makeUser,
+  redirectQuery,
+  takeActionLines,
+} from '../helpers/action';
 
 const AUTHY = 'https://api.authy.com';
 const action = loadBundledAction();
 let forms: FastifyInstance;
+/** The forms server's log lines (pino JSON), kept instead of printed. */
+const formsLogs: string[] = [];
+const formsLogStream = new Writable({
+  write(chunk: Buffer | string, _encoding, done) {
+    formsLogs.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line !== ''),
+    );
+    done();
+  },
+});
 
 beforeAll(async () => {
   nock.disableNetConnect();
@@ -21,9 +43,9 @@ beforeAll(async () => {
       FORMS_PUBLIC_URL: FORMS_ORIGIN,
       AUTHY_API_KEY: SECRETS.AUTHY_API_KEY,
       TRUSTED_TENANTS: 'http://localhost:3001',
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: 'info',
     }),
-    { logger: process.env.DEBUG_FORMS ? { level: 'info' } : false },
+    { logger: process.env.DEBUG_FORMS ? { level: 'info' } : { stream: formsLogStream } },
   );
 });
 afterEach(() => nock.cleanAll());
@@ -175,4 +197,29 @@ test('SMS fallback: the method reported is sms', async () => {
   expect(login.user.app_metadata).toEqual({
     authy_2fa: { v: 1, authy_id: '4321', enrolled_at: expect.any(String), failures: 0, last_method: 'sms' },
   });
+}, 30_000);
+
+test('audit lines: the forms server and the Action write the same user hash, so one user is followed across both', async () => {
+  takeActionLines();
+  formsLogs.length = 0;
+  const login = new Login(action, makeUser({ user_id: 'auth0|cyd', email: 'cyd@example.com', app_metadata: { authyID: 4321 } }));
+  const visit = await enter(await redirectOf(login));
+  nock(AUTHY)
+    .get('/protected/json/verify/7654321/4321')
+    .query({ force: 'true' })
+    .reply(200, { message: 'Token is valid.', token: 'is valid', success: 'true' });
+  const done = await post(visit, '/2fa/verify', { csrf: visit.csrf, code: '7654321' });
+  expect((await login.continueWith(continueForm(done).body)).kind).toBe('allow');
+
+  const parse = (lines: string[]) =>
+    lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'audit');
+  const formsAudit = parse(formsLogs);
+  const actionAudit = parse(takeActionLines());
+  expect(formsAudit.map((line) => line.event)).toEqual(['visit_started', 'verified']);
+  expect(actionAudit.map((line) => line.event)).toEqual(['redirected', 'verified']);
+  const users = new Set([...formsAudit, ...actionAudit].map((line) => line.user));
+  expect(users.size).toBe(1);
+  expect([...users][0]).toMatch(/^[0-9a-f]{32}$/);
+  const everything = [...formsLogs, JSON.stringify(actionAudit)].join('\n');
+  for (const never of ['auth0|cyd', 'cyd@example.com', '7654321']) expect(everything).not.toContain(never);
 }, 30_000);

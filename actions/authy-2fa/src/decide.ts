@@ -4,6 +4,7 @@
  * Every branch that is not a clear "yes" is a deny (fail closed).
  */
 import type { Settings } from '../../../lib/action-settings';
+import type { ActionAuditEvent, AuditFields } from '../../../lib/audit';
 import { type EnrollmentState, type StoredEnrollment } from '../../../lib/enrollment';
 import { RESULT_TTL_SECONDS, type ResultToken, type SecondFactorMethod } from '../../../lib/token-contract';
 import { msToSec, secToMs } from '../../../lib/time';
@@ -52,10 +53,14 @@ export interface ExecuteFacts {
   nowMs: number;
 }
 
+/** Why a login was denied at its start; the audit line says it as its event or reason (executeAudit). */
+export type ExecuteDenyWhy = 'locked' | 'silent' | 'non-interactive' | 'no-email' | 'unverified-email';
+
+/** Why a login passes without a second factor now. */
+export type ExecuteAllowWhy = 'refresh-token' | 'exempt-client' | 'exempt-connection' | 'verified-in-session' | 'non-interactive-allowed';
+
 export type ExecuteDecision =
-  | { kind: 'allow'; why: 'refresh-token' | 'exempt-client' | 'exempt-connection' | 'verified-in-session' | 'non-interactive-allowed' }
-  | { kind: 'deny'; reason: string }
-  | { kind: 'redirect' };
+  { kind: 'allow'; why: ExecuteAllowWhy } | { kind: 'deny'; why: ExecuteDenyWhy; reason: string } | { kind: 'redirect' };
 
 /** The URL recorded with `api.authentication.recordMethod`, and looked for on later logins of the session. */
 export function methodUrl(settings: Settings): string {
@@ -70,17 +75,20 @@ export function decideOnExecute(facts: ExecuteFacts, settings: Settings): Execut
   if (settings.exemptConnections.has(facts.connectionName)) return { kind: 'allow', why: 'exempt-connection' };
   if (facts.sessionMethods.includes(methodUrl(settings))) return { kind: 'allow', why: 'verified-in-session' };
   if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-    return { kind: 'deny', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs)) };
+    return { kind: 'deny', why: 'locked', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs)) };
   }
   // A session can outlive a denied login: a silent login must never pass without our method in the session.
-  if (facts.silent) return { kind: 'deny', reason: DENY.silent };
+  if (facts.silent) return { kind: 'deny', why: 'silent', reason: DENY.silent };
   if (facts.protocol !== undefined && !INTERACTIVE_PROTOCOLS.has(facts.protocol)) {
-    return settings.allowNonInteractive ? { kind: 'allow', why: 'non-interactive-allowed' } : { kind: 'deny', reason: DENY.nonInteractive };
+    return settings.allowNonInteractive
+      ? { kind: 'allow', why: 'non-interactive-allowed' }
+      : { kind: 'deny', why: 'non-interactive', reason: DENY.nonInteractive };
   }
   if (!facts.enrollment.authyId) {
-    if (!facts.hasEmail) return { kind: 'deny', reason: DENY.noEmail };
+    if (!facts.hasEmail) return { kind: 'deny', why: 'no-email', reason: DENY.noEmail };
     // First-login enrollment proves only the password: without a verified email, whoever knows it would enroll their own phone.
-    if (settings.requireVerifiedEmail && !facts.emailVerified) return { kind: 'deny', reason: DENY.unverifiedEmail };
+    if (settings.requireVerifiedEmail && !facts.emailVerified)
+      return { kind: 'deny', why: 'unverified-email', reason: DENY.unverifiedEmail };
   }
   return { kind: 'redirect' };
 }
@@ -105,9 +113,20 @@ export interface Confirmation {
   approval: { uuid: string; authyId: string } | null;
 }
 
+/** A result token's claim that fails our own checks (resultTokenProblem). */
+export type ResultTokenProblem = 'issuer' | 'audience' | 'subject' | 'issued-in-future' | 'too-old' | 'lifetime';
+
+/**
+ * Why a result was not let through: the user cancelled or got locked (both stored), or the
+ * result is refused (a token problem, another phone, an enrollment we did not ask for, a lock
+ * stored since, an outcome we do not know).
+ */
+export type ContinueDenyWhy =
+  'cancelled' | 'locked' | ResultTokenProblem | 'other-device' | 'enrollment-mismatch' | 'locked-meanwhile' | 'unknown-outcome';
+
 export type ContinueDecision =
-  | { kind: 'deny'; reason: string; store: StoredEnrollment | null }
-  | { kind: 'allow'; store: StoredEnrollment; method: SecondFactorMethod; confirm: Confirmation };
+  | { kind: 'deny'; why: ContinueDenyWhy; reason: string; store: StoredEnrollment | null }
+  | { kind: 'allow'; store: StoredEnrollment; method: SecondFactorMethod; enrolledNow: boolean; confirm: Confirmation };
 
 function stored(enrollment: EnrollmentState, patch: Partial<StoredEnrollment>, enrolledAt: string | null): StoredEnrollment {
   const value: StoredEnrollment = { v: 1, failures: enrollment.failures };
@@ -117,7 +136,7 @@ function stored(enrollment: EnrollmentState, patch: Partial<StoredEnrollment>, e
 }
 
 /** Checks the claims the Auth0 `validateToken` does not: issuer, audience, subject, age. Returns a problem or null. */
-export function resultTokenProblem(token: ResultToken, facts: ContinueFacts, settings: Settings): string | null {
+export function resultTokenProblem(token: ResultToken, facts: ContinueFacts, settings: Settings): ResultTokenProblem | null {
   const nowSec = msToSec(facts.nowMs);
   if (token.issuer !== settings.formsOrigin) return 'issuer';
   if (token.audience !== facts.tenantHost) return 'audience';
@@ -130,7 +149,8 @@ export function resultTokenProblem(token: ResultToken, facts: ContinueFacts, set
 
 /** What to do with a result token that passed `validateToken`. */
 export function decideOnContinue(token: ResultToken, facts: ContinueFacts, settings: Settings): ContinueDecision {
-  if (resultTokenProblem(token, facts, settings)) return { kind: 'deny', reason: DENY.invalidResult, store: null };
+  const problem = resultTokenProblem(token, facts, settings);
+  if (problem) return { kind: 'deny', why: problem, reason: DENY.invalidResult, store: null };
   const outcome = token.outcome;
   const enrolledAt = facts.enrollment.enrolledAt;
   // Counters only move forward here: a result can report more failures than stored, never fewer.
@@ -140,6 +160,7 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
     case 'cancelled':
       return {
         kind: 'deny',
+        why: 'cancelled',
         reason: DENY.cancelled,
         store: stored(facts.enrollment, { failures: failures(outcome.failures) }, enrolledAt),
       };
@@ -150,15 +171,16 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
       const ours = lockedUntilMs > facts.nowMs && lockedUntilMs <= maxLockMs;
       const untilMs = ours ? lockedUntilMs : facts.nowMs + secToMs(settings.lockSeconds);
       const lock = { failures: failures(outcome.failures), locked_until: new Date(untilMs).toISOString() };
-      return { kind: 'deny', reason: DENY.locked(new Date(untilMs)), store: stored(facts.enrollment, lock, enrolledAt) };
+      return { kind: 'deny', why: 'locked', reason: DENY.locked(new Date(untilMs)), store: stored(facts.enrollment, lock, enrolledAt) };
     }
     case 'verified': {
       const known = facts.enrollment.authyId;
-      if (known && outcome.authyId !== known) return { kind: 'deny', reason: DENY.otherDevice, store: null };
+      if (known && outcome.authyId !== known) return { kind: 'deny', why: 'other-device', reason: DENY.otherDevice, store: null };
       // "Enrolled now" must match what we sent: an enrolled user cannot enroll again inside a login, and vice versa.
-      if (outcome.enrolledNow === Boolean(known)) return { kind: 'deny', reason: DENY.invalidResult, store: null };
+      if (outcome.enrolledNow === Boolean(known))
+        return { kind: 'deny', why: 'enrollment-mismatch', reason: DENY.invalidResult, store: null };
       if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-        return { kind: 'deny', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs)), store: null };
+        return { kind: 'deny', why: 'locked-meanwhile', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs)), store: null };
       }
       const store: StoredEnrollment = {
         v: 1,
@@ -173,10 +195,10 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
         requireRegistered: outcome.enrolledNow && outcome.method === 'app',
         approval: outcome.method === 'push' && outcome.approvalUuid ? { uuid: outcome.approvalUuid, authyId: outcome.authyId } : null,
       };
-      return { kind: 'allow', store, method: outcome.method, confirm };
+      return { kind: 'allow', store, method: outcome.method, enrolledNow: outcome.enrolledNow, confirm };
     }
     default:
-      return { kind: 'deny', reason: DENY.invalidResult, store: null };
+      return { kind: 'deny', why: 'unknown-outcome', reason: DENY.invalidResult, store: null };
   }
 }
 
@@ -198,4 +220,68 @@ export function confirmed(confirm: Confirmation, facts: ConfirmationFacts): bool
     if (approval.authyId !== null && approval.authyId !== confirm.approval.authyId) return false;
   }
   return true;
+}
+
+/** What one audit line of the Action says: the event and its extra fields (lib/audit.ts adds tenant and user). */
+export interface AuditNote {
+  event: ActionAuditEvent;
+  fields: AuditFields;
+}
+
+/** A decision's code as an audit field value: snake_case, as every event name and code is. */
+function code(why: string): string {
+  return why.replace(/-/g, '_');
+}
+
+/** The `reason` of an `exempt` line: what let the login through without a second factor. */
+const EXEMPT_REASON: Record<Exclude<ExecuteAllowWhy, 'verified-in-session'>, string> = {
+  'refresh-token': 'refresh_token',
+  'exempt-client': 'client',
+  'exempt-connection': 'connection',
+  'non-interactive-allowed': 'non_interactive',
+};
+
+/** Auth0's protocol names are a fixed set of short words; anything else is written as `other`. */
+function protocolField(protocol: string | undefined): string {
+  return protocol !== undefined && /^[a-z0-9-]{1,40}$/.test(protocol) ? protocol : 'other';
+}
+
+/** The audit line of a decision at the start of a login. */
+export function executeAudit(decision: ExecuteDecision, facts: ExecuteFacts): AuditNote {
+  if (decision.kind === 'redirect') return { event: 'redirected', fields: { enrolled: facts.enrollment.authyId !== null } };
+  if (decision.kind === 'allow') {
+    if (decision.why === 'verified-in-session') return { event: 'session_reused', fields: {} };
+    return { event: 'exempt', fields: { reason: EXEMPT_REASON[decision.why] } };
+  }
+  switch (decision.why) {
+    case 'non-interactive':
+      return { event: 'non_interactive_denied', fields: { protocol: protocolField(facts.protocol) } };
+    case 'unverified-email':
+      return { event: 'verified_email_required', fields: {} };
+    case 'locked': {
+      const until = facts.enrollment.lockedUntilMs;
+      return { event: 'login_denied', fields: { reason: 'locked', ...(until !== null ? { locked_until: msToSec(until) } : {}) } };
+    }
+    default:
+      return { event: 'login_denied', fields: { reason: code(decision.why) } };
+  }
+}
+
+/** The audit line of a decision on a result token (an allow is written once Authy confirmed it: see index.ts). */
+export function continueAudit(decision: ContinueDecision): AuditNote {
+  if (decision.kind === 'allow') return { event: decision.enrolledNow ? 'enrolled' : 'verified', fields: { method: decision.method } };
+  const store = decision.store;
+  switch (decision.why) {
+    case 'cancelled':
+      return { event: 'login_denied', fields: { reason: 'cancelled', ...(store ? { failures: store.failures } : {}) } };
+    case 'locked': {
+      const until = store?.locked_until;
+      return {
+        event: 'locked',
+        fields: { ...(store ? { failures: store.failures } : {}), ...(until ? { locked_until: msToSec(Date.parse(until)) } : {}) },
+      };
+    }
+    default:
+      return { event: 'result_refused', fields: { reason: code(decision.why) } };
+  }
 }

@@ -1,18 +1,32 @@
 /**
  * Post-login Action: Authy second factor. Thin handlers: gather facts from `event`, call the
  * pure decisions in decide.ts, apply them through `api`. Nothing throws out of a handler:
- * any unexpected error denies the login.
+ * any unexpected error denies the login. Each decision writes one audit line (lib/audit.ts).
  */
 import { parseSettings, SettingsError, type Settings } from '../../../lib/action-settings';
+import { auditJsonLine, auditKey, auditRecord, type ActionAuditEvent, type AuditFields } from '../../../lib/audit';
 import { createAuthyClient, AuthyError } from '../../../lib/authy-client';
 import { isRecord } from '../../../lib/is-record';
 import { ENROLLMENT_KEY, activeEnrollment, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
 import { seal } from '../../../lib/seal';
 import { OUTBOUND_TTL_SECONDS, SESSION_TOKEN_PARAM, outboundPayload, parseResultClaims } from '../../../lib/token-contract';
 import type { PostLoginApi, PostLoginEvent } from './auth0-types';
-import { DENY, confirmed, decideOnContinue, decideOnExecute, methodUrl, type Confirmation, type ConfirmationFacts } from './decide';
+import {
+  DENY,
+  confirmed,
+  continueAudit,
+  decideOnContinue,
+  decideOnExecute,
+  executeAudit,
+  methodUrl,
+  type AuditNote,
+  type Confirmation,
+  type ConfirmationFacts,
+  type ExecuteFacts,
+} from './decide';
 
-const LOG_PREFIX = '[authy-2fa]';
+/** The `source` of the Action's audit lines (the forms server's come from pino, the admin tools' say their name). */
+const AUDIT_SOURCE = 'action';
 
 /** The error's name for the log; errors may come from another realm, so no instanceof. */
 function errorName(error: unknown): string {
@@ -20,17 +34,45 @@ function errorName(error: unknown): string {
   return typeof name === 'string' && /^[A-Za-z]{1,40}$/.test(name) ? name : 'error';
 }
 
-/** Logs a decision without PII: no user id, email, phone, token or code. */
-function log(step: string, detail: string): void {
-  console.log(`${LOG_PREFIX} ${step}: ${detail}`);
+function tenantHost(event: PostLoginEvent): string {
+  return (event.request.hostname ?? '').toLowerCase();
 }
 
-function settingsOrDeny(event: PostLoginEvent, api: PostLoginApi): Settings | null {
+/** The audit lines of one handler call. Until the settings are read there is no key, so no user hash. */
+class Audit {
+  private key: Buffer | null = null;
+  constructor(
+    private readonly event: PostLoginEvent,
+    private readonly phase: 'execute' | 'continue',
+  ) {}
+
+  keyFrom(settings: Settings): void {
+    this.key = auditKey(settings);
+  }
+
+  /**
+   * One JSON line on stdout (console.log is what reaches Auth0's log streams): the event, the
+   * tenant host and the hashed user id; never the id, an email, a phone, a token or a code.
+   */
+  write(event: ActionAuditEvent, fields: AuditFields = {}): void {
+    const userId = this.event.user.user_id;
+    const subject = typeof userId === 'string' ? { tenant: tenantHost(this.event), userId } : null;
+    console.log(auditJsonLine(AUDIT_SOURCE, Date.now(), auditRecord(this.key, event, subject, { phase: this.phase, ...fields })));
+  }
+
+  note(note: AuditNote): void {
+    this.write(note.event, note.fields);
+  }
+}
+
+function settingsOrDeny(event: PostLoginEvent, api: PostLoginApi, audit: Audit): Settings | null {
   try {
-    return parseSettings(event.secrets ?? {});
+    const settings = parseSettings(event.secrets ?? {});
+    audit.keyFrom(settings);
+    return settings;
   } catch (error) {
     const setting = error instanceof SettingsError ? error.setting : 'settings';
-    log('config', `invalid setting ${setting}`);
+    audit.write('login_denied', { reason: 'misconfigured', setting });
     api.access.deny(DENY.misconfigured(setting));
     return null;
   }
@@ -47,41 +89,51 @@ function locale(event: PostLoginEvent): string {
   return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(first) ? first : '';
 }
 
-function tenantHost(event: PostLoginEvent): string {
-  return (event.request.hostname ?? '').toLowerCase();
-}
-
-async function run(step: string, api: PostLoginApi, body: () => Promise<void>): Promise<void> {
+async function run(
+  phase: 'execute' | 'continue',
+  event: PostLoginEvent,
+  api: PostLoginApi,
+  body: (audit: Audit) => Promise<void>,
+): Promise<void> {
+  const audit = new Audit(event, phase);
   try {
-    await body();
+    await body(audit);
   } catch (error) {
     // Unexpected: never let the login through, never leak the error to the browser.
-    log(step, `unexpected ${errorName(error)}`);
+    try {
+      audit.write('login_denied', { reason: 'internal', error: errorName(error) });
+    } catch {
+      // Hostile event data: the deny below still happens.
+    }
     api.access.deny(DENY.internal);
   }
 }
 
 export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginApi): Promise<void> =>
-  run('execute', api, async () => {
-    const settings = settingsOrDeny(event, api);
+  run('execute', event, api, async (audit) => {
+    const settings = settingsOrDeny(event, api, audit);
     if (!settings) return;
     const nowMs = Date.now();
     const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), nowMs);
-    const decision = decideOnExecute(
-      {
-        protocol: event.transaction?.protocol,
-        silent: isSilent(event),
-        clientId: event.client.client_id,
-        connectionName: event.connection.name,
-        sessionMethods: (event.authentication?.methods ?? []).map((m) => m.name),
-        enrollment,
-        hasEmail: typeof event.user.email === 'string' && event.user.email.includes('@'),
-        emailVerified: event.user.email_verified === true,
-        nowMs,
-      },
-      settings,
-    );
-    log('execute', decision.kind === 'allow' ? `allow (${decision.why})` : decision.kind);
+    const facts: ExecuteFacts = {
+      protocol: event.transaction?.protocol,
+      silent: isSilent(event),
+      clientId: event.client.client_id,
+      connectionName: event.connection.name,
+      sessionMethods: (event.authentication?.methods ?? []).map((m) => m.name),
+      enrollment,
+      hasEmail: typeof event.user.email === 'string' && event.user.email.includes('@'),
+      emailVerified: event.user.email_verified === true,
+      nowMs,
+    };
+    const decision = decideOnExecute(facts, settings);
+    const host = tenantHost(event);
+    if (decision.kind === 'redirect' && !host) {
+      audit.write('login_denied', { reason: 'internal', error: 'no_host' });
+      api.access.deny(DENY.internal);
+      return;
+    }
+    audit.note(executeAudit(decision, facts));
     if (decision.kind === 'deny') {
       api.access.deny(decision.reason);
       return;
@@ -90,11 +142,6 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
       if (decision.why === 'verified-in-session') {
         api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider: 'authy', method: 'session' });
       }
-      return;
-    }
-    const host = tenantHost(event);
-    if (!host) {
-      api.access.deny(DENY.internal);
       return;
     }
     const sessionToken = api.redirect.encodeToken({
@@ -113,10 +160,10 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
     api.redirect.sendUserTo(settings.formsUrl.href, { query: { [SESSION_TOKEN_PARAM]: sessionToken } });
   });
 
-/** Asks Authy what the decision needs confirmed. Any Authy failure leaves the fact unconfirmed. */
-async function askAuthy(confirm: Confirmation, settings: Settings): Promise<ConfirmationFacts> {
+/** Asks Authy what the decision needs confirmed. Any Authy failure leaves the fact unconfirmed, and is named in `failure`. */
+async function askAuthy(confirm: Confirmation, settings: Settings): Promise<ConfirmationFacts & { failure: string | null }> {
   const authy = createAuthyClient({ apiKey: settings.authyApiKey, baseUrl: settings.authyApiUrl, timeoutMs: settings.authyTimeoutMs });
-  const facts: ConfirmationFacts = { status: null, approval: null };
+  const facts: ConfirmationFacts & { failure: string | null } = { status: null, approval: null, failure: null };
   try {
     if (confirm.statusOf) {
       const status = await authy.userStatus(confirm.statusOf);
@@ -127,14 +174,14 @@ async function askAuthy(confirm: Confirmation, settings: Settings): Promise<Conf
       facts.approval = { status: approval.status, authyId: approval.authyId };
     }
   } catch (error) {
-    log('continue', `authy ${error instanceof AuthyError ? error.code : 'error'}`);
+    facts.failure = error instanceof AuthyError ? error.code : 'error';
   }
   return facts;
 }
 
 export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginApi): Promise<void> =>
-  run('continue', api, async () => {
-    const settings = settingsOrDeny(event, api);
+  run('continue', event, api, async (audit) => {
+    const settings = settingsOrDeny(event, api, audit);
     if (!settings) return;
     let claims: Record<string, unknown>;
     let token;
@@ -143,7 +190,7 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
       claims = api.redirect.validateToken({ secret: settings.sharedSecret, tokenParameterName: SESSION_TOKEN_PARAM });
       token = parseResultClaims(claims);
     } catch (error) {
-      log('continue', `invalid result token (${errorName(error)})`);
+      audit.write('result_refused', { reason: 'invalid_token', error: errorName(error) });
       api.access.deny(DENY.invalidResult);
       return;
     }
@@ -152,13 +199,14 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
     const decision = decideOnContinue(token, { userId: event.user.user_id, tenantHost: tenantHost(event), enrollment, nowMs }, settings);
 
     if (decision.kind === 'deny') {
-      log('continue', `deny (${token.outcome.kind})`);
+      audit.note(continueAudit(decision));
       if (decision.store) api.user.setAppMetadata(ENROLLMENT_KEY, decision.store);
       api.access.deny(decision.reason);
       return;
     }
-    if (!confirmed(decision.confirm, await askAuthy(decision.confirm, settings))) {
-      log('continue', 'deny (not confirmed by authy)');
+    const answers = await askAuthy(decision.confirm, settings);
+    if (!confirmed(decision.confirm, answers)) {
+      audit.write('result_refused', { reason: 'not_confirmed', ...(answers.failure ? { authy: answers.failure } : {}) });
       api.access.deny(DENY.notConfirmed);
       return;
     }
@@ -167,5 +215,5 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
     for (const key of legacyKeysToRemove(event.user.app_metadata)) api.user.setAppMetadata(key, null);
     api.authentication.recordMethod(methodUrl(settings));
     api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider: 'authy', method: decision.method });
-    log('continue', `allow (${decision.method})`);
+    audit.note(continueAudit(decision));
   });

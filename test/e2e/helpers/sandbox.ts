@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../../sandbox/start';
 import type { SeedUser } from '../../../sandbox/tenant/user-store';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { isActionLogLine } from '../../helpers/action-log';
 import { launchChromium, newPage } from './browser';
 
 /** LOCK_MINUTES of the Action in the tests: 0.1 minute = 6 seconds. */
@@ -141,13 +142,13 @@ export async function wrongCode(sandbox: RunningSandbox, nationalNumber: string)
 }
 
 /**
- * The bundled Action logs one line per decision through the tenant's console; the tests read
+ * The bundled Action logs one audit line per decision through the tenant's console; the tests read
  * pages, not logs, so those lines are dropped. Everything else is still printed.
  */
 export function hideActionLog(): void {
   const print = console.log.bind(console);
   jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('[authy-2fa]')) return;
+    if (isActionLogLine(args[0])) return;
     print(...args);
   });
 }
