@@ -55,8 +55,6 @@ function parseSegment(segment: string): unknown {
 export interface VerifyOptions {
   /** Current time, epoch seconds; defaults to the clock. */
   nowSec?: number;
-  /** @deprecated The same as `nowSec` (epoch seconds), kept until every caller passes `nowSec`. */
-  now?: number;
   /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. */
   clockToleranceSeconds?: number;
 }
@@ -78,6 +76,9 @@ export function verifyHs256(token: unknown, secret: string, options: VerifyOptio
   if (!/^[A-Za-z0-9_-]+$/.test(signaturePart)) throw new JwtError('ERR_JWT_SIGNATURE', 'token signature is malformed');
   const expected = hmac(secret, `${headerPart}.${bodyPart}`);
   const given = Buffer.from(signaturePart, 'base64url');
+  // One spelling per signature: base64url ignores the last character's spare bits, so four
+  // strings would decode to the same bytes (and name four different links).
+  if (given.toString('base64url') !== signaturePart) throw new JwtError('ERR_JWT_SIGNATURE', 'token signature is not in canonical form');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new JwtError('ERR_JWT_SIGNATURE', 'token signature does not match');
   }
@@ -85,8 +86,7 @@ export function verifyHs256(token: unknown, secret: string, options: VerifyOptio
   const claims = parseSegment(bodyPart);
   if (!isRecord(claims)) throw new JwtError('ERR_JWT_MALFORMED', 'token claims are not an object');
 
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- this is the alias itself, read until forms-server/link.ts passes nowSec
-  const currentSec = options.nowSec ?? options.now ?? nowSec();
+  const currentSec = options.nowSec ?? nowSec();
   const tolerance = options.clockToleranceSeconds ?? 5;
   if (typeof claims.exp !== 'number') throw new JwtError('ERR_JWT_CLAIM', 'token has no expiry');
   if (claims.exp + tolerance <= currentSec) throw new JwtError('ERR_JWT_EXPIRED', 'token has expired');

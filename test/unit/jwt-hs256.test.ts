@@ -37,6 +37,17 @@ describe('HS256 JWT', () => {
     );
   });
 
+  test('refuses a signature spelled another way that decodes to the same bytes (base64url spare bits)', () => {
+    const token = signHs256({ sub: 'u1', exp: now + 60 }, secret);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = token.at(-1) ?? 'A';
+    // 32 bytes are 43 characters; the last one carries 4 bits and 2 spare ones.
+    const twin = `${token.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1] ?? 'A'}`;
+    expect(Buffer.from(twin.split('.')[2] ?? '', 'base64url')).toEqual(Buffer.from(token.split('.')[2] ?? '', 'base64url'));
+    expect(code(() => verifyHs256(token, secret, { nowSec: now }))).toBe('none');
+    expect(code(() => verifyHs256(twin, secret, { nowSec: now }))).toBe('ERR_JWT_SIGNATURE');
+  });
+
   test('refuses expired, future and expiry-less tokens', () => {
     expect(code(() => verifyHs256(signHs256({ exp: now - 10 }, secret), secret, { nowSec: now }))).toBe('ERR_JWT_EXPIRED');
     expect(code(() => verifyHs256(signHs256({ exp: now + 60, iat: now + 600 }, secret), secret, { nowSec: now }))).toBe(
