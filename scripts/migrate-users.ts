@@ -1,18 +1,19 @@
 /**
- * npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>]
+ * npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json]
  * Rewrites rule-era Authy state (app_metadata.authyID, app_metadata.mfa) in the Action's format.
- * Dry run unless --apply. See docs/admin-tools.md.
+ * Dry run unless --apply. With --json, stdout holds only the `migrated` audit events. See docs/admin-tools.md.
  */
 import { resolve } from 'node:path';
 import { systemClock } from './admin/clock';
 import { connect, parseCli, runCli, runMain, type CliDeps } from './admin/cli';
+import { createAdminAudit, outputFor } from './admin/audit';
 import { AdminError } from './admin/errors';
 import { runMigration } from './admin/migrate';
 
-const USAGE = 'usage: npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>]';
+const USAGE = 'usage: npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json]';
 
 export async function main(deps: CliDeps): Promise<number> {
-  return runCli(deps, async (output) => {
+  return runCli(deps, async (cliOutput) => {
     const { values, positionals } = parseCli(
       deps.argv,
       {
@@ -20,13 +21,15 @@ export async function main(deps: CliDeps): Promise<number> {
         report: { type: 'string' },
         checkpoint: { type: 'string' },
         sample: { type: 'string', default: '5' },
+        json: { type: 'boolean', default: false },
       },
       USAGE,
     );
     if (values.help) {
-      output.out(USAGE);
+      cliOutput.out(USAGE);
       return 0;
     }
+    const output = outputFor(cliOutput, values.json);
     if (positionals.length > 0) throw new AdminError('BAD_USAGE', `unexpected argument "${positionals[0]}"\n${USAGE}`);
     const sample = Number(values.sample);
     if (!Number.isInteger(sample) || sample < 0 || sample > 1000) {
@@ -37,6 +40,16 @@ export async function main(deps: CliDeps): Promise<number> {
     const connection = connect(deps, output);
     const cwd = deps.cwd ?? process.cwd();
     const apply = values.apply;
+    // A dry run writes nothing, so it writes no event (and needs no key).
+    const audit = createAdminAudit({
+      json: values.json && apply,
+      tool: 'migrate-users',
+      tenant: connection.credentials.domain,
+      env: deps.env,
+      stdout: deps.stdout,
+      clock,
+      output,
+    });
     const stamp = new Date(clock.nowMs()).toISOString().replace(/[:.]/g, '-');
     const reportPath = resolve(
       cwd,
@@ -49,7 +62,7 @@ export async function main(deps: CliDeps): Promise<number> {
 
     await runMigration(
       { apply, tenant: connection.credentials.domain, reportPath, checkpointPath, sample },
-      { api: connection.api, limiter: connection.limiter, clock, output, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
+      { api: connection.api, limiter: connection.limiter, clock, output, audit, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
     );
     return 0;
   });

@@ -3,9 +3,11 @@
  * code instead of letting whoever knows the password enroll a phone. Dry run by default: it
  * finds the user, checks the phone and shows the change. With --apply it registers the phone
  * with Authy (POST /protected/json/users/new), then writes app_metadata.authy_2fa in the
- * Action's format. A user who is enrolled already is refused unless --force.
+ * Action's format. A user who is enrolled already is refused unless --force. With --json,
+ * stdout holds only the `pre_enrolled` audit event of an applied enrollment (audit.ts).
  */
 import { AuthyError, createAuthyClient } from '../../lib/authy-client';
+import { createAdminAudit, outputFor } from './audit';
 import { connect, parseCli, withNamedEnvironment, type CliDeps } from './cli';
 import { systemClock } from './clock';
 import { describeChange } from './describe-change';
@@ -18,7 +20,8 @@ import { AUTHY_ID_PENDING, planEnrollment, type EnrollmentChange } from './plan-
 import { findUser, parseUserRef } from './user-lookup';
 
 export const ENROLL_USAGE =
-  'usage: npm run enroll-2fa -- <user id or email> --phone <E.164 or national number> [--country XX] [--env <name>] [--apply] [--force]';
+  'usage: npm run enroll-2fa -- <user id or email> --phone <E.164 or national number> [--country XX] [--env <name>]' +
+  ' [--apply] [--force] [--json]';
 
 const OPTIONS = {
   phone: { type: 'string' },
@@ -26,6 +29,7 @@ const OPTIONS = {
   env: { type: 'string' },
   apply: { type: 'boolean', default: false },
   force: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
 } as const;
 
 function refuseEnrolled(user: AdminUser, change: EnrollmentChange): AdminError {
@@ -63,12 +67,13 @@ async function writeEnrollment(api: AdminApi, user: AdminUser, change: Enrollmen
   for (const line of describeChange(change.previous, change.patch)) output.out(line);
 }
 
-export async function runEnroll(deps: CliDeps, output: Output): Promise<number> {
+export async function runEnroll(deps: CliDeps, cliOutput: Output): Promise<number> {
   const { values, positionals } = parseCli(deps.argv, OPTIONS, ENROLL_USAGE);
   if (values.help) {
-    output.out(ENROLL_USAGE);
+    cliOutput.out(ENROLL_USAGE);
     return 0;
   }
+  const output = outputFor(cliOutput, values.json);
   if (positionals.length !== 1) throw new AdminError('BAD_USAGE', `give exactly one user id or email\n${ENROLL_USAGE}`);
   // Every argument and setting is checked before the first request.
   const ref = parseUserRef(positionals[0]);
@@ -76,7 +81,17 @@ export async function runEnroll(deps: CliDeps, output: Output): Promise<number> 
   const apply = values.apply;
   const settings = withNamedEnvironment(deps, values.env, output);
   const authyKey = apply ? readAuthyApiKey(settings.env, 'enroll-2fa --apply registers the phone with the Authy API') : null;
-  const { api } = connect(settings, output);
+  const { api, credentials } = connect(settings, output);
+  // A dry run applies nothing, so it writes no event (and needs no key).
+  const audit = createAdminAudit({
+    json: values.json && apply,
+    tool: 'enroll-2fa',
+    tenant: credentials.domain,
+    env: settings.env,
+    stdout: deps.stdout,
+    clock: deps.clock ?? systemClock,
+    output,
+  });
 
   const user = await findUser(api, ref);
   const where = `${user.user_id} (connection: ${user.connection ?? 'unknown'})`;
@@ -96,6 +111,7 @@ export async function runEnroll(deps: CliDeps, output: Output): Promise<number> 
   const authyId = await registerWithAuthy(user.email, phone, authyKey, deps);
   output.out(`  Authy user ${authyId}: phone ${phone.masked} registered`);
   await writeEnrollment(api, user, planEnrollment(user.app_metadata, authyId, nowIso), authyId, output);
+  audit.applied('pre_enrolled', user.user_id, { replaced: preview.enrolledAuthyId !== null });
   output.out('The user is asked for a code at next login; the first login no longer enrolls a phone.');
   return 0;
 }

@@ -1,11 +1,14 @@
 /**
  * The settings the admin tools read: Management API client credentials (the same names the
- * deploy script uses) and, for the commands that call Authy, the Authy API key. A variable set
+ * deploy script uses), for the commands that call Authy the Authy API key, and for `--json`
+ * and `audit-hash` the key of the audit lines' user hash. A variable set
  * in the process environment wins over the same one in `.env` (as dotenv does by default, and
  * as the deploy does); `.env` fills in the rest.
  */
 import { join } from 'node:path';
 import { config } from 'dotenv';
+import { MIN_SECRET_BYTES } from '../../lib/action-secrets';
+import { auditKey } from '../../lib/audit';
 import { overlayEnvFile, valueReader, type ValueReader } from '../../lib/env-values';
 import { ENV_NAME, envFileFor } from '../deploy/env';
 import { AdminError } from './errors';
@@ -46,6 +49,43 @@ export function readManagementCredentials(env: Env): ManagementCredentials {
 
 export function readAuthyApiKey(env: Env, purpose = '--remove-from-authy calls the Authy API with it'): string {
   return required(env, 'AUTHY_API_KEY', purpose);
+}
+
+/**
+ * Where the audit hash key may come from, in order: a key wins over a secret it would be derived
+ * from, and the forms server's name (AUDIT_HASH_KEY, SHARED_SECRET) over the Action's deploy
+ * keyword (AUTHY2FA_...), which holds the same value in a deploy's `.env`.
+ */
+export const AUDIT_KEY_VARIABLES = [
+  { name: 'AUDIT_HASH_KEY', derived: false },
+  { name: 'AUTHY2FA_AUDIT_HASH_KEY', derived: false },
+  { name: 'SHARED_SECRET', derived: true },
+  { name: 'AUTHY2FA_SHARED_SECRET', derived: true },
+] as const;
+
+export interface AuditKeySetting {
+  key: Buffer;
+  /** The variable it came from (never its value). */
+  from: (typeof AUDIT_KEY_VARIABLES)[number]['name'];
+}
+
+/**
+ * The key of the audit lines' user hash, as the forms server and the Action compute it: the
+ * first of AUDIT_KEY_VARIABLES that is set (used as given, or HKDF-derived from a shared
+ * secret); null when none is. A value shorter than the forms server accepts is refused.
+ */
+export function readAuditKey(env: Env): AuditKeySetting | null {
+  const read = reader(env, "the key of the audit lines' user hash");
+  for (const { name, derived } of AUDIT_KEY_VARIABLES) {
+    const value = read.raw(name);
+    if (value === undefined) continue;
+    if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES) {
+      throw new AdminError('MISSING_CONFIG', `${name} must be at least ${MIN_SECRET_BYTES} bytes (the forms server refuses shorter ones).`);
+    }
+    const key = derived ? auditKey({ auditHashKey: null, sharedSecret: value }) : auditKey({ auditHashKey: value, sharedSecret: '' });
+    return { key, from: name };
+  }
+  return null;
 }
 
 /** The process environment over `.env` (the environment wins); neither is modified. */

@@ -7,14 +7,16 @@
  * Action may have migrated the user at login since), computes legacyMigrationPatch from that
  * fresh app_metadata and PATCHes exactly `{ app_metadata: patch }`, skipping users with
  * nothing left to change. Each finished user is appended to the checkpoint, so a run that
- * stops resumes where it stopped.
+ * stops resumes where it stopped. With --json, each user written is one `migrated` audit event
+ * on stdout (audit.ts); a dry run writes none.
  *
  * Management API calls: dry run 1 + P; apply 1 + P + 2M (P export-status polls, M users to
  * migrate; a user already migrated since the export costs 1), plus one per 429 retry.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { legacyMigrationPatch } from '../../lib/enrollment';
+import { legacyMigrationPatch, readEnrollment } from '../../lib/enrollment';
+import { NO_AUDIT, type AdminAudit } from './audit';
 import { CheckpointFile, type CheckpointEntry, type CheckpointHeader, type CheckpointState } from './checkpoint';
 import type { Clock } from './clock';
 import { describeChange } from './describe-change';
@@ -40,6 +42,8 @@ export interface MigrationDeps {
   output: Output;
   fetch?: typeof fetch;
   pollIntervalMs?: number;
+  /** The `migrated` event of each user written (--json); none by default. */
+  audit?: AdminAudit;
 }
 
 export interface MigrationRecord {
@@ -176,14 +180,18 @@ async function startOrResume(
   return { header, done: new Map() };
 }
 
+/** The `from` of a `migrated` event: the rule-era key the enrollment was read from, or `leftover` (only a stale key removed). */
+const MIGRATED_FROM = { 'legacy-authyID': 'authyID', 'legacy-mfa': 'mfa', current: 'leftover', none: 'leftover' } as const;
+
 /** Reads one user again and writes the migration patch computed from that fresh app_metadata, if any is left. */
-async function migrateOne(api: AdminApi, userId: string, migratedAt: string): Promise<CheckpointEntry> {
+async function migrateOne(api: AdminApi, userId: string, migratedAt: string, audit: AdminAudit): Promise<CheckpointEntry> {
   const fresh = await api.getUser(userId);
   if (!fresh) return { user_id: userId, outcome: 'gone' };
   const patch = legacyMigrationPatch(fresh.app_metadata, migratedAt);
   if (!patch || Object.keys(patch).length === 0) return { user_id: userId, outcome: 'unchanged' };
   const previous = previousValues(fresh.app_metadata, patch);
   await api.updateAppMetadata(userId, patch);
+  audit.applied('migrated', userId, { from: MIGRATED_FROM[readEnrollment(fresh.app_metadata).source] });
   return { user_id: userId, outcome: 'migrated', previous, patch };
 }
 
@@ -203,7 +211,7 @@ export async function runMigration(options: MigrationOptions, deps: MigrationDep
   try {
     for (const candidate of header.candidates) {
       if (done.has(candidate.user_id)) continue;
-      const entry = await migrateOne(deps.api, candidate.user_id, header.migrated_at);
+      const entry = await migrateOne(deps.api, candidate.user_id, header.migrated_at, deps.audit ?? NO_AUDIT);
       checkpoint.append(entry);
       done.set(entry.user_id, entry);
       tally[entry.outcome] += 1;

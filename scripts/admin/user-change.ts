@@ -1,10 +1,15 @@
 /**
  * reset-2fa and unlock-2fa: find one user, show the change, confirm, apply, print what changed.
- * If the user changed while the operator was reading the prompt, nothing is written.
+ * If the user changed while the operator was reading the prompt, nothing is written. With
+ * --json, stdout holds only the audit event of each change applied (audit.ts).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { AuthyError, createAuthyClient } from '../../lib/authy-client';
+import { ENROLLMENT_KEY } from '../../lib/enrollment';
+import { isRecord } from '../../lib/is-record';
+import { createAdminAudit, outputFor, type AdminAudit } from './audit';
 import { connect, parseCli, type CliDeps } from './cli';
+import { systemClock } from './clock';
 import { readAuthyApiKey } from './env';
 import { describeChange } from './describe-change';
 import { AdminError } from './errors';
@@ -17,20 +22,28 @@ import { findUser, parseUserRef } from './user-lookup';
 export type ChangeKind = 'reset' | 'unlock';
 
 const USAGE: Record<ChangeKind, string> = {
-  reset: 'usage: npm run reset-2fa -- <user id or email> [--remove-from-authy] [--yes]',
-  unlock: 'usage: npm run unlock-2fa -- <user id or email> [--yes]',
+  reset: 'usage: npm run reset-2fa -- <user id or email> [--remove-from-authy] [--yes] [--json]',
+  unlock: 'usage: npm run unlock-2fa -- <user id or email> [--yes] [--json]',
 };
 
 function plan(kind: ChangeKind, user: AdminUser): UserChange | null {
   return kind === 'reset' ? planReset(user.app_metadata) : planUnlock(user.app_metadata);
 }
 
-async function removeFromAuthy(authyIds: string[], apiKey: string, deps: CliDeps, output: Output): Promise<void> {
+async function removeFromAuthy(
+  user: AdminUser,
+  authyIds: string[],
+  apiKey: string,
+  deps: CliDeps,
+  output: Output,
+  audit: AdminAudit,
+): Promise<void> {
   const authy = createAuthyClient({ apiKey, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   for (const id of authyIds) {
     try {
       await authy.removeUser(id);
       output.out(`  Authy user ${id}: removed from Authy`);
+      audit.applied('authy_user_removed', user.user_id);
     } catch (error) {
       if (error instanceof AuthyError && error.code === 'USER_NOT_FOUND') {
         output.out(`  Authy user ${id}: not found in Authy (already removed)`);
@@ -49,23 +62,48 @@ async function apply(api: AdminApi, user: AdminUser, change: UserChange): Promis
   await api.updateAppMetadata(user.user_id, change.patch);
 }
 
-export async function runUserChange(kind: ChangeKind, deps: CliDeps, output: Output): Promise<number> {
+/** The audit event of an applied change: short, non-identifying fields only (no Authy id). */
+function auditChange(kind: ChangeKind, user: AdminUser, change: UserChange, audit: AdminAudit): void {
+  if (kind === 'reset') {
+    audit.applied('reset', user.user_id, { removed: Object.keys(change.patch).sort().join(',') });
+    return;
+  }
+  const before = change.previous[ENROLLMENT_KEY];
+  const failures = isRecord(before) && typeof before.failures === 'number' ? before.failures : 0;
+  audit.applied('unlocked', user.user_id, { failures_before: failures, was_locked: isRecord(before) && 'locked_until' in before });
+}
+
+export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: Output): Promise<number> {
   const { values, positionals } = parseCli(
     deps.argv,
-    { yes: { type: 'boolean', short: 'y', default: false }, 'remove-from-authy': { type: 'boolean', default: false } },
+    {
+      yes: { type: 'boolean', short: 'y', default: false },
+      'remove-from-authy': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
     USAGE[kind],
   );
   if (values.help) {
-    output.out(USAGE[kind]);
+    cliOutput.out(USAGE[kind]);
     return 0;
   }
+  const output = outputFor(cliOutput, values.json);
   if (positionals.length !== 1) throw new AdminError('BAD_USAGE', `give exactly one user id or email\n${USAGE[kind]}`);
   const ref = parseUserRef(positionals[0]);
   const removeAuthy = values['remove-from-authy'];
   if (removeAuthy && kind !== 'reset') throw new AdminError('BAD_USAGE', `--remove-from-authy belongs to reset-2fa\n${USAGE[kind]}`);
   // Every setting is checked before the first request.
   const authyKey = removeAuthy ? readAuthyApiKey(deps.env) : null;
-  const { api } = connect(deps, output);
+  const { api, credentials } = connect(deps, output);
+  const audit = createAdminAudit({
+    json: values.json,
+    tool: kind === 'reset' ? 'reset-2fa' : 'unlock-2fa',
+    tenant: credentials.domain,
+    env: deps.env,
+    stdout: deps.stdout,
+    clock: deps.clock ?? systemClock,
+    output,
+  });
 
   let user = await findUser(api, ref);
   let change = plan(kind, user);
@@ -104,8 +142,9 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, output: Out
     change = changeAgain;
   }
 
-  if (removeAuthy && authyKey) await removeFromAuthy(change.authyIds, authyKey, deps, output);
+  if (removeAuthy && authyKey) await removeFromAuthy(user, change.authyIds, authyKey, deps, output, audit);
   await apply(api, user, change);
+  auditChange(kind, user, change, audit);
   output.out(`Changed ${user.user_id}:`);
   for (const line of describeChange(change.previous, change.patch)) output.out(line);
   output.out(kind === 'reset' ? 'The user enrolls again at next login.' : 'Failures are back to 0 and the lock is gone.');

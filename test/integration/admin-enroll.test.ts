@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { readEnrollment } from '../../lib/enrollment';
 import type { CliDeps } from '../../scripts/admin/cli';
 import { main as enroll } from '../../scripts/enroll-2fa';
+import { AUDIT_SHARED_SECRET, auditEvents, hashOf } from '../fixtures/admin/audit';
 import { FakeClock } from '../fixtures/admin/fake-clock';
 import { captureStreams, FakeTenant, TEST_ENV } from '../fixtures/admin/fake-tenant';
 import { CURRENT, LEGACY_MFA, PLAIN, REPRESENTATIVE, TWIN_DB, TWIN_SOCIAL } from '../fixtures/admin/users';
@@ -197,5 +198,49 @@ describe('enroll-2fa: refusals and failures', () => {
     const { code, err } = await run([PLAIN.user_id, '--phone', E164, '--apply']);
     expect(code).toBe(1);
     expect(err).toContain('Authy user 8901234 is registered, but the enrollment was not written; run the same command again.');
+  });
+});
+
+describe('enroll-2fa --json', () => {
+  const AUDITED = { ...ENV, SHARED_SECRET: AUDIT_SHARED_SECRET };
+
+  it('--apply: one pre_enrolled event on stdout, the user hashed, no phone and no Authy id; the rest on stderr', async () => {
+    authyRegisters(PLAIN.email!, '2015550123', '1');
+    const { code, out, err } = await run([PLAIN.user_id, '--phone', E164, '--apply', '--json'], { env: AUDITED });
+    expect(code).toBe(0);
+    expect(auditEvents(out)).toEqual([
+      {
+        source: 'enroll-2fa',
+        time: Date.parse(NOW_ISO),
+        replaced: false,
+        event: 'pre_enrolled',
+        tenant: 'acme-test.eu.auth0.com',
+        user: hashOf(PLAIN.user_id),
+        msg: 'audit',
+      },
+    ]);
+    for (const never of [PLAIN.user_id, PLAIN.email!, '8901234', '********23']) expect(out).not.toContain(never);
+    expect(err).toContain('Authy user 8901234: phone +1 ********23 registered');
+  });
+
+  it('--force over an enrollment: replaced true', async () => {
+    authyRegisters(LEGACY_MFA.email!, '2015550123', '1');
+    const { code, out } = await run([LEGACY_MFA.user_id, '--phone', E164, '--apply', '--force', '--json'], { env: AUDITED });
+    expect(code).toBe(0);
+    expect(auditEvents(out)).toEqual([
+      expect.objectContaining({ event: 'pre_enrolled', replaced: true, user: hashOf(LEGACY_MFA.user_id) }),
+    ]);
+  });
+
+  it('a dry run writes no event (and needs no key); a refused phone neither', async () => {
+    const dry = await run([PLAIN.user_id, '--phone', E164, '--json'], { env: ENV });
+    expect(dry.code).toBe(0);
+    expect(dry.out).toBe('');
+    expect(dry.err).toContain('Nothing was changed.');
+    expect(dry.err).not.toContain('no user hash');
+    authyRegisters(PLAIN.email!, '2015550123', '1', [400, NOT_VALID]);
+    const refused = await run([PLAIN.user_id, '--phone', E164, '--apply', '--json'], { env: AUDITED });
+    expect(refused.code).toBe(1);
+    expect(refused.out).toBe('');
   });
 });

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../scripts/migrate-users';
+import { AUDIT_SHARED_SECRET, auditEvents, hashOf } from '../fixtures/admin/audit';
 import { FakeClock } from '../fixtures/admin/fake-clock';
 import { captureStreams, FakeTenant, TEST_ENV } from '../fixtures/admin/fake-tenant';
 import {
@@ -41,10 +42,14 @@ afterEach(() => {
 });
 
 async function run(...argv: string[]) {
+  return runWith(TEST_ENV, ...argv);
+}
+
+async function runWith(env: Record<string, string>, ...argv: string[]) {
   const io = captureStreams();
   const code = await main({
     argv: [...argv, '--report', 'report.json'],
-    env: TEST_ENV,
+    env,
     stdout: io.stdout,
     stderr: io.stderr,
     clock,
@@ -335,5 +340,47 @@ describe('migrate-users bad input', () => {
     const { code, report } = await run();
     expect(code).toBe(0);
     expect(report.counts.scanned).toBe(9);
+  });
+});
+
+describe('migrate-users --json', () => {
+  const AUDITED = { ...TEST_ENV, SHARED_SECRET: AUDIT_SHARED_SECRET };
+
+  it('--apply: one migrated event per user written, hashed, with the rule-era shape it came from; nothing else on stdout', async () => {
+    tenant.add(...REPRESENTATIVE);
+    const { code, out, err } = await runWith(AUDITED, '--apply', '--json');
+    expect(code).toBe(0);
+    const events = auditEvents(out);
+    expect(events).toHaveLength(3);
+    const byUser = Object.fromEntries(events.map((e) => [e.user, e]));
+    expect(byUser[hashOf(LEGACY_AUTHYID.user_id)]).toMatchObject({ source: 'migrate-users', event: 'migrated', from: 'authyID' });
+    expect(byUser[hashOf(LEGACY_MFA.user_id)]).toMatchObject({ event: 'migrated', from: 'mfa', tenant: 'acme-test.eu.auth0.com' });
+    expect(byUser[hashOf(CURRENT_WITH_LEFTOVER.user_id)]).toMatchObject({ event: 'migrated', from: 'leftover' });
+    for (const user of [LEGACY_AUTHYID, LEGACY_MFA, CURRENT_WITH_LEFTOVER]) expect(out).not.toContain(user.user_id);
+    expect(out).not.toContain('1234567');
+    expect(err).toContain('Migrated: 3');
+  });
+
+  it('a dry run writes no event, and needs no key', async () => {
+    tenant.add(...REPRESENTATIVE);
+    const { code, out, err } = await run('--json');
+    expect(code).toBe(0);
+    expect(out).toBe('');
+    expect(err).toContain('Would migrate: 3');
+  });
+
+  it('a resumed run writes the events of the users it writes, not again those of the first run', async () => {
+    tenant.add(...REPRESENTATIVE);
+    let patchesSeen = 0;
+    tenant.failNext((method) => method === 'PATCH' && ++patchesSeen > 1, 1000, 503);
+    const first = await runWith(AUDITED, '--apply', '--json');
+    expect(first.code).toBe(1);
+    expect(auditEvents(first.out)).toHaveLength(1);
+    tenant.clearFailures();
+    const second = await runWith(AUDITED, '--apply', '--json');
+    expect(second.code).toBe(0);
+    const all = [...auditEvents(first.out), ...auditEvents(second.out)].map((e) => e.user);
+    expect(all).toHaveLength(3);
+    expect(new Set(all).size).toBe(3);
   });
 });

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { main as reset } from '../../scripts/reset-2fa';
 import { main as unlock } from '../../scripts/unlock-2fa';
 import type { CliDeps } from '../../scripts/admin/cli';
+import { AUDIT_HASH_KEY, AUDIT_SHARED_SECRET, auditEvents, hashOf } from '../fixtures/admin/audit';
 import { FakeClock } from '../fixtures/admin/fake-clock';
 import { captureStreams, FakeTenant, TEST_ENV } from '../fixtures/admin/fake-tenant';
 import { CURRENT, LEGACY_MFA, LOCKED, PLAIN, REPRESENTATIVE, TWIN_DB, TWIN_SOCIAL } from '../fixtures/admin/users';
@@ -216,5 +217,108 @@ describe('unlock-2fa', () => {
     const { code } = await run(unlock, ['twin@example.com', '--yes']);
     expect(code).toBe(3);
     expect(tenant.patches()).toHaveLength(0);
+  });
+});
+
+describe('--json: the audit event of each change applied, alone on stdout', () => {
+  const ENV = { ...TEST_ENV, SHARED_SECRET: AUDIT_SHARED_SECRET };
+  const TIME = Date.parse('2025-06-02T10:00:00.000Z');
+
+  it('reset-2fa: one reset event with the tenant and the hashed user; the change itself is described on stderr', async () => {
+    const { code, out, err } = await run(reset, [CURRENT.email!, '--yes', '--json'], { env: ENV });
+    expect(code).toBe(0);
+    expect(auditEvents(out)).toEqual([
+      {
+        source: 'reset-2fa',
+        time: TIME,
+        removed: 'authy_2fa',
+        event: 'reset',
+        tenant: 'acme-test.eu.auth0.com',
+        user: hashOf(CURRENT.user_id),
+        msg: 'audit',
+      },
+    ]);
+    expect(out).not.toContain(CURRENT.user_id);
+    expect(out).not.toContain(CURRENT.email);
+    expect(out).not.toContain('3456789');
+    expect(err).toContain(`Changed ${CURRENT.user_id}:`);
+    expect(tenant.patches()).toHaveLength(1);
+  });
+
+  it('reset-2fa --remove-from-authy: authy_user_removed, then reset (rule-era keys named, not their values)', async () => {
+    nock(AUTHY).post('/protected/json/users/2345678/remove').reply(200, { message: 'User removed from application', success: true });
+    const { code, out } = await run(reset, [LEGACY_MFA.user_id, '--yes', '--json', '--remove-from-authy'], {
+      env: { ...ENV, AUTHY_API_KEY: AUTHY_KEY },
+    });
+    expect(code).toBe(0);
+    const events = auditEvents(out);
+    expect(events.map((e) => e.event)).toEqual(['authy_user_removed', 'reset']);
+    expect(events[1]).toMatchObject({ removed: 'mfa', user: hashOf(LEGACY_MFA.user_id) });
+    expect(new Set(events.map((e) => e.user))).toEqual(new Set([hashOf(LEGACY_MFA.user_id)]));
+    expect(out).not.toContain('2345678');
+  });
+
+  it('unlock-2fa: unlocked, with the failures it cleared and whether a lock was set', async () => {
+    const { code, out } = await run(unlock, [LOCKED.user_id, '--yes', '--json'], { env: ENV });
+    expect(code).toBe(0);
+    expect(auditEvents(out)).toEqual([
+      expect.objectContaining({
+        source: 'unlock-2fa',
+        event: 'unlocked',
+        failures_before: 5,
+        was_locked: true,
+        user: hashOf(LOCKED.user_id),
+      }),
+    ]);
+  });
+
+  it("AUDIT_HASH_KEY, when set, is the key (over SHARED_SECRET); the Action's AUTHY2FA_ names count too", async () => {
+    const withKey = await run(unlock, [LOCKED.user_id, '--yes', '--json'], { env: { ...ENV, AUDIT_HASH_KEY } });
+    expect(auditEvents(withKey.out)[0]?.user).toBe(hashOf(LOCKED.user_id, AUDIT_HASH_KEY));
+    tenant.users.get(LOCKED.user_id)!.app_metadata = { authy_2fa: { v: 1, authy_id: '6789012', failures: 2 } };
+    const deployEnv = await run(unlock, [LOCKED.user_id, '--yes', '--json'], {
+      env: { ...TEST_ENV, AUTHY2FA_SHARED_SECRET: AUDIT_SHARED_SECRET },
+    });
+    expect(auditEvents(deployEnv.out)).toEqual([
+      expect.objectContaining({ failures_before: 2, was_locked: false, user: hashOf(LOCKED.user_id) }),
+    ]);
+  });
+
+  it('without any key: the event has the tenant and a note instead of the user, and stderr says so before the change', async () => {
+    const { code, out, err } = await run(reset, [CURRENT.user_id, '--yes', '--json']);
+    expect(code).toBe(0);
+    const [event] = auditEvents(out);
+    expect(event).toMatchObject({ event: 'reset', tenant: 'acme-test.eu.auth0.com', note: expect.stringContaining('not hashed') });
+    expect(event).not.toHaveProperty('user');
+    expect(err).toContain('the audit events carry no user hash');
+    expect(out).not.toContain(CURRENT.user_id);
+  });
+
+  it('a key shorter than the forms server accepts stops the tool before any request', async () => {
+    const { code, err } = await run(reset, [CURRENT.user_id, '--yes', '--json'], {
+      env: { ...TEST_ENV, SHARED_SECRET: 'tiny-secret-value' },
+    });
+    expect(code).toBe(2);
+    expect(err).toContain('SHARED_SECRET must be at least 32 bytes');
+    expect(err).not.toContain('tiny-secret-value');
+    expect(tenant.requests).toHaveLength(0);
+  });
+
+  it('nothing applied, nothing on stdout: nothing to do, not confirmed, Authy refused', async () => {
+    expect((await run(reset, [PLAIN.user_id, '--yes', '--json'], { env: ENV })).out).toBe('');
+    expect((await run(reset, [CURRENT.user_id, '--json'], { env: ENV, stdin: tty('no') })).out).toBe('');
+    nock(AUTHY).post('/protected/json/users/6789012/remove').reply(503, { message: 'Service unavailable', success: false });
+    const refused = await run(reset, [LOCKED.user_id, '--yes', '--json', '--remove-from-authy'], {
+      env: { ...ENV, AUTHY_API_KEY: AUTHY_KEY },
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.out).toBe('');
+    expect(tenant.patches()).toHaveLength(0);
+  });
+
+  it('without --json: no event, the results on stdout as before', async () => {
+    const { out } = await run(unlock, [LOCKED.user_id, '--yes'], { env: ENV });
+    expect(out).toContain('Failures are back to 0');
+    expect(out).not.toContain('"msg":"audit"');
   });
 });
