@@ -11,6 +11,7 @@ import * as errors from './errors';
 import { FaultQueue, type Fault } from './faults';
 import { EmulatorStore } from './store';
 import type { RouteContext } from './routes/context';
+import { appDetailsRoutes } from './routes/app-details';
 import { codesRoutes } from './routes/codes';
 import { controlRoutes } from './routes/control';
 import { onetouchRoutes } from './routes/onetouch';
@@ -174,6 +175,7 @@ export async function buildAuthyEmulator(options: AuthyEmulatorOptions): Promise
   answerErrorsAsAuthy(app);
 
   const context: RouteContext = { emulator, faults, reset: () => store.reset() };
+  appDetailsRoutes(app);
   usersRoutes(app, context);
   codesRoutes(app, context);
   onetouchRoutes(app, context);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildAuthyEmulator, redactUrl, type AuthyEmulatorOptions } from '../../sandbox/authy-emulator/app';
 import { hotp, totp, totpMatches } from '../../sandbox/authy-emulator/totp';
+import { authyCredentialsCheck } from '../../forms-server/readiness';
 
 // Fastify's inject (light-my-request) requires `cookie` 2, an ES module Jest cannot require on
 // Node 20. Inject only uses it to send request cookies, which these tests never do.
@@ -116,6 +117,7 @@ describe('API key', () => {
     const id = await createUser(app);
     for (const [method, url] of [
       ['GET', `/protected/json/users/${id}/status`],
+      ['GET', '/protected/json/app/details'],
       ['GET', `/protected/json/verify/1234567/${id}?force=true`],
       ['POST', `/onetouch/json/users/${id}/approval_requests`],
       ['GET', '/__emulator/faults'],
@@ -124,6 +126,51 @@ describe('API key', () => {
       expect(response.statusCode).toBe(401);
       expect(response.json()).toEqual(invalidKey);
     }
+  });
+});
+
+describe('app/details', () => {
+  it("answers Authy's documented shape for the right key, with or without user_ip", async () => {
+    const app = await build();
+    for (const url of ['/protected/json/app/details', '/protected/json/app/details?user_ip=203.0.113.7']) {
+      const response = await app.inject({ method: 'GET', url, headers: keyHeader });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toContain('application/json');
+      expect(response.json()).toEqual({
+        app: {
+          name: expect.any(String),
+          plan: expect.any(String),
+          sms_enabled: true,
+          phone_calls_enabled: true,
+          app_id: expect.any(Number),
+          onetouch_enabled: true,
+        },
+        message: 'Application information.',
+        success: true,
+      });
+    }
+  });
+
+  it('meets the faults like every other call', async () => {
+    const app = await build();
+    await app.inject({ method: 'POST', url: '/__emulator/faults', headers: keyHeader, payload: { kind: 'rate_limit', count: 1 } });
+    expect((await app.inject({ method: 'GET', url: '/protected/json/app/details', headers: keyHeader })).statusCode).toBe(429);
+    expect((await app.inject({ method: 'GET', url: '/protected/json/app/details', headers: keyHeader })).statusCode).toBe(200);
+  });
+
+  it("makes the forms server's readiness check pass with the right key, and report provider_credentials with a wrong one", async () => {
+    const app = await build();
+    // The forms server's real check, its fetch answered by the emulator through inject.
+    const viaEmulator: typeof fetch = async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const headers = Object.fromEntries(new Headers(init?.headers).entries());
+      const answer = await app.inject({ method: 'GET', url: url.pathname + url.search, headers });
+      return new Response(answer.body, { status: answer.statusCode, headers: { 'content-type': String(answer.headers['content-type']) } });
+    };
+    const check = (apiKey: string) =>
+      authyCredentialsCheck({ apiKey, baseUrl: 'http://127.0.0.1:3003', timeoutMs: 1000, fetch: viaEmulator })();
+    expect(await check(KEY)).toBe('ok');
+    expect(await check('not-the-key')).toBe('provider_credentials');
   });
 });
 

@@ -173,6 +173,11 @@ describeIfBuilt('npm start (sandbox/start.ts)', () => {
     expect(secrets.authyApiKey).toEqual(expect.any(String));
   });
 
+  it('the forms server is ready: /readyz is 200, the Authy emulator answers Get Application Details', async () => {
+    const ready = await get(`${sandbox.urls.forms}/readyz`);
+    expect([ready.status, JSON.parse(ready.body)]).toEqual([200, { ready: true }]);
+  });
+
   it('demo app → tenant login → real Action → forms server accepts the redirect', async () => {
     const jar = new Jar();
     const toTenant = jar.add(await get(`${sandbox.urls.demo}/login?ui_locales=es`, jar.list()));
@@ -197,6 +202,18 @@ describeIfBuilt('npm start (sandbox/start.ts)', () => {
     const names = jar.list().map((c) => c.split('=')[0]);
     expect(names).toEqual(expect.arrayContaining(['sandbox_demo_session', 'sandbox_tenant_session']));
     expect(new Set(names).size).toBe(names.length);
+
+    // The Action wrote its audit line to the tenant's stdout: the decision, the user hashed.
+    const actionLines = sandbox
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{"source":"action",'));
+    expect(actionLines.map((line) => JSON.parse(line))).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ event: 'redirected', msg: 'audit', user: expect.stringMatching(/^[0-9a-f]{32}$/) }),
+      ]),
+    );
+    for (const line of actionLines) expect(line).not.toContain(user.email);
   });
 
   it('the demo app refuses a foreign state and shows access_denied with its description', async () => {
