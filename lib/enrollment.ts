@@ -7,6 +7,7 @@
  * The Action, the migration script and the admin tools all read and write through here.
  */
 import { isRecord } from './is-record';
+import { SID } from './providers/verify-http';
 
 /** The app_metadata key this product owns. */
 export const ENROLLMENT_KEY = 'authy_2fa';
@@ -14,11 +15,24 @@ export const ENROLLMENT_KEY = 'authy_2fa';
 export const LEGACY_AUTHY_ID_KEY = 'authyID';
 export const LEGACY_MFA_KEY = 'mfa';
 
+/** The providers a stored enrollment may name. */
+export type StoredProvider = 'authy' | 'verify';
+
 /** What `app_metadata.authy_2fa` holds. */
 export interface StoredEnrollment {
   v: 1;
+  /**
+   * Who the user is enrolled with. Absent means Authy: every record written before Verify, and
+   * every Authy record since (so they stay byte for byte what they were). Any other value is refused.
+   */
+  provider?: StoredProvider;
   /** Authy user id; present once the user has proved a first code. */
   authy_id?: string;
+  /**
+   * Twilio Verify: the TOTP factor (YF...), present once the user has proved a first code. The
+   * Entity identity is never stored: it is recomputed from the user id with VERIFY_IDENTITY_KEY.
+   */
+  verify_factor_sid?: string;
   /** ISO time of enrollment (or of migration, for rule-era users). */
   enrolled_at?: string;
   /** Wrong codes in a row, across logins. */
@@ -40,6 +54,23 @@ export interface EnrollmentState {
   lockedUntilMs: number | null;
   /** ISO time of enrollment, when stored in the current shape. */
   enrolledAt: string | null;
+  /**
+   * Absent: Authy (or not enrolled). 'verify': the record names Twilio Verify. 'unknown': the
+   * record names a provider this code does not know, or a Verify record is malformed: refuse.
+   */
+  provider?: 'verify' | 'unknown';
+  /** Twilio Verify TOTP factor SID (YF...), when enrolled with Verify. */
+  verifyFactorSid?: string;
+}
+
+/** The provider an enrollment state names: 'authy' when none is stored. */
+export function enrollmentProvider(state: EnrollmentState): StoredProvider | 'unknown' {
+  return state.provider ?? 'authy';
+}
+
+/** True when the user has proved a first code with some provider (Authy id or Verify factor). */
+export function isEnrolled(state: EnrollmentState): boolean {
+  return state.authyId !== null || state.verifyFactorSid !== undefined;
 }
 
 const AUTHY_ID = /^[0-9]{1,15}$/;
@@ -73,6 +104,14 @@ export function readLegacyAuthyId(appMetadata: unknown): { authyId: string; sour
   return id ? { authyId: id, source: 'legacy-authyID' } : null;
 }
 
+/** A record that names another provider than Authy: Verify with a well-formed factor SID, else refused. */
+function verifyRecord(current: Record<string, unknown>): Pick<EnrollmentState, 'provider' | 'verifyFactorSid'> {
+  if (current.provider !== 'verify') return { provider: 'unknown' };
+  const sid = current.verify_factor_sid;
+  if (sid === undefined) return { provider: 'verify' };
+  return typeof sid === 'string' && SID.factor.test(sid) ? { provider: 'verify', verifyFactorSid: sid } : { provider: 'unknown' };
+}
+
 /** Reads the user's 2FA state from `app_metadata` (current shape first, then rule-era shapes). */
 export function readEnrollment(appMetadata: unknown): EnrollmentState {
   const stored = isRecord(appMetadata) ? appMetadata[ENROLLMENT_KEY] : undefined;
@@ -82,6 +121,9 @@ export function readEnrollment(appMetadata: unknown): EnrollmentState {
   const currentId = current ? normalizeAuthyId(current.authy_id) : null;
   const enrolledAt =
     current && typeof current.enrolled_at === 'string' && isoToMillis(current.enrolled_at) !== null ? current.enrolled_at : null;
+  if (current && current.provider !== undefined && current.provider !== 'authy') {
+    return { ...verifyRecord(current), authyId: null, source: 'current', failures, lockedUntilMs, enrolledAt };
+  }
   if (currentId) return { authyId: currentId, source: 'current', failures, lockedUntilMs, enrolledAt };
   const legacy = readLegacyAuthyId(appMetadata);
   if (legacy) return { authyId: legacy.authyId, source: legacy.source, failures, lockedUntilMs, enrolledAt: null };

@@ -13,6 +13,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { signHs256, type JwtClaims } from './jwt-hs256';
 import { normalizeAuthyId } from './enrollment';
+import { SID } from './providers/verify-http';
 import { nowSec } from './time';
 
 export const CONTRACT_VERSION = 1;
@@ -37,14 +38,35 @@ export class ContractError extends Error {
 export type SecondFactorMethod = 'app' | 'sms' | 'call' | 'push';
 export const METHODS: readonly SecondFactorMethod[] = ['app', 'sms', 'call', 'push'];
 
+/** The providers a token may name. The `provider` claim absent means Authy (tokens of earlier versions). */
+export type TokenProvider = 'authy' | 'verify';
+export const PROVIDERS: readonly TokenProvider[] = ['authy', 'verify'];
+
+/** Reads the `provider` claim: absent = authy; anything but the known names is refused. */
+function providerClaim(claims: JwtClaims): TokenProvider {
+  const value = claims.provider;
+  if (value === undefined) return 'authy';
+  if (typeof value !== 'string' || !(PROVIDERS as readonly string[]).includes(value)) {
+    throw new ContractError('provider', 'claim provider is unknown');
+  }
+  return value as TokenProvider;
+}
+
 // ---------------------------------------------------------------- outbound
 
 /** What the Action passes to `encodeToken({ payload })`. */
 export interface OutboundInput {
   /** `event.request.hostname`: where the browser must return (`https://{host}/continue`). */
   continueHost: string;
-  /** Present when the user is enrolled. */
+  /** Present when the user is enrolled with Authy. */
   authyId: string | null;
+  /**
+   * Who the user is (or, not enrolled yet, will be) enrolled with; default authy. For an unenrolled
+   * user it is the tenant's PROVIDER; for an enrolled one, the provider the stored record names.
+   */
+  provider?: TokenProvider;
+  /** Verify: the user's TOTP factor (YF...), present when enrolled with Verify. */
+  verifyFactorSid?: string | null;
   /** Sealed email (lib/seal.ts), present when the user must enroll. */
   sealedEmail: string | null;
   failures: number;
@@ -54,8 +76,13 @@ export interface OutboundInput {
   locale: string;
 }
 
-/** The outbound token as the forms server reads it. */
-export interface OutboundToken extends OutboundInput {
+/**
+ * The outbound token as the forms server reads it. `provider` and `verifyFactorSid` are there
+ * only for Verify (absent = Authy, as in every token before Verify): read them with tokenProvider.
+ */
+export interface OutboundToken extends Omit<OutboundInput, 'provider' | 'verifyFactorSid'> {
+  provider?: 'verify';
+  verifyFactorSid?: string;
   userId: string;
   /** Tenant host as Auth0 set it in `iss`. */
   tenantIssuer: string;
@@ -76,6 +103,10 @@ export function outboundPayload(input: OutboundInput): Record<string, unknown> {
     nonce: randomBytes(16).toString('base64url'),
   };
   if (input.authyId) payload.authy_id = input.authyId;
+  if (input.provider === 'verify') {
+    payload.provider = 'verify';
+    if (input.verifyFactorSid) payload.verify_factor_sid = input.verifyFactorSid;
+  }
   if (input.sealedEmail) payload.sealed_email = input.sealedEmail;
   return payload;
 }
@@ -110,6 +141,11 @@ function authyIdClaim(claims: JwtClaims, name: string): string | null {
   return id;
 }
 
+/** The provider an outbound token names: authy unless it says verify. */
+export function tokenProvider(token: Pick<OutboundToken, 'provider'>): TokenProvider {
+  return token.provider ?? 'authy';
+}
+
 /** Reads verified outbound claims (signature and expiry already checked). Throws ContractError. */
 export function parseOutboundClaims(claims: JwtClaims): OutboundToken {
   if (claims.v !== CONTRACT_VERSION) throw new ContractError('v', 'unsupported token version');
@@ -125,14 +161,40 @@ export function parseOutboundClaims(claims: JwtClaims): OutboundToken {
     lockSeconds: int(claims, 'lock_seconds', 1, 7 * 24 * 3600),
     locale: str(claims, 'locale', LOCALE),
   };
-  if (!token.authyId && !token.sealedEmail) throw new ContractError('sealed_email', 'an unenrolled user needs sealed_email');
+  const factorSid = optionalStr(claims, 'verify_factor_sid', SID.factor);
+  if (providerClaim(claims) === 'verify') {
+    if (token.authyId) throw new ContractError('authy_id', 'a Verify user has no Authy id');
+    token.provider = 'verify';
+    if (factorSid) token.verifyFactorSid = factorSid;
+  } else if (factorSid) {
+    throw new ContractError('verify_factor_sid', 'an Authy user has no Verify factor');
+  }
+  if (!token.authyId && !token.verifyFactorSid && !token.sealedEmail) {
+    throw new ContractError('sealed_email', 'an unenrolled user needs sealed_email');
+  }
   return token;
 }
 
 // ---------------------------------------------------------------- result
 
+/**
+ * What a Verify result names for the Action to confirm with Twilio (`result_kind`, `result_id`):
+ * an app enrollment: the factor (YF...); an app code: the challenge (YC...); an SMS or voice
+ * code: the verification (VE...), which Twilio deletes once approved (so it cannot be confirmed).
+ */
+export interface VerifyResultRef {
+  kind: 'enrollment' | 'code';
+  id: string;
+}
+
+/**
+ * A result's outcome. `verified` is Authy's (claims `provider: "authy"`, `authy_id`, ...);
+ * `verify-verified` is a success with Twilio Verify (claims `result: "verified"`, `provider:
+ * "verify"`, `result_kind`, `result_id`): two kinds, so that each provider's success has its own shape.
+ */
 export type ResultOutcome =
   | { kind: 'verified'; method: SecondFactorMethod; authyId: string; enrolledNow: boolean; approvalUuid: string | null }
+  | { kind: 'verify-verified'; method: 'app' | 'sms' | 'call'; enrolledNow: boolean; result: VerifyResultRef }
   | { kind: 'cancelled'; failures: number }
   /** `lockedUntilSec`: the `locked_until` claim, epoch seconds. */
   | { kind: 'locked'; failures: number; lockedUntilSec: number };
@@ -174,19 +236,47 @@ export function signResultToken(outcome: ResultOutcome, context: ResultContext):
     iat: issuedAtSec,
     exp: issuedAtSec + RESULT_TTL_SECONDS,
     jti: randomUUID(),
-    result: outcome.kind,
+    result: outcome.kind === 'verify-verified' ? 'verified' : outcome.kind,
   };
   if (outcome.kind === 'verified') {
+    claims.provider = 'authy';
     claims.method = outcome.method;
     claims.authy_id = outcome.authyId;
     claims.enrolled = outcome.enrolledNow;
     claims.failures = 0;
     if (outcome.approvalUuid) claims.approval_uuid = outcome.approvalUuid;
+  } else if (outcome.kind === 'verify-verified') {
+    claims.provider = 'verify';
+    claims.method = outcome.method;
+    claims.enrolled = outcome.enrolledNow;
+    claims.failures = 0;
+    claims.result_kind = outcome.result.kind;
+    claims.result_id = outcome.result.id;
   } else {
     claims.failures = outcome.failures;
     if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntilSec;
   }
   return signHs256(claims, context.secret);
+}
+
+/** What a Verify result may name, by method and kind: the SID pattern of the record Twilio keeps (or kept). */
+function verifyResultPattern(method: SecondFactorMethod, kind: VerifyResultRef['kind']): RegExp {
+  if (method !== 'app') return SID.verification;
+  return kind === 'enrollment' ? SID.factor : SID.challenge;
+}
+
+/** A Verify `verified` result: no Authy claims, a result kind that matches `enrolled`, a SID of the right kind. */
+function verifyOutcome(claims: JwtClaims, method: SecondFactorMethod): ResultOutcome {
+  for (const name of ['authy_id', 'approval_uuid']) {
+    if (claims[name] !== undefined) throw new ContractError(name, `a Verify result has no ${name}`);
+  }
+  if (method === 'push') throw new ContractError('method', 'Verify has no push');
+  if (typeof claims.enrolled !== 'boolean') throw new ContractError('enrolled', 'claim enrolled is malformed');
+  const kind = claims.result_kind;
+  if (kind !== 'enrollment' && kind !== 'code') throw new ContractError('result_kind', 'claim result_kind is missing or unknown');
+  if ((kind === 'enrollment') !== claims.enrolled) throw new ContractError('result_kind', 'claim result_kind does not match enrolled');
+  const id = str(claims, 'result_id', verifyResultPattern(method, kind));
+  return { kind: 'verify-verified', method, enrolledNow: claims.enrolled, result: { kind, id } };
 }
 
 /** Reads verified result claims (signature, expiry and state already checked). Throws ContractError. */
@@ -208,6 +298,13 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
       const method = claims.method;
       if (typeof method !== 'string' || !(METHODS as readonly string[]).includes(method)) {
         throw new ContractError('method', 'claim method is malformed');
+      }
+      if (providerClaim(claims) === 'verify') {
+        outcome = verifyOutcome(claims, method as SecondFactorMethod);
+        break;
+      }
+      for (const name of ['result_kind', 'result_id']) {
+        if (claims[name] !== undefined) throw new ContractError(name, `an Authy result has no ${name}`);
       }
       const authyId = authyIdClaim(claims, 'authy_id');
       if (!authyId) throw new ContractError('authy_id', 'claim authy_id is missing');

@@ -64,7 +64,7 @@ export type Step = 'enroll' | 'code' | 'push' | 'verified' | 'cancelled' | 'lock
 export const STEPS: readonly Step[] = ['enroll', 'code', 'push', 'verified', 'cancelled', 'locked'];
 
 export function stepOf(visit: Pick<Visit, 'outcome' | 'push' | 'authyId' | 'pendingAuthyId'>): Step {
-  if (visit.outcome) return visit.outcome.kind;
+  if (visit.outcome) return visit.outcome.kind === 'verify-verified' ? 'verified' : visit.outcome.kind;
   if (visit.push) return 'push';
   return codeTarget(visit) ? 'code' : 'enroll';
 }
