@@ -105,9 +105,6 @@ export function auditRecord(key: Buffer | null, event: AuditEvent, subject: Audi
  * admin tools): `source` (who wrote it) and `time` (epoch ms, as pino's) first, `msg: "audit"` last.
  */
 export function auditJsonLine(source: string, timeMs: number, record: AuditFields): string {
-  const line: AuditFields = { source, time: timeMs, ...record };
-  line.source = source;
-  line.time = timeMs;
-  line.msg = 'audit';
-  return JSON.stringify(line);
+  const { source: _source, time: _time, msg: _msg, ...fields } = record;
+  return JSON.stringify({ source, time: timeMs, ...fields, msg: 'audit' });
 }

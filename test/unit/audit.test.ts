@@ -1,0 +1,53 @@
+/** lib/audit.ts: the event names of every component, the user hash, and the line the Action and the admin tools write. */
+import { createHmac, hkdfSync } from 'node:crypto';
+import {
+  ACTION_AUDIT_EVENTS,
+  ADMIN_AUDIT_EVENTS,
+  FORMS_SERVER_AUDIT_EVENTS,
+  auditJsonLine,
+  auditKey,
+  auditRecord,
+  userHash,
+} from '../../lib/audit';
+
+const SECRET = 'lib-audit-test-shared-secret-0123456789';
+
+test('event names: unique snake_case words in each component; a name two components share means the same thing', () => {
+  for (const list of [FORMS_SERVER_AUDIT_EVENTS, ACTION_AUDIT_EVENTS, ADMIN_AUDIT_EVENTS]) {
+    expect(new Set(list).size).toBe(list.length);
+    for (const event of list) expect(event).toMatch(/^[a-z]+(_[a-z]+)*$/);
+  }
+  const shared = ACTION_AUDIT_EVENTS.filter((event) => (FORMS_SERVER_AUDIT_EVENTS as readonly string[]).includes(event));
+  expect(shared.sort()).toEqual(['enrolled', 'locked', 'verified']);
+  for (const event of ADMIN_AUDIT_EVENTS) {
+    expect([...FORMS_SERVER_AUDIT_EVENTS, ...ACTION_AUDIT_EVENTS] as readonly string[]).not.toContain(event);
+  }
+});
+
+test('the key: AUDIT_HASH_KEY as given, else HKDF-SHA256 of SHARED_SECRET with the fixed label; the hash: HMAC-SHA256, 16 bytes hex', () => {
+  const derived = auditKey({ auditHashKey: null, sharedSecret: SECRET });
+  expect(derived.equals(Buffer.from(hkdfSync('sha256', SECRET, Buffer.alloc(0), 'authy2fa audit user hash v1', 32)))).toBe(true);
+  expect(auditKey({ auditHashKey: 'k'.repeat(32), sharedSecret: SECRET }).toString('utf8')).toBe('k'.repeat(32));
+  expect(userHash(derived, 'auth0|x')).toBe(createHmac('sha256', derived).update('auth0|x').digest('hex').slice(0, 32));
+});
+
+test('a record: the extra fields, then event, tenant and user, which no field overwrites; without a key, no user', () => {
+  const key = auditKey({ auditHashKey: null, sharedSecret: SECRET });
+  const subject = { tenant: 't.example', userId: 'auth0|x' };
+  expect(auditRecord(key, 'verified', subject, { method: 'sms', user: 'auth0|x', event: 'other' })).toEqual({
+    method: 'sms',
+    event: 'verified',
+    tenant: 't.example',
+    user: userHash(key, 'auth0|x'),
+  });
+  expect(auditRecord(null, 'reset', subject)).toEqual({ event: 'reset', tenant: 't.example' });
+  expect(auditRecord(key, 'rate_limited', null)).toEqual({ event: 'rate_limited' });
+});
+
+test('a JSON line: source and time first, msg "audit" last, none of them taken from the fields', () => {
+  const line = auditJsonLine('action', 1234, { source: 'forged', time: 1, msg: 'x', phase: 'execute', event: 'exempt' });
+  expect(line).toBe('{"source":"action","time":1234,"phase":"execute","event":"exempt","msg":"audit"}');
+  expect(auditJsonLine('reset-2fa', 5, { event: 'reset', tenant: 't' })).toBe(
+    '{"source":"reset-2fa","time":5,"event":"reset","tenant":"t","msg":"audit"}',
+  );
+});
