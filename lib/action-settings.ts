@@ -8,13 +8,32 @@ import { MIN_SECRET_BYTES, type SecretName } from './action-secrets';
 import { valueReader, type ValueProblem, type ValueReader, type Values } from './env-values';
 import { parseServiceUrl } from './service-url';
 
+/** How the Action reaches Twilio Verify (lib/providers/verify.ts takes these). */
+export interface VerifySettings {
+  serviceSid: string;
+  /** TWILIO_ACCOUNT_SID (AC...) or TWILIO_API_KEY_SID (SK...): the Basic auth user name. */
+  username: string;
+  /** TWILIO_AUTH_TOKEN or TWILIO_API_KEY_SECRET. */
+  password: string;
+  /**
+   * VERIFY_IDENTITY_KEY: the key of the HMAC that turns a user id into the Verify Entity identity.
+   * Changing it loses every Verify user's factor (their identity changes): never without migrating them.
+   */
+  identityKey: string;
+  /** VERIFY_API_URL's origin (default https://verify.twilio.com; http only on localhost, for the sandbox). */
+  apiUrl: string;
+}
+
 export interface Settings {
   /** The forms server page the Action redirects to. */
   formsUrl: URL;
   /** Origin of the forms server: the `iss` its result tokens must carry. */
   formsOrigin: string;
   sharedSecret: string;
-  authyApiKey: string;
+  /** How NEW users enroll (PROVIDER, default authy). Enrolled users keep the provider their record names. */
+  provider: 'authy' | 'verify';
+  /** Required with PROVIDER=authy; with verify, null when unset (Authy users then cannot be confirmed with Authy). */
+  authyApiKey: string | null;
   authyApiUrl: string;
   authyTimeoutMs: number;
   maxFailures: number;
@@ -32,6 +51,8 @@ export interface Settings {
   requireVerifiedEmail: boolean;
   /** Key of the audit lines' user hash (AUDIT_HASH_KEY, as given); null: derived from SHARED_SECRET (lib/audit.ts). */
   auditHashKey: string | null;
+  /** Twilio Verify: required with PROVIDER=verify; otherwise set when VERIFY_SERVICE_SID is (users enrolled with Verify), else null. */
+  verify: VerifySettings | null;
 }
 
 /** A setting is missing or malformed. `setting` names it; the message says what is wrong. */
@@ -86,6 +107,57 @@ function auditHashKey(read: ValueReader<SecretName>): string | null {
   return key ?? null;
 }
 
+const SID = {
+  service: /^VA[0-9a-fA-F]{32}$/,
+  account: /^AC[0-9a-fA-F]{32}$/,
+  apiKey: /^SK[0-9a-fA-F]{32}$/,
+};
+
+function provider(read: ValueReader<SecretName>): 'authy' | 'verify' {
+  const value = read.text('PROVIDER') ?? 'authy';
+  if (value !== 'authy' && value !== 'verify') throw new SettingsError('PROVIDER', 'PROVIDER must be authy or verify');
+  return value;
+}
+
+function sid(read: ValueReader<SecretName>, name: SecretName, pattern: RegExp, what: string): string {
+  const value = read.required(name);
+  if (!pattern.test(value)) throw new SettingsError(name, `${name} must be ${what}`);
+  return value;
+}
+
+/** The Twilio credentials: an account SID with its auth token, or an API key SID with its secret (not both, not half). */
+function twilioCredentials(read: ValueReader<SecretName>): { username: string; password: string } {
+  const apiKey = read.text('TWILIO_API_KEY_SID') !== undefined || read.raw('TWILIO_API_KEY_SECRET') !== undefined;
+  const account = read.text('TWILIO_ACCOUNT_SID') !== undefined || read.raw('TWILIO_AUTH_TOKEN') !== undefined;
+  if (apiKey && account) {
+    throw new SettingsError(
+      'TWILIO_API_KEY_SID',
+      'set TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN or TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET, not both',
+    );
+  }
+  if (apiKey) {
+    const username = sid(read, 'TWILIO_API_KEY_SID', SID.apiKey, 'an API key SID (SK followed by 32 hex digits)');
+    return { username, password: read.required('TWILIO_API_KEY_SECRET') };
+  }
+  const username = sid(read, 'TWILIO_ACCOUNT_SID', SID.account, 'an Account SID (AC followed by 32 hex digits)');
+  return { username, password: read.required('TWILIO_AUTH_TOKEN') };
+}
+
+/** Verify's settings: required with PROVIDER=verify, read whenever VERIFY_SERVICE_SID is set (a tenant moving back to Authy). */
+function verifySettings(read: ValueReader<SecretName>, required: boolean): VerifySettings | null {
+  if (!required && read.text('VERIFY_SERVICE_SID') === undefined) return null;
+  const serviceSid = sid(read, 'VERIFY_SERVICE_SID', SID.service, 'a Verify Service SID (VA followed by 32 hex digits)');
+  const { username, password } = twilioCredentials(read);
+  const identityKey = read.required('VERIFY_IDENTITY_KEY');
+  if (Buffer.byteLength(identityKey, 'utf8') < MIN_SECRET_BYTES) {
+    throw new SettingsError('VERIFY_IDENTITY_KEY', `VERIFY_IDENTITY_KEY must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  const apiUrl = read.url('VERIFY_API_URL', 'https://verify.twilio.com');
+  if (apiUrl.pathname !== '/' || apiUrl.search !== '')
+    throw new SettingsError('VERIFY_API_URL', 'VERIFY_API_URL must be an origin, without a path');
+  return { serviceSid, username, password, identityKey, apiUrl: apiUrl.origin };
+}
+
 /** Parses the Action's secrets. Throws SettingsError for the first missing or malformed one. */
 export function parseSettings(secrets: Record<string, unknown>): Settings {
   const read = secretsReader(secrets);
@@ -96,7 +168,8 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
     throw new SettingsError('SHARED_SECRET', `SHARED_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
   }
 
-  const authyApiKey = read.required('AUTHY_API_KEY');
+  const chosen = provider(read);
+  const authyApiKey = chosen === 'authy' ? read.required('AUTHY_API_KEY') : (read.text('AUTHY_API_KEY') ?? null);
   const authyApiUrl = read.url('AUTHY_API_URL', 'https://api.authy.com');
 
   const namespace = read.text('CLAIM_NAMESPACE') ?? `${formsUrl.origin}/`;
@@ -109,6 +182,7 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
     formsUrl,
     formsOrigin: formsUrl.origin,
     sharedSecret,
+    provider: chosen,
     authyApiKey,
     authyApiUrl: authyApiUrl.origin,
     authyTimeoutMs: read.integer('AUTHY_TIMEOUT_MS', 5000, 500, 8000),
@@ -120,5 +194,6 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
     claimNamespace: namespace,
     requireVerifiedEmail: read.flag('REQUIRE_VERIFIED_EMAIL', true),
     auditHashKey: auditHashKey(read),
+    verify: verifySettings(read, chosen === 'verify'),
   };
 }

@@ -4,7 +4,7 @@
  * variable to fix, because a0deploy would otherwise send an unmapped '##KEY##' as the literal
  * secret value or silently drop it.
  */
-import { MIN_SECRET_BYTES, REQUIRED_SECRETS, type SecretName } from '../../lib/action-secrets';
+import { MIN_SECRET_BYTES, requiredSecrets, type SecretName } from '../../lib/action-secrets';
 import { SettingsError, parseSettings } from '../../lib/action-settings';
 import { present } from './env';
 import { DeployError } from './errors';
@@ -15,14 +15,22 @@ import {
   BINDINGS_KEYWORD,
   SECRET_KEYWORDS,
   keywordsIn,
+  secretKeyword,
   type Binding,
   type KeywordMappings,
 } from './keywords';
 
 /** Settings whose value is a URL: a tenant reaches them over the internet, so https only. */
-const URL_SECRETS: readonly SecretName[] = ['FORMS_URL', 'AUTHY_API_URL', 'CLAIM_NAMESPACE'];
+const URL_SECRETS: readonly SecretName[] = ['FORMS_URL', 'AUTHY_API_URL', 'CLAIM_NAMESPACE', 'VERIFY_API_URL'];
 /** Settings that are credentials: masked in every line the deploy prints. */
-const SENSITIVE_SECRETS: readonly SecretName[] = ['SHARED_SECRET', 'AUTHY_API_KEY', 'AUDIT_HASH_KEY'];
+const SENSITIVE_SECRETS: readonly SecretName[] = [
+  'SHARED_SECRET',
+  'AUTHY_API_KEY',
+  'AUDIT_HASH_KEY',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_API_KEY_SECRET',
+  'VERIFY_IDENTITY_KEY',
+];
 /** Auth0 limit on one Action secret value. */
 const MAX_SECRET_CHARS = 4096;
 /** A valid set of the required settings, so each value can be checked on its own by parseSettings. */
@@ -71,8 +79,9 @@ function secretProblems(secret: SecretName, keyword: string, value: string): str
   try {
     parseSettings({ ...GOOD_BASE, [secret]: value });
   } catch (err) {
-    if (err instanceof SettingsError && err.setting === secret) problems.push(`${keyword}: ${err.message}`);
-    else throw err;
+    if (!(err instanceof SettingsError)) throw err;
+    // Another setting named: this value needs company (PROVIDER=verify, a Verify SID alone); the whole set is checked next.
+    if (err.setting === secret) problems.push(`${keyword}: ${err.message}`);
   }
   return problems;
 }
@@ -143,10 +152,11 @@ export function checkDeployInputs(env: Record<string, string | undefined>, sourc
   const mappings: KeywordMappings = {};
   const secretValues: Record<string, string> = {};
   const sensitiveValues: string[] = [accessToken, clientSecret].filter((v): v is string => v !== undefined);
+  const required = requiredSecrets(present(env, secretKeyword('PROVIDER')));
   for (const { secret, keyword } of SECRET_KEYWORDS) {
     const value = present(env, keyword);
     if (value === undefined) {
-      if (REQUIRED_SECRETS.includes(secret)) problems.push(`${keyword}: not set (Action secret ${secret} is required)`);
+      if (required.includes(secret)) problems.push(`${keyword}: not set (Action secret ${secret} is required)`);
       // An optional setting left unset is sent empty: the Action reads an empty secret as its default.
       mappings[keyword] = '';
       continue;

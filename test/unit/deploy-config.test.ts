@@ -10,7 +10,15 @@ import { AFTER_VARIABLE, BEFORE_VARIABLE, BINDINGS_KEYWORD, SECRET_KEYWORDS } fr
 const REPO = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
 const SETTINGS = [...SECRET_KEYWORDS.map((k) => k.keyword), BEFORE_VARIABLE, AFTER_VARIABLE];
-const CREDENTIALS = ['AUTH0_CLIENT_SECRET', 'AUTHY2FA_SHARED_SECRET', 'AUTHY2FA_AUTHY_API_KEY', 'AUTHY2FA_AUDIT_HASH_KEY'];
+const CREDENTIALS = [
+  'AUTH0_CLIENT_SECRET',
+  'AUTHY2FA_SHARED_SECRET',
+  'AUTHY2FA_AUTHY_API_KEY',
+  'AUTHY2FA_AUDIT_HASH_KEY',
+  'AUTHY2FA_TWILIO_AUTH_TOKEN',
+  'AUTHY2FA_TWILIO_API_KEY_SECRET',
+  'AUTHY2FA_VERIFY_IDENTITY_KEY',
+];
 
 describe('deploy configuration files', () => {
   it('tenant.yaml hands every Action secret its quoted keyword, and binds post-login from the built list', () => {

@@ -5,8 +5,15 @@
  */
 import type { Settings } from '../../../lib/action-settings';
 import type { ActionAuditEvent, AuditFields } from '../../../lib/audit';
-import { type EnrollmentState, type StoredEnrollment } from '../../../lib/enrollment';
-import { RESULT_TTL_SECONDS, type ResultToken, type SecondFactorMethod } from '../../../lib/token-contract';
+import { enrollmentProvider, isEnrolled, type EnrollmentState, type StoredEnrollment } from '../../../lib/enrollment';
+import type { Approved, Confirmation as ProviderConfirmation } from '../../../lib/providers/types';
+import {
+  RESULT_TTL_SECONDS,
+  type ResultOutcome,
+  type ResultToken,
+  type SecondFactorMethod,
+  type TokenProvider,
+} from '../../../lib/token-contract';
 import { msToSec, secToMs } from '../../../lib/time';
 import { utcMinute } from '../../../lib/utc-minute';
 
@@ -20,6 +27,8 @@ export const DENY = {
   invalidResult: 'Two-factor login could not be verified. Please try again.',
   otherDevice: 'This second factor does not belong to this account.',
   notConfirmed: 'Two-factor login could not be confirmed with Authy. Please try again.',
+  notConfirmedVerify: 'Two-factor login could not be confirmed. Please try again.',
+  unknownProvider: 'Two-factor login is stored in a form this sign-in does not know. Please contact your administrator.',
   noEmail: 'An email address is needed to set up two-factor login.',
   unverifiedEmail: 'Verify your email address before setting up two-factor login.',
   internal: 'Two-factor login failed. Please try again.',
@@ -54,7 +63,8 @@ export interface ExecuteFacts {
 }
 
 /** Why a login was denied at its start; the audit line says it as its event or reason (executeAudit). */
-export type ExecuteDenyWhy = 'locked' | 'silent' | 'non-interactive' | 'no-email' | 'unverified-email';
+export type ExecuteDenyWhy =
+  'locked' | 'silent' | 'non-interactive' | 'no-email' | 'unverified-email' | 'unknown-provider' | 'provider-not-configured';
 
 /** Why a login passes without a second factor now. */
 export type ExecuteAllowWhy = 'refresh-token' | 'exempt-client' | 'exempt-connection' | 'verified-in-session' | 'non-interactive-allowed';
@@ -66,6 +76,17 @@ export type ExecuteDecision =
 export function methodUrl(settings: Settings): string {
   return `${settings.formsOrigin}/authy`;
 }
+
+/**
+ * Which provider a login uses: the one the stored record names for an enrolled user (a tenant
+ * moving to another provider keeps its users where they are), the tenant's PROVIDER for a new one.
+ */
+export function providerFor(enrollment: EnrollmentState, settings: Settings): TokenProvider | 'unknown' {
+  return isEnrolled(enrollment) ? enrollmentProvider(enrollment) : enrollment.provider === 'unknown' ? 'unknown' : settings.provider;
+}
+
+/** The Verify secret to name when a login needs Verify and the Action has no Verify settings. */
+const VERIFY_SETTING = 'VERIFY_SERVICE_SID';
 
 /** What to do when a login reaches the Action. */
 export function decideOnExecute(facts: ExecuteFacts, settings: Settings): ExecuteDecision {
@@ -84,7 +105,12 @@ export function decideOnExecute(facts: ExecuteFacts, settings: Settings): Execut
       ? { kind: 'allow', why: 'non-interactive-allowed' }
       : { kind: 'deny', why: 'non-interactive', reason: DENY.nonInteractive };
   }
-  if (!facts.enrollment.authyId) {
+  const provider = providerFor(facts.enrollment, settings);
+  if (provider === 'unknown') return { kind: 'deny', why: 'unknown-provider', reason: DENY.unknownProvider };
+  if (provider === 'verify' && !settings.verify) {
+    return { kind: 'deny', why: 'provider-not-configured', reason: DENY.misconfigured(VERIFY_SETTING) };
+  }
+  if (!isEnrolled(facts.enrollment)) {
     if (!facts.hasEmail) return { kind: 'deny', why: 'no-email', reason: DENY.noEmail };
     // First-login enrollment proves only the password: without a verified email, whoever knows it would enroll their own phone.
     if (settings.requireVerifiedEmail && !facts.emailVerified)
@@ -104,13 +130,25 @@ export interface ContinueFacts {
 /** Seconds of clock skew tolerated between the forms server and Auth0. */
 export const CLOCK_SKEW_SECONDS = 30;
 
-/** What Authy must confirm before the login may pass. */
+/** How long ago Twilio may have approved a Verify factor or challenge (its `date_updated`) for the login to pass. */
+export const VERIFY_MAX_AGE_SECONDS = 300;
+
+/** What Twilio Verify must confirm: this user's factor, and that the result names its approved enrollment or challenge. */
+export interface VerifyConfirmation {
+  factorSid: string;
+  approved: Approved;
+  maxAgeSeconds: number;
+}
+
+/** What the provider must confirm before the login may pass. */
 export interface Confirmation {
   /** Check that this Authy user exists and is not disabled (and, for app codes, registered). */
   statusOf: string | null;
   requireRegistered: boolean;
   /** Check that this OneTouch request was approved by this Authy user. */
   approval: { uuid: string; authyId: string } | null;
+  /** Verify only (absent for Authy): ask Twilio, with `provider.confirm`, about what the result names. */
+  verify?: VerifyConfirmation;
 }
 
 /** A result token's claim that fails our own checks (resultTokenProblem). */
@@ -122,7 +160,16 @@ export type ResultTokenProblem = 'issuer' | 'audience' | 'subject' | 'issued-in-
  * stored since, an outcome we do not know).
  */
 export type ContinueDenyWhy =
-  'cancelled' | 'locked' | ResultTokenProblem | 'other-device' | 'enrollment-mismatch' | 'locked-meanwhile' | 'unknown-outcome';
+  | 'cancelled'
+  | 'locked'
+  | ResultTokenProblem
+  | 'other-device'
+  | 'enrollment-mismatch'
+  | 'locked-meanwhile'
+  | 'unknown-outcome'
+  | 'unknown-provider'
+  | 'provider-not-configured'
+  | 'method-not-enrolled';
 
 export type ContinueDecision =
   | { kind: 'deny'; why: ContinueDenyWhy; reason: string; store: StoredEnrollment | null }
@@ -130,7 +177,9 @@ export type ContinueDecision =
 
 function stored(enrollment: EnrollmentState, patch: Partial<StoredEnrollment>, enrolledAt: string | null): StoredEnrollment {
   const value: StoredEnrollment = { v: 1, failures: enrollment.failures };
+  if (enrollment.provider === 'verify') value.provider = 'verify';
   if (enrollment.authyId) value.authy_id = enrollment.authyId;
+  if (enrollment.verifyFactorSid) value.verify_factor_sid = enrollment.verifyFactorSid;
   if (enrolledAt) value.enrolled_at = enrolledAt;
   return { ...value, ...patch };
 }
@@ -175,6 +224,10 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
     }
     case 'verified': {
       const known = facts.enrollment.authyId;
+      const provider = providerFor(facts.enrollment, settings);
+      if (provider === 'unknown') return { kind: 'deny', why: 'unknown-provider', reason: DENY.unknownProvider, store: null };
+      // A user enrolled with Verify (or, not enrolled yet, enrolling with Verify) has no Authy result.
+      if (provider !== 'authy') return { kind: 'deny', why: 'other-device', reason: DENY.otherDevice, store: null };
       if (known && outcome.authyId !== known) return { kind: 'deny', why: 'other-device', reason: DENY.otherDevice, store: null };
       // "Enrolled now" must match what we sent: an enrolled user cannot enroll again inside a login, and vice versa.
       if (outcome.enrolledNow === Boolean(known))
@@ -197,18 +250,69 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
       };
       return { kind: 'allow', store, method: outcome.method, enrolledNow: outcome.enrolledNow, confirm };
     }
+    case 'verify-verified':
+      return decideVerifyResult(outcome, facts, settings);
     default:
       return { kind: 'deny', why: 'unknown-outcome', reason: DENY.invalidResult, store: null };
   }
 }
 
+/**
+ * A Verify success: the same rules as Authy's (the user's own factor, "enrolled now" as sent, no
+ * lock since), the provider the login uses, and what Twilio is asked to confirm. Only authenticator
+ * app results pass: a Verify user has no phone on record, and Twilio deletes approved SMS and
+ * voice verifications, so such a result could not be confirmed (it would rest on the signature alone).
+ */
+function decideVerifyResult(
+  outcome: Extract<ResultOutcome, { kind: 'verify-verified' }>,
+  facts: ContinueFacts,
+  settings: Settings,
+): ContinueDecision {
+  const deny = (why: ContinueDenyWhy, reason: string): ContinueDecision => ({ kind: 'deny', why, reason, store: null });
+  const provider = providerFor(facts.enrollment, settings);
+  if (provider === 'unknown') return deny('unknown-provider', DENY.unknownProvider);
+  if (provider !== 'verify') return deny('other-device', DENY.otherDevice);
+  if (!settings.verify) return deny('provider-not-configured', DENY.misconfigured(VERIFY_SETTING));
+  const known = facts.enrollment.verifyFactorSid ?? null;
+  if (outcome.enrolledNow === Boolean(known)) return deny('enrollment-mismatch', DENY.invalidResult);
+  if (outcome.method !== 'app') return deny('method-not-enrolled', DENY.invalidResult);
+  // A new enrollment names its new factor; a later login a challenge of the stored factor (Twilio says whose).
+  const factorSid = known ?? outcome.result.id;
+  if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
+    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs)));
+  }
+  const store: StoredEnrollment = {
+    v: 1,
+    provider: 'verify',
+    verify_factor_sid: factorSid,
+    enrolled_at: facts.enrollment.enrolledAt ?? new Date(facts.nowMs).toISOString(),
+    failures: 0,
+    last_method: outcome.method,
+  };
+  const confirm: Confirmation = {
+    statusOf: null,
+    requireRegistered: false,
+    approval: null,
+    verify: { factorSid, approved: { method: outcome.method, result: outcome.result }, maxAgeSeconds: VERIFY_MAX_AGE_SECONDS },
+  };
+  return { kind: 'allow', store, method: outcome.method, enrolledNow: outcome.enrolledNow, confirm };
+}
+
 export interface ConfirmationFacts {
   status: { exists: boolean; registered: boolean; disabled: boolean } | null;
   approval: { status: string; authyId: string | null } | null;
+  /** Verify's answer to `provider.confirm` (absent or null: not asked, or the asking failed). */
+  verify?: ProviderConfirmation | null;
 }
 
-/** True when Authy confirmed everything the decision asked for. */
+/** The provider of an allowed result, as the ID-token claim and the audit line name it. */
+export function allowedProvider(decision: Extract<ContinueDecision, { kind: 'allow' }>): TokenProvider {
+  return decision.store.provider ?? 'authy';
+}
+
+/** True when the provider confirmed everything the decision asked for. */
 export function confirmed(confirm: Confirmation, facts: ConfirmationFacts): boolean {
+  if (confirm.verify && facts.verify?.confirmed !== true) return false;
   if (confirm.statusOf) {
     const status = facts.status;
     if (!status || !status.exists || status.disabled) return false;
@@ -248,7 +352,11 @@ function protocolField(protocol: string | undefined): string {
 
 /** The audit line of a decision at the start of a login. */
 export function executeAudit(decision: ExecuteDecision, facts: ExecuteFacts): AuditNote {
-  if (decision.kind === 'redirect') return { event: 'redirected', fields: { enrolled: facts.enrollment.authyId !== null } };
+  if (decision.kind === 'redirect') {
+    const fields: AuditFields = { enrolled: isEnrolled(facts.enrollment) };
+    if (facts.enrollment.provider === 'verify') fields.provider = 'verify';
+    return { event: 'redirected', fields };
+  }
   if (decision.kind === 'allow') {
     if (decision.why === 'verified-in-session') return { event: 'session_reused', fields: {} };
     return { event: 'exempt', fields: { reason: EXEMPT_REASON[decision.why] } };
@@ -269,7 +377,11 @@ export function executeAudit(decision: ExecuteDecision, facts: ExecuteFacts): Au
 
 /** The audit line of a decision on a result token (an allow is written once Authy confirmed it: see index.ts). */
 export function continueAudit(decision: ContinueDecision): AuditNote {
-  if (decision.kind === 'allow') return { event: decision.enrolledNow ? 'enrolled' : 'verified', fields: { method: decision.method } };
+  if (decision.kind === 'allow') {
+    const fields: AuditFields = { method: decision.method };
+    if (decision.confirm.verify) fields.provider = 'verify';
+    return { event: decision.enrolledNow ? 'enrolled' : 'verified', fields };
+  }
   const store = decision.store;
   switch (decision.why) {
     case 'cancelled':

@@ -5,23 +5,23 @@
  */
 import { parseSettings, SettingsError, type Settings } from '../../../lib/action-settings';
 import { auditJsonLine, auditKey, auditRecord, type ActionAuditEvent, type AuditFields } from '../../../lib/audit';
-import { createAuthyClient, AuthyError } from '../../../lib/authy-client';
 import { isRecord } from '../../../lib/is-record';
-import { ENROLLMENT_KEY, activeEnrollment, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
+import { ENROLLMENT_KEY, activeEnrollment, isEnrolled, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
 import { seal } from '../../../lib/seal';
 import { OUTBOUND_TTL_SECONDS, SESSION_TOKEN_PARAM, outboundPayload, parseResultClaims } from '../../../lib/token-contract';
 import type { PostLoginApi, PostLoginEvent } from './auth0-types';
+import { askProviders } from './confirm';
 import {
   DENY,
+  allowedProvider,
   confirmed,
   continueAudit,
   decideOnContinue,
   decideOnExecute,
   executeAudit,
   methodUrl,
+  providerFor,
   type AuditNote,
-  type Confirmation,
-  type ConfirmationFacts,
   type ExecuteFacts,
 } from './decide';
 
@@ -140,17 +140,22 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
     }
     if (decision.kind === 'allow') {
       if (decision.why === 'verified-in-session') {
-        api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider: 'authy', method: 'session' });
+        const provider = enrollment.provider === 'verify' ? 'verify' : 'authy';
+        api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider, method: 'session' });
       }
       return;
     }
+    // decideOnExecute denied an unknown provider: here it is authy or verify.
+    const provider = providerFor(enrollment, settings) === 'verify' ? 'verify' : 'authy';
     const sessionToken = api.redirect.encodeToken({
       secret: settings.sharedSecret,
       expiresInSeconds: OUTBOUND_TTL_SECONDS,
       payload: outboundPayload({
         continueHost: host,
-        authyId: enrollment.authyId,
-        sealedEmail: enrollment.authyId ? null : seal(event.user.email ?? '', settings.sharedSecret),
+        authyId: provider === 'authy' ? enrollment.authyId : null,
+        provider,
+        verifyFactorSid: provider === 'verify' ? (enrollment.verifyFactorSid ?? null) : null,
+        sealedEmail: isEnrolled(enrollment) ? null : seal(event.user.email ?? '', settings.sharedSecret),
         failures: enrollment.failures,
         maxFailures: settings.maxFailures,
         lockSeconds: settings.lockSeconds,
@@ -159,25 +164,6 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
     });
     api.redirect.sendUserTo(settings.formsUrl.href, { query: { [SESSION_TOKEN_PARAM]: sessionToken } });
   });
-
-/** Asks Authy what the decision needs confirmed. Any Authy failure leaves the fact unconfirmed, and is named in `failure`. */
-async function askAuthy(confirm: Confirmation, settings: Settings): Promise<ConfirmationFacts & { failure: string | null }> {
-  const authy = createAuthyClient({ apiKey: settings.authyApiKey, baseUrl: settings.authyApiUrl, timeoutMs: settings.authyTimeoutMs });
-  const facts: ConfirmationFacts & { failure: string | null } = { status: null, approval: null, failure: null };
-  try {
-    if (confirm.statusOf) {
-      const status = await authy.userStatus(confirm.statusOf);
-      facts.status = { exists: true, registered: status.registered, disabled: status.accountDisabled };
-    }
-    if (confirm.approval) {
-      const approval = await authy.approvalStatus(confirm.approval.uuid);
-      facts.approval = { status: approval.status, authyId: approval.authyId };
-    }
-  } catch (error) {
-    facts.failure = error instanceof AuthyError ? error.code : 'error';
-  }
-  return facts;
-}
 
 export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginApi): Promise<void> =>
   run('continue', event, api, async (audit) => {
@@ -204,16 +190,18 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
       api.access.deny(decision.reason);
       return;
     }
-    const answers = await askAuthy(decision.confirm, settings);
+    const answers = await askProviders(decision.confirm, settings, event.user.user_id);
     if (!confirmed(decision.confirm, answers)) {
-      audit.write('result_refused', { reason: 'not_confirmed', ...(answers.failure ? { authy: answers.failure } : {}) });
-      api.access.deny(DENY.notConfirmed);
+      const verify = decision.confirm.verify !== undefined;
+      const why = answers.failure ?? answers.unconfirmed;
+      audit.write('result_refused', { reason: 'not_confirmed', ...(why ? { [verify ? 'verify' : 'authy']: why } : {}) });
+      api.access.deny(verify ? DENY.notConfirmedVerify : DENY.notConfirmed);
       return;
     }
     api.user.setAppMetadata(ENROLLMENT_KEY, decision.store);
     // Rule-era users are rewritten in the current shape on their first success.
     for (const key of legacyKeysToRemove(event.user.app_metadata)) api.user.setAppMetadata(key, null);
     api.authentication.recordMethod(methodUrl(settings));
-    api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider: 'authy', method: decision.method });
+    api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider: allowedProvider(decision), method: decision.method });
     audit.note(continueAudit(decision));
   });
