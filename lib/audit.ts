@@ -78,10 +78,19 @@ export interface AuditKeySource {
   sharedSecret: string;
 }
 
+/** Keys already derived, by shared secret: HKDF runs once per process (a warm Action runs many logins). */
+const DERIVED_KEYS = new Map<string, Buffer>();
+
 /** The key of the user hash: AUDIT_HASH_KEY as it is, else derived from SHARED_SECRET. */
 export function auditKey(source: AuditKeySource): Buffer {
   if (source.auditHashKey !== null) return Buffer.from(source.auditHashKey, 'utf8');
-  return Buffer.from(hkdfSync('sha256', Buffer.from(source.sharedSecret, 'utf8'), Buffer.alloc(0), AUDIT_KEY_LABEL, 32));
+  let key = DERIVED_KEYS.get(source.sharedSecret);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', Buffer.from(source.sharedSecret, 'utf8'), Buffer.alloc(0), AUDIT_KEY_LABEL, 32));
+    if (DERIVED_KEYS.size >= 8) DERIVED_KEYS.clear();
+    DERIVED_KEYS.set(source.sharedSecret, key);
+  }
+  return key;
 }
 
 /** The keyed hash of a user id, as audit lines carry it. */
