@@ -7,6 +7,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyFormbody from '@fastify/formbody';
 import { createAuthyClient, type AuthyClient } from '../lib/authy-client';
+import type { SecondFactorProvider } from '../lib/providers/types';
 import type { FormsServerConfig } from './config';
 import type { Metrics } from './metrics';
 import { buildOperations } from './operations';
@@ -37,6 +38,8 @@ export interface FormsServerDeps {
   now?: () => number;
   /** Pino options or false; defaults to JSON logs at config.logLevel. */
   logger?: boolean | Record<string, unknown>;
+  /** Replaces the Verify provider built from config.verify (tests). */
+  verify?: SecondFactorProvider;
   /** Replaces the Authy credentials check of /readyz. */
   providerCheck?: () => Promise<ProviderState>;
 }
@@ -114,9 +117,10 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
     now,
     fetch: pool.fetch,
     ...(deps.providerCheck ? { providerCheck: deps.providerCheck } : {}),
+    ...(deps.verify ? { verify: deps.verify } : {}),
   });
-  // From here on the store and the Authy client are the timed ones (instrument.ts).
-  const { store, authy, observer } = ops;
+  // From here on the store and the provider clients are the timed ones (instrument.ts).
+  const { store, authy, verify, observer } = ops;
   app.decorate('metrics', ops.metrics);
   app.decorate('metricsListener', ops.metricsListener);
   app.addHook('onClose', async () => ops.metricsListener?.close());
@@ -136,6 +140,7 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
   await app.register(visitPlugin, {
     ...renderDeps,
     authy,
+    verify,
     codeHoldMs: config.authyTimeoutMs + 5_000,
     pushMessage: (locale) => catalogueFor(locale).title,
     observe: (effect, visit, outcome, log) => observer.effect(effect, visit, outcome, log),
@@ -147,7 +152,7 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
     await app.register(publicMetricsRoutes, { registry: ops.metrics.registry, token: config.metricsToken });
   }
   await app.register(staticRoutes);
-  await app.register(entryRoutes, { ...renderDeps, limits, observe: observer });
+  await app.register(entryRoutes, { ...renderDeps, limits, observe: observer, verifyEnabled: verify !== null });
   await app.register(pageRoutes);
   await app.register(enrollRoutes);
   await app.register(codeRoutes);

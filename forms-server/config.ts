@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { MIN_SECRET_BYTES } from '../lib/action-secrets';
+import { SettingsError, parseVerifySettings, type VerifySettings } from '../lib/action-settings';
 import { splitList, valueReader, type ValueProblem, type ValueReader } from '../lib/env-values';
 import { parseServiceUrl } from '../lib/service-url';
 
@@ -46,6 +47,12 @@ export interface FormsServerConfig {
   metricsToken: string | null;
   /** Key of the audit log's user hash (AUDIT_HASH_KEY); null: derived from SHARED_SECRET. */
   auditHashKey: string | null;
+  /**
+   * Twilio Verify (VERIFY_SERVICE_SID, TWILIO_* credentials, VERIFY_IDENTITY_KEY: the same values
+   * as the Action's; VERIFY_API_URL): set when VERIFY_SERVICE_SID is, else null (absent: null too).
+   * Needed for links whose outbound token names Verify.
+   */
+  verify?: VerifySettings | null;
 }
 
 /** A setting is missing or malformed; `setting` names the environment variable. */
@@ -163,6 +170,16 @@ function metricsSettings(read: Reader, port: number): Pick<FormsServerConfig, 'm
   return { metricsPort, metricsHost: metricsHost ?? '127.0.0.1', metricsToken: token ?? null };
 }
 
+/** The Verify settings, read with the Action's own parser (the same names and rules); errors name the variable. */
+function verifySettings(env: Env): VerifySettings | null {
+  try {
+    return parseVerifySettings(env, false);
+  } catch (error) {
+    if (error instanceof SettingsError) throw new ConfigError(error.setting, error.message);
+    throw error;
+  }
+}
+
 function auditHashKey(read: Reader): string | null {
   const key = read.raw('AUDIT_HASH_KEY');
   if (key !== undefined && Buffer.byteLength(key, 'utf8') < MIN_SECRET_BYTES) {
@@ -207,5 +224,6 @@ export function loadConfig(env: Env): FormsServerConfig {
     maxHeaderBytes: read.integer('MAX_HEADER_BYTES', 16_384, 4_096, 65_536),
     ...metricsSettings(read, port),
     auditHashKey: auditHashKey(read),
+    verify: verifySettings(env),
   };
 }

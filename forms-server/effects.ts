@@ -1,14 +1,16 @@
 /**
- * Performs the visit machine's effects: the only place the forms server calls Authy and the
- * store's attempt counters. Every check that could let a guess through is "reserve, call,
- * settle": the reservation is taken atomically before Authy is asked, so parallel requests,
- * visits and replicas together never send more than `maxFailures` guesses per lock period.
+ * Performs the visit machine's effects: the only place the forms server calls Authy, Twilio
+ * Verify (through the SecondFactorProvider interface) and the store's attempt counters. Every
+ * check that could let a guess through is "reserve, call, settle": the reservation is taken
+ * atomically before the provider is asked, so parallel requests, visits and replicas together
+ * never send more than `maxFailures` guesses per lock period.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { AuthyError, type AuthyClient } from '../lib/authy-client';
+import { isProviderError, type Enrollment, type SecondFactorProvider } from '../lib/providers/types';
 import { PUSH_TTL_SECONDS } from './visit/attempts';
 import type { Effect, EffectOutcome } from './visit/machine';
-import { providerNotice } from './visit/provider-notices';
+import { providerNotice, verifyNotice } from './visit/provider-notices';
 import { attemptLimits, type Visit } from './visit/visit';
 import type { AttemptResult, Counter, Store } from './store/types';
 import { secToMs } from '../lib/time';
@@ -16,6 +18,8 @@ import { secToMs } from '../lib/time';
 export interface EffectDeps {
   store: Store;
   authy: AuthyClient;
+  /** Twilio Verify, when configured (VERIFY_SERVICE_SID); null: Verify visits are refused at entry. */
+  verify?: VerifyDeps | null;
   now: () => number;
   log: FastifyBaseLogger;
   /** How long a code check may hold its attempt: Authy's timeout and a margin. */
@@ -24,6 +28,16 @@ export interface EffectDeps {
   pushMessage: (locale: string) => string;
   /** Told every outcome (metrics and audit lines, observe.ts). */
   observe?: (effect: Effect, visit: Visit, outcome: EffectOutcome, log: FastifyBaseLogger) => void;
+}
+
+/** The Verify provider and how a user id becomes its Entity identity (HMAC with VERIFY_IDENTITY_KEY). */
+export interface VerifyDeps {
+  provider: SecondFactorProvider;
+  identity: (userId: string) => string;
+}
+
+function providerCode(error: unknown): string {
+  return isProviderError(error) ? error.code : 'error';
 }
 
 function authyCode(error: unknown): string {
@@ -122,6 +136,55 @@ async function pollPush(deps: EffectDeps, visit: Visit, effect: Extract<Effect, 
   return { type: 'pushEnded', how: status === 'denied' ? 'denied' : 'expired', counter };
 }
 
+function verifyOf(deps: EffectDeps): VerifyDeps {
+  // Entry refuses Verify links when Verify is not configured, so a Verify effect always has it.
+  if (!deps.verify) throw new Error('Verify is not configured');
+  return deps.verify;
+}
+
+/** A Verify visit's enrollment, as the provider takes it (the identity is recomputed from the user id, never stored). */
+function verifyEnrollment(verify: VerifyDeps, visit: Visit, factorSid: string): Enrollment {
+  return { provider: 'verify', identity: verify.identity(visit.userId), factorSid, phone: null };
+}
+
+async function createFactor(deps: EffectDeps, visit: Visit): Promise<EffectOutcome> {
+  try {
+    const { enrollment, totp } = await verifyOf(deps).provider.enroll({ userId: visit.userId, email: '', app: true });
+    if (enrollment.provider !== 'verify' || !enrollment.factorSid || !totp) throw new Error('no TOTP factor');
+    deps.log.info({ step: 'enroll', provider: 'verify' }, 'factor created');
+    return { type: 'factorCreated', factorSid: enrollment.factorSid, uri: totp.uri, secret: totp.secret };
+  } catch (error) {
+    deps.log.warn({ step: 'enroll', provider: 'verify', verify: providerCode(error) }, 'factor not created');
+    return { type: 'providerFailed', notice: verifyNotice(error) };
+  }
+}
+
+/** A Verify code check, reserve-call-settle; Verify's own attempt limit counts as a failure too (the stricter limit wins). */
+async function verifyCode(deps: EffectDeps, visit: Visit, effect: Extract<Effect, { type: 'verifyCode' }>): Promise<EffectOutcome> {
+  const verify = verifyOf(deps);
+  const enrollment = verifyEnrollment(verify, visit, effect.factorSid);
+  return guarded(deps, visit, deps.codeHoldMs, async () => {
+    try {
+      const approved = effect.enrolling
+        ? await verify.provider.activate(enrollment, effect.code, 'app')
+        : await verify.provider.checkCode(enrollment, effect.code, 'app');
+      const { kind, id } = approved.result;
+      if ((kind !== 'enrollment' && kind !== 'code') || id === null) throw new Error('no result to confirm');
+      deps.log.info({ step: 'verify', provider: 'verify', method: 'app' }, 'code accepted');
+      return { result: 'right', outcome: () => ({ type: 'verifyApproved', result: { kind, id } }) };
+    } catch (error) {
+      const code = providerCode(error);
+      const level = code === 'BAD_CREDENTIALS' ? 'error' : 'info';
+      deps.log[level]({ step: 'verify', provider: 'verify', verify: code }, 'code refused');
+      if (code === 'WRONG_CODE') return { result: 'wrong', outcome: (counter) => ({ type: 'codeWrong', counter }) };
+      if (code === 'MAX_ATTEMPTS') {
+        return { result: 'wrong', outcome: (counter) => ({ type: 'providerLimit', counter, dropFactor: effect.enrolling }) };
+      }
+      return { result: 'void', outcome: () => ({ type: 'providerFailed', notice: verifyNotice(error) }) };
+    }
+  });
+}
+
 async function settleWrong(deps: EffectDeps, visit: Visit, reservationId: string) {
   return deps.store.settleAttempt(visit.userKey, reservationId, 'wrong', attemptLimits(visit, deps.now()));
 }
@@ -159,6 +222,10 @@ async function performEffect(effect: Effect, visit: Visit, deps: EffectDeps): Pr
       return pollPush(deps, visit, effect);
     case 'withdrawPush':
       return { type: 'pushEnded', how: 'withdrawn', counter: await settleWrong(deps, visit, effect.reservationId) };
+    case 'createFactor':
+      return createFactor(deps, visit);
+    case 'verifyCode':
+      return verifyCode(deps, visit, effect);
     case 'finishCancel': {
       const counter = effect.pushReservationId
         ? await settleWrong(deps, visit, effect.pushReservationId)

@@ -1,10 +1,11 @@
 /**
- * Thin timing decorators: an AuthyClient and a Store that do what the wrapped ones do, and
+ * Thin timing decorators: an AuthyClient, the Verify provider and a Store that do what the wrapped ones do, and
  * record each call's latency and failures (metrics.ts). They implement the same interfaces, so
  * routes, effects and the visit machine do not know they are there.
  */
 import { AuthyError, type AuthyClient, type AuthyErrorCode } from '../lib/authy-client';
-import { PROVIDER, type Metrics, type ProviderCall, type StoreOperation } from './metrics';
+import { isProviderError, type ProviderErrorCode, type SecondFactorProvider } from '../lib/providers/types';
+import { PROVIDER, VERIFY_PROVIDER, type Metrics, type ProviderCall, type StoreOperation } from './metrics';
 import type { AttemptLimits, AttemptResult, Counter, OpenResult, Reservation, Store, VisitLimits, VisitRecord } from './store/types';
 
 /** Authy's answers about the user's input: the call worked, so they are not provider errors. */
@@ -45,6 +46,33 @@ export function timedAuthy(inner: AuthyClient, metrics: Metrics, options: TimedA
     removeUser: (authyId) => timed('remove', () => inner.removeUser(authyId)),
     createApprovalRequest: (authyId, input) => timed('push_create', () => inner.createApprovalRequest(authyId, input)),
     approvalStatus: (uuid) => timed('push_status', () => inner.approvalStatus(uuid)),
+  };
+}
+
+/** Verify's answers about the user's code: the call worked, so they are not provider errors. */
+const VERIFY_USER_ANSWERS: ReadonlySet<ProviderErrorCode> = new Set<ProviderErrorCode>(['WRONG_CODE', 'MAX_ATTEMPTS']);
+
+/** The Verify provider, timed: `provider="verify"` on the same metrics as Authy's calls. */
+export function timedVerify(inner: SecondFactorProvider, metrics: Metrics): SecondFactorProvider {
+  async function timed<T>(call: ProviderCall, run: () => Promise<T>): Promise<T> {
+    const end = metrics.providerDuration.startTimer({ provider: VERIFY_PROVIDER, call });
+    try {
+      return await run();
+    } catch (error) {
+      const code = isProviderError(error) ? error.code : 'UNEXPECTED';
+      if (!isProviderError(error) || !VERIFY_USER_ANSWERS.has(error.code)) {
+        metrics.providerErrors.inc({ provider: VERIFY_PROVIDER, call, error: code });
+      }
+      throw error;
+    } finally {
+      end();
+    }
+  }
+  return {
+    ...inner,
+    enroll: (input) => timed('factor_create', () => inner.enroll(input)),
+    activate: (enrollment, code, method) => timed('factor_verify', () => inner.activate(enrollment, code, method)),
+    checkCode: (enrollment, code, method) => timed('challenge', () => inner.checkCode(enrollment, code, method)),
   };
 }
 

@@ -51,7 +51,7 @@ export function readLink(config: FormsServerConfig, query: Record<string, unknow
   const tenant = trustedTenant(config, outbound.continueHost);
   if (!tenant) throw new InvalidLinkError('continue host is not a trusted tenant');
   const email = outbound.sealedEmail ? unseal(outbound.sealedEmail, config.sharedSecret) : null;
-  if (!outbound.authyId && !email) throw new InvalidLinkError('sealed email refused');
+  if (!outbound.authyId && !outbound.verifyFactorSid && !email) throw new InvalidLinkError('sealed email refused');
   const signature = String(token).split('.')[2] ?? '';
   // The signature's bytes, not its text: base64url spells the last byte of 32 four ways, and the
   // verifier accepts all four, so hashing the text would let one token open four visits.

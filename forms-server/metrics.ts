@@ -13,6 +13,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export const PREFIX = 'authy2fa_';
 export const PROVIDER = 'authy';
+/** The `provider` label of Twilio Verify's calls (Authy's keep PROVIDER). */
+export const VERIFY_PROVIDER = 'verify';
 
 export const PROVIDER_CALLS = [
   'verify',
@@ -24,6 +26,10 @@ export const PROVIDER_CALLS = [
   'user_status',
   'remove',
   'app_details',
+  // Twilio Verify: a new TOTP factor, its first code, a Challenge (a sign-in code).
+  'factor_create',
+  'factor_verify',
+  'challenge',
 ] as const;
 export type ProviderCall = (typeof PROVIDER_CALLS)[number];
 export const STORE_OPERATIONS = [

@@ -10,7 +10,7 @@ import { subjectOfKey, type AuditEvent, type AuditFields, type AuditLog, type Au
 import type { Metrics, CodeChannel, CodeResult, PushResult } from './metrics';
 import { isLocked } from './visit/attempts';
 import { next, type Effect, type EffectOutcome } from './visit/machine';
-import type { Visit } from './visit/visit';
+import { enrolledBefore, type Visit } from './visit/visit';
 
 export interface Observer {
   /** After each effect: its outcome, against the visit it was performed on. */
@@ -34,8 +34,10 @@ function codeChannel(visit: Visit): CodeChannel {
 function codeResult(outcome: EffectOutcome): CodeResult | null {
   switch (outcome.type) {
     case 'codeRight':
+    case 'verifyApproved':
       return 'right';
     case 'codeWrong':
+    case 'providerLimit':
       return 'wrong';
     case 'codeReused':
       return 'already_used';
@@ -72,7 +74,10 @@ function providerCall(effect: Effect): string {
     case 'registerPhone':
       return 'register';
     case 'checkCode':
+    case 'verifyCode':
       return 'verify';
+    case 'createFactor':
+      return 'factor_create';
     case 'sendCode':
       return effect.channel;
     case 'startPush':
@@ -84,7 +89,12 @@ function providerCall(effect: Effect): string {
   }
 }
 
-const ACTION_OF: Partial<Record<Effect['type'], string>> = { checkCode: 'code', sendCode: 'send', startPush: 'push' };
+const ACTION_OF: Partial<Record<Effect['type'], string>> = { checkCode: 'code', verifyCode: 'code', sendCode: 'send', startPush: 'push' };
+
+/** Verify visits' lines say so (Authy's stay as they were). */
+function withProvider(visit: Visit, fields: AuditFields = {}): AuditFields {
+  return visit.provider === 'verify' ? { ...fields, provider: 'verify' } : fields;
+}
 
 /** The audit line of one effect outcome, or null (the locks and endings are added by the caller). */
 function auditOf(effect: Effect, visit: Visit, outcome: EffectOutcome): [AuditEvent, AuditFields?] | null {
@@ -94,7 +104,13 @@ function auditOf(effect: Effect, visit: Visit, outcome: EffectOutcome): [AuditEv
     case 'codeRight':
       return [visit.authyId ? 'verified' : 'enrolled', { method: codeChannel(visit) }];
     case 'codeWrong':
-      return ['code_wrong', { channel: codeChannel(visit), failures: outcome.counter.failures }];
+      return ['code_wrong', withProvider(visit, { channel: codeChannel(visit), failures: outcome.counter.failures })];
+    case 'verifyApproved':
+      return [enrolledBefore(visit) ? 'verified' : 'enrolled', withProvider(visit, { method: 'app' })];
+    case 'providerLimit':
+      return ['code_wrong', withProvider(visit, { channel: 'app', failures: outcome.counter.failures, provider_limit: true })];
+    case 'factorCreated':
+      return null;
     case 'codeReused':
       return ['code_reused'];
     case 'attemptRefused':
@@ -110,7 +126,7 @@ function auditOf(effect: Effect, visit: Visit, outcome: EffectOutcome): [AuditEv
     case 'providerFailed':
     case 'sendFailed':
     case 'pushFailed':
-      return ['provider_error', { call: providerCall(effect), notice: outcome.notice }];
+      return ['provider_error', withProvider(visit, { call: providerCall(effect), notice: outcome.notice })];
     case 'cancelled':
       return ['visit_cancelled', { failures: outcome.failures }];
     case 'pushPending':
@@ -121,7 +137,8 @@ function auditOf(effect: Effect, visit: Visit, outcome: EffectOutcome): [AuditEv
 /** The metrics of one effect outcome. */
 function countOutcome(metrics: Metrics, effect: Effect, visit: Visit, outcome: EffectOutcome): void {
   if (effect.type === 'registerPhone') metrics.registrations.inc({ result: outcome.type === 'registered' ? 'registered' : 'failed' });
-  if (effect.type === 'checkCode') {
+  if (effect.type === 'createFactor') metrics.registrations.inc({ result: outcome.type === 'factorCreated' ? 'registered' : 'failed' });
+  if (effect.type === 'checkCode' || effect.type === 'verifyCode') {
     const result = codeResult(outcome);
     if (result) metrics.codesChecked.inc({ result, channel: codeChannel(visit) });
   }
@@ -146,14 +163,15 @@ export function createObserver(metrics: Metrics, auditLog: AuditLog, now: () => 
       if (visit.outcome || !after.outcome) return;
       metrics.visitsEnded.inc({ outcome: after.outcome.kind });
       // A wrong answer that reached the limit: this request locked the user.
-      if ((outcome.type === 'codeWrong' || outcome.type === 'pushEnded') && isLocked(outcome.counter, now())) {
+      const failed = outcome.type === 'codeWrong' || outcome.type === 'pushEnded' || outcome.type === 'providerLimit';
+      if (failed && isLocked(outcome.counter, now())) {
         metrics.locks.inc();
         const lockedUntilSec = after.outcome.kind === 'locked' ? after.outcome.lockedUntilSec : 0;
         audit('locked', { failures: outcome.counter.failures, locked_until: lockedUntilSec });
       }
     },
     visitStarted(visit, log) {
-      const enrolled = visit.authyId !== null;
+      const enrolled = enrolledBefore(visit);
       metrics.visitsStarted.inc({ enrolled: String(enrolled) });
       auditLog(log, 'visit_started', subjectOfKey(visit.userKey), { enrolled, locked: visit.outcome?.kind === 'locked' });
       if (visit.outcome) metrics.visitsEnded.inc({ outcome: visit.outcome.kind });

@@ -6,9 +6,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AuthyClient } from '../lib/authy-client';
+import { createVerifyProvider, verifyIdentity } from '../lib/providers/verify';
+import type { VerifyDeps } from './effects';
 import { auditKey, createAuditLog } from './audit';
 import type { FormsServerConfig } from './config';
-import { TimedStore, timedAuthy } from './instrument';
+import { TimedStore, timedAuthy, timedVerify } from './instrument';
 import { createMetrics, type Metrics } from './metrics';
 import { createObserver, type Observer } from './observe';
 import { authyCredentialsCheck, createReadiness, type ProviderState, type Readiness } from './readiness';
@@ -20,6 +22,8 @@ export interface Operations {
   /** The store and the Authy client everything else uses: timed. */
   store: Store;
   authy: AuthyClient;
+  /** Twilio Verify (timed), when configured; else null. */
+  verify: VerifyDeps | null;
   observer: Observer;
   readiness: Readiness;
   /** The listener of GET /metrics when METRICS_PORT is set, else null (server.ts listens). */
@@ -31,6 +35,8 @@ export interface OperationsDeps {
   authy: AuthyClient;
   now: () => number;
   fetch: typeof fetch;
+  /** Replaces the Verify provider built from config.verify (tests). */
+  verify?: VerifyDeps['provider'];
   /** Replaces the Authy credentials check of /readyz (tests). */
   providerCheck?: () => Promise<ProviderState>;
 }
@@ -61,7 +67,27 @@ export function buildOperations(config: FormsServerConfig, deps: OperationsDeps)
     authyCredentialsCheck({ apiKey: config.authyApiKey, baseUrl: config.authyApiUrl, timeoutMs: config.authyTimeoutMs, fetch: deps.fetch });
   const readiness = createReadiness({ store, provider, now: deps.now });
   const authy = timedAuthy(deps.authy, metrics, { onBadKey: () => readiness.badKeySeen() });
+  const verify = verifyDeps(config, deps, metrics);
   const observer = createObserver(metrics, createAuditLog(auditKey(config)), deps.now);
   const metricsListener = config.metricsPort === null ? null : buildMetricsListener(metrics.registry, config.metricsToken);
-  return { metrics, store, authy, observer, readiness, metricsListener };
+  return { metrics, store, authy, verify, observer, readiness, metricsListener };
+}
+
+/** The Verify provider of config.verify (same settings as the Action's), timed; null without them. */
+function verifyDeps(config: FormsServerConfig, deps: OperationsDeps, metrics: Metrics): VerifyDeps | null {
+  const settings = config.verify ?? null;
+  if (!settings) return null;
+  const provider =
+    deps.verify ??
+    createVerifyProvider({
+      accountSid: settings.username,
+      authToken: settings.password,
+      serviceSid: settings.serviceSid,
+      identitySecret: settings.identityKey,
+      baseUrl: `${settings.apiUrl}/v2`,
+      timeoutMs: config.authyTimeoutMs,
+      fetch: deps.fetch,
+      defaultLabel: new URL(config.publicOrigin).hostname,
+    });
+  return { provider: timedVerify(provider, metrics), identity: (userId) => verifyIdentity(userId, settings.identityKey) };
 }

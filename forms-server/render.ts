@@ -12,6 +12,7 @@ import { contentSecurityPolicy } from './plugins/security-headers';
 import type { Store } from './store/types';
 import { MAX_PUSHES_PER_VISIT } from './visit/attempts';
 import { countryOptions, defaultCountry } from './visit/phone';
+import { totpQrSvg } from '../lib/providers/qr';
 import { stepOf, type Visit } from './visit/visit';
 
 export interface RenderDeps {
@@ -88,6 +89,7 @@ export async function renderVisit(
 
   const step = stepOf(visit);
   if (visit.outcome) return finalPage(reply, t, page, visit, deps, visit.outcome);
+  if (visit.provider === 'verify') return verifyPage(reply, visit, t, page);
   if (step === 'push') return reply.view('push', page);
   if (step === 'code') {
     return reply.view('code', {
@@ -104,6 +106,31 @@ export async function renderVisit(
     countries: countryOptions(visit.locale),
     country: typed.country ?? defaultCountry(visit.locale),
     phone: typed.phone ?? '',
+  });
+}
+
+/** The secret in groups of four, as authenticator apps show and take it (spaces are ignored when typed). */
+function grouped(secret: string): string {
+  return secret.replace(/(.{4})(?=.)/g, '$1 ');
+}
+
+/**
+ * A Verify visit's pages: the authenticator-app setup, then the code page, with the new factor's
+ * QR code (an inline SVG: no script, no style, no request) and its key for manual entry until the
+ * first code is right. No SMS, call or push with Verify.
+ */
+async function verifyPage(reply: FastifyReply, visit: Visit, t: Catalogue, page: Record<string, unknown>): Promise<FastifyReply> {
+  if (stepOf(visit) === 'enroll') return reply.view('enroll-app', page);
+  const factor = visit.pendingFactor ?? null;
+  const qr = factor ? { svg: await totpQrSvg(factor.uri), secret: grouped(factor.secret) } : null;
+  return reply.view('code', {
+    ...page,
+    intro: t.codeIntroApp,
+    qr,
+    enrolling: factor !== null,
+    changeLabel: t.setupAgain,
+    phoneChannels: false,
+    canPush: false,
   });
 }
 

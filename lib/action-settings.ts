@@ -158,6 +158,14 @@ function verifySettings(read: ValueReader<SecretName>, required: boolean): Verif
   return { serviceSid, username, password, identityKey, apiUrl: apiUrl.origin };
 }
 
+/**
+ * The Verify settings alone, from the same names (the forms server reads them from its
+ * environment): null when VERIFY_SERVICE_SID is unset and `required` is false. Throws SettingsError.
+ */
+export function parseVerifySettings(values: Record<string, unknown>, required: boolean): VerifySettings | null {
+  return verifySettings(secretsReader(values), required);
+}
+
 /** Parses the Action's secrets. Throws SettingsError for the first missing or malformed one. */
 export function parseSettings(secrets: Record<string, unknown>): Settings {
   const read = secretsReader(secrets);

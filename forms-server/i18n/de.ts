@@ -80,4 +80,24 @@ export const de: Catalogue = {
   errNotFound: 'Diese Seite gibt es nicht.',
   errRateLimited: 'Zu viele Anfragen. Warten Sie eine Minute und versuchen Sie es erneut.',
   errInternal: 'Bei uns ist etwas schiefgelaufen. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',
+  // Twilio Verify (authenticator app)
+  enrollAppHeading: 'Authenticator-App einrichten',
+  enrollAppIntro:
+    'Die Bestätigung in zwei Schritten nutzt eine Authenticator-App auf Ihrem Telefon, etwa Google Authenticator, Microsoft Authenticator oder 1Password. Halten Sie sie bereit und fahren Sie fort.',
+  enrollAppSubmit: 'App einrichten',
+  qrIntro:
+    'Scannen Sie diesen QR-Code mit Ihrer Authenticator-App oder geben Sie dort den Schlüssel unten ein. Geben Sie dann den Code ein, den die App anzeigt.',
+  qrLabel: 'QR-Code, der dieses Konto zu einer Authenticator-App hinzufügt',
+  manualKey: 'Schlüssel zur manuellen Eingabe',
+  codeIntroApp: 'Öffnen Sie Ihre Authenticator-App und geben Sie den angezeigten Code ein.',
+  setupAgain: 'Einrichtung neu beginnen',
+  verifyTooManyChecks:
+    'Für dieses Konto wurden zu viele Codes geprüft. {triesLeft} Warten Sie auf den nächsten Code und geben Sie ihn ein.',
+  verifyFactorSpent: 'Zu viele falsche Codes bei dieser Einrichtung. {triesLeft} Beginnen Sie die Einrichtung neu.',
+  verifyRateLimited: 'Es wurden zu viele Codes angefordert. Warten Sie einige Minuten und versuchen Sie es erneut.',
+  verifyUnavailable: 'Der Bestätigungsdienst ist gerade nicht erreichbar. Versuchen Sie es gleich noch einmal.',
+  verifyConfig: 'Die Bestätigung in zwei Schritten ist gerade nicht verfügbar. Wenden Sie sich an Ihre Administration.',
+  verifyFactorMissing: 'Ihre Authenticator-App muss neu eingerichtet werden. Wenden Sie sich an den Support.',
+  errVerifyOff:
+    'Die Bestätigung in zwei Schritten mit einer Authenticator-App ist gerade nicht verfügbar. Wenden Sie sich an Ihre Administration.',
 };

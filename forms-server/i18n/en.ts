@@ -78,6 +78,23 @@ export const en = {
   errNotFound: 'This page does not exist.',
   errRateLimited: 'Too many requests. Wait a minute and try again.',
   errInternal: 'Something went wrong on our side. Go back to the application and sign in again.',
+  // Twilio Verify (authenticator app)
+  enrollAppHeading: 'Set up an authenticator app',
+  enrollAppIntro:
+    'Two-step verification uses an authenticator app on your phone, such as Google Authenticator, Microsoft Authenticator or 1Password. Have it ready, then continue.',
+  enrollAppSubmit: 'Set up the app',
+  qrIntro: 'Scan this QR code with your authenticator app, or type the key below into it. Then enter the code the app shows.',
+  qrLabel: 'QR code that adds this account to an authenticator app',
+  manualKey: 'Key for manual entry',
+  codeIntroApp: 'Open your authenticator app and enter the code it shows.',
+  setupAgain: 'Start the setup again',
+  verifyTooManyChecks: 'Too many codes were checked for this account. {triesLeft} Wait for the next code, then enter it.',
+  verifyFactorSpent: 'Too many wrong codes for this setup. {triesLeft} Start the setup again.',
+  verifyRateLimited: 'Too many codes were asked for. Wait a few minutes, then try again.',
+  verifyUnavailable: 'The verification service is not reachable right now. Try again in a moment.',
+  verifyConfig: 'Two-step verification is not available right now. Please contact your administrator.',
+  verifyFactorMissing: 'Your authenticator app needs to be set up again. Please contact support.',
+  errVerifyOff: 'Two-step verification with an authenticator app is not available right now. Please contact your administrator.',
 };
 
 export type Catalogue = typeof en;

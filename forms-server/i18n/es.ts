@@ -78,4 +78,22 @@ export const es: Catalogue = {
   errNotFound: 'Esta página no existe.',
   errRateLimited: 'Demasiadas solicitudes. Espere un minuto y vuelva a intentarlo.',
   errInternal: 'Algo ha fallado por nuestra parte. Vuelva a la aplicación e inicie sesión de nuevo.',
+  // Twilio Verify (authenticator app)
+  enrollAppHeading: 'Configure una app de autenticación',
+  enrollAppIntro:
+    'La verificación en dos pasos usa una app de autenticación en su teléfono, como Google Authenticator, Microsoft Authenticator o 1Password. Téngala a mano y continúe.',
+  enrollAppSubmit: 'Configurar la app',
+  qrIntro:
+    'Escanee este código QR con su app de autenticación, o escriba en ella la clave de abajo. Después introduzca el código que muestra la app.',
+  qrLabel: 'Código QR que añade esta cuenta a una app de autenticación',
+  manualKey: 'Clave para introducir a mano',
+  codeIntroApp: 'Abra su app de autenticación e introduzca el código que muestra.',
+  setupAgain: 'Empezar la configuración de nuevo',
+  verifyTooManyChecks: 'Se han comprobado demasiados códigos para esta cuenta. {triesLeft} Espere al siguiente código e introdúzcalo.',
+  verifyFactorSpent: 'Demasiados códigos incorrectos en esta configuración. {triesLeft} Empiece la configuración de nuevo.',
+  verifyRateLimited: 'Se han pedido demasiados códigos. Espere unos minutos y vuelva a intentarlo.',
+  verifyUnavailable: 'El servicio de verificación no está disponible ahora. Inténtelo de nuevo en un momento.',
+  verifyConfig: 'La verificación en dos pasos no está disponible ahora. Contacte con su administrador.',
+  verifyFactorMissing: 'Hay que volver a configurar su app de autenticación. Contacte con el soporte.',
+  errVerifyOff: 'La verificación en dos pasos con una app de autenticación no está disponible ahora. Contacte con su administrador.',
 };

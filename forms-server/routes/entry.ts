@@ -14,7 +14,7 @@ import { continueForm, renderError, type RenderDeps } from '../render';
 import type { Store, VisitLimits } from '../store/types';
 import { isLocked } from '../visit/attempts';
 import { next } from '../visit/machine';
-import { attemptLimits, startVisit, type Visit } from '../visit/visit';
+import { attemptLimits, enrolledBefore, startVisit, type Visit } from '../visit/visit';
 import { msToSec, secToMs } from '../../lib/time';
 
 export interface EntryOptions extends RenderDeps {
@@ -22,6 +22,8 @@ export interface EntryOptions extends RenderDeps {
   store: Store;
   limits: VisitLimits;
   observe?: Observer;
+  /** Twilio Verify is configured (config.verify): links that name Verify are refused without it. */
+  verifyEnabled?: boolean;
 }
 
 const randomId = (): string => randomBytes(32).toString('base64url');
@@ -39,6 +41,7 @@ function visitFor(link: Link, nowMs: number, maxVisitSeconds: number): Visit {
       audience: outbound.continueHost,
       locale: outbound.locale,
       authyId: outbound.authyId,
+      ...(outbound.provider === 'verify' ? { provider: 'verify', verifyFactorSid: outbound.verifyFactorSid ?? null } : {}),
       email: link.email,
       maxFailures: outbound.maxFailures,
       lockSeconds: outbound.lockSeconds,
@@ -54,6 +57,10 @@ export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options
 
   app.get('/2fa', async (request, reply) => {
     const link = readLink(config, request.query as Record<string, unknown>, now());
+    if (link.outbound.provider === 'verify' && !options.verifyEnabled) {
+      request.log.error({ step: 'entry', provider: 'verify' }, 'a Verify link, and Verify is not configured (VERIFY_SERVICE_SID)');
+      return renderError(reply, 503, 'errVerifyOff', link.outbound.locale);
+    }
     let visit = visitFor(link, now(), config.visitMaxSeconds);
     const counter = await store.raiseFailures(visit.userKey, link.outbound.failures, attemptLimits(visit, now()));
     // Locked already (here or by the Action): the visit starts at its end.
@@ -76,7 +83,10 @@ export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options
       return renderError(reply, 409, 'errLinkUsed', link.outbound.locale, way);
     }
     setVisitCookie(reply, visit.id, { secure: config.secureCookies, maxAgeSeconds: msToSec(visit.expiresAtMs - now()) });
-    request.log.info({ step: 'entry', enrolled: Boolean(link.outbound.authyId) }, 'visit started');
+    request.log.info(
+      { step: 'entry', enrolled: enrolledBefore(visit), ...(visit.provider ? { provider: visit.provider } : {}) },
+      'visit started',
+    );
     observe?.visitStarted(visit, request.log);
     return reply.code(303).header('location', VISIT_PAGE).send();
   });

@@ -4,9 +4,11 @@
  */
 import type { MessageKey } from '../i18n';
 import type { Counter } from '../store/types';
+import type { VerifyResultRef } from '../../lib/token-contract';
 import type { Channel, Visit } from './visit';
 
 export type UserAction =
+  /** Authy: register the phone. Verify: set up an authenticator app (the phone fields are not read). */
   | { type: 'enroll'; country: unknown; phone: unknown }
   | { type: 'changeNumber' }
   | { type: 'submitCode'; code: unknown }
@@ -34,7 +36,16 @@ export type EffectOutcome =
   | { type: 'pushPending' }
   /** The request was denied on the phone, expired, or withdrawn by the user: a failure each. */
   | { type: 'pushEnded'; how: 'denied' | 'expired' | 'withdrawn'; counter: Counter }
-  | { type: 'cancelled'; failures: number };
+  | { type: 'cancelled'; failures: number }
+  /** Verify: an unverified TOTP factor was created; the page shows its URI (QR) and secret. */
+  | { type: 'factorCreated'; factorSid: string; uri: string; secret: string }
+  /** Verify: the code was right (the factor verified, or the challenge approved). */
+  | { type: 'verifyApproved'; result: VerifyResultRef }
+  /**
+   * Verify's own limit was reached (60202, 60308, 60310): the check counted as a failure; a factor
+   * still being set up is spent (`dropFactor`), so the user starts the setup again.
+   */
+  | { type: 'providerLimit'; counter: Counter; dropFactor: boolean };
 
 export type VisitEvent = UserAction | EffectOutcome;
 
@@ -54,7 +65,11 @@ export type Effect =
   /** Settles the pending push's attempt as a failure and reports `pushEnded` withdrawn. */
   | { type: 'withdrawPush'; reservationId: string }
   /** Ends the visit as cancelled (withdrawing a pending push first) and reports the failures. */
-  | { type: 'finishCancel'; pushReservationId: string | null };
+  | { type: 'finishCancel'; pushReservationId: string | null }
+  /** Verify: create a TOTP factor for an authenticator app. */
+  | { type: 'createFactor' }
+  /** Verify: check a code, reserve-call-settle: the first code of a new factor (`enrolling`), else a Challenge. */
+  | { type: 'verifyCode'; factorSid: string; code: string; enrolling: boolean };
 
 export interface Transition {
   visit: Visit;

@@ -20,6 +20,7 @@ import type { Counter } from '../store/types';
 import { MAX_PUSHES_PER_VISIT, checkSend, isLocked, normalizeCode, parseChannel, triesLeft } from './attempts';
 import { isCountry, parsePhone } from './phone';
 import type { EffectOutcome, SendUndo, Transition, UserAction, VisitEvent } from './events';
+import { onVerifyAction, onVerifyOutcome } from './verify-steps';
 import { codeTarget, stepOf, type Channel, type Notice, type Visit } from './visit';
 
 export type { Effect, EffectOutcome, SendUndo, Transition, UserAction, VisitEvent } from './events';
@@ -32,7 +33,8 @@ function withNotice(visit: Visit, key: MessageKey, kind: Notice['kind'], params?
 
 function lockedOutcome(visit: Visit, counter: Counter, nowMs: number): Visit {
   const lockedUntilSec = msToSecCeil(counter.lockedUntilMs ?? nowMs);
-  return { ...visit, push: null, outcome: { kind: 'locked', failures: counter.failures, lockedUntilSec } };
+  const verify = visit.provider === 'verify' ? { pendingFactor: null } : {};
+  return { ...visit, ...verify, push: null, outcome: { kind: 'locked', failures: counter.failures, lockedUntilSec } };
 }
 
 /** After a failure: the lock page if the counter locked, else the notice with the tries left. */
@@ -113,6 +115,8 @@ function onCheckPush(visit: Visit): Transition {
 
 function onUserAction(visit: Visit, action: UserAction, nowMs: number): Transition {
   const step = stepOf(visit);
+  const verify = visit.provider === 'verify' ? onVerifyAction(visit, action) : null;
+  if (verify) return verify;
   switch (action.type) {
     case 'enroll':
       return onEnroll(visit, action);
@@ -143,6 +147,9 @@ function onUserAction(visit: Visit, action: UserAction, nowMs: number): Transiti
 function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
   // A final visit stays final, whatever a slower parallel request reports later.
   if (visit.outcome) return visit;
+  const verify =
+    visit.provider === 'verify' ? onVerifyOutcome(visit, event, nowMs, (v, counter) => lockedOutcome(v, counter, nowMs)) : null;
+  if (verify) return verify;
   switch (event.type) {
     case 'registered':
       return stepOf(visit) === 'enroll' ? { ...visit, pendingAuthyId: event.authyId } : visit;
@@ -190,6 +197,9 @@ function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
     }
     case 'cancelled':
       return { ...visit, push: null, outcome: { kind: 'cancelled', failures: event.failures } };
+    default:
+      // Verify's own outcomes: nothing for an Authy visit.
+      return visit;
   }
 }
 

@@ -54,6 +54,23 @@ export interface Visit extends VisitRecord {
   notice: Notice | null;
   /** Set when the visit is over: the result to send to /continue. */
   outcome: ResultOutcome | null;
+  /** 'verify': the outbound token names Twilio Verify (absent: Authy, as for every visit before Verify). */
+  provider?: 'verify';
+  /** Verify: the enrolled TOTP factor (YF...) from the outbound token, or null. */
+  verifyFactorSid?: string | null;
+  /**
+   * Verify: the factor created in this visit, not yet proved by a first code, with what the page
+   * shows to add it to an app (the otpauth URI as a QR code, the secret for manual entry). Twilio
+   * returns these once; they live only here, server side, until the first code is right or the
+   * visit ends. Never logged.
+   */
+  pendingFactor?: PendingFactor | null;
+}
+
+export interface PendingFactor {
+  sid: string;
+  uri: string;
+  secret: string;
 }
 
 /**
@@ -63,15 +80,26 @@ export interface Visit extends VisitRecord {
 export type Step = 'enroll' | 'code' | 'push' | 'verified' | 'cancelled' | 'locked';
 export const STEPS: readonly Step[] = ['enroll', 'code', 'push', 'verified', 'cancelled', 'locked'];
 
-export function stepOf(visit: Pick<Visit, 'outcome' | 'push' | 'authyId' | 'pendingAuthyId'>): Step {
+type TargetFields = 'authyId' | 'pendingAuthyId' | 'provider' | 'verifyFactorSid' | 'pendingFactor';
+
+export function stepOf(visit: Pick<Visit, 'outcome' | 'push' | TargetFields>): Step {
   if (visit.outcome) return visit.outcome.kind === 'verify-verified' ? 'verified' : visit.outcome.kind;
   if (visit.push) return 'push';
   return codeTarget(visit) ? 'code' : 'enroll';
 }
 
-/** The Authy id codes are checked against: the enrolled one, else the one registered in this visit. */
-export function codeTarget(visit: Pick<Visit, 'authyId' | 'pendingAuthyId'>): string | null {
+/**
+ * What codes are checked against: the enrolled Authy id, else the one registered in this visit;
+ * with Verify, the enrolled factor, else the one created in this visit.
+ */
+export function codeTarget(visit: Pick<Visit, TargetFields>): string | null {
+  if (visit.provider === 'verify') return visit.verifyFactorSid ?? visit.pendingFactor?.sid ?? null;
   return visit.authyId ?? visit.pendingAuthyId;
+}
+
+/** True when the user was enrolled before this visit (with either provider). */
+export function enrolledBefore(visit: Pick<Visit, 'authyId' | 'provider' | 'verifyFactorSid'>): boolean {
+  return visit.provider === 'verify' ? Boolean(visit.verifyFactorSid) : Boolean(visit.authyId);
 }
 
 /** The visit's attempt limits at `nowMs`, as the store takes them. */
@@ -99,6 +127,9 @@ export interface VisitStart {
   linkExpiresAtMs: number;
   /** The longest a visit may last (VISIT_MAX_SECONDS). */
   maxVisitMs: number;
+  /** Verify visits only: the provider and the enrolled factor, if any. */
+  provider?: 'verify';
+  verifyFactorSid?: string | null;
 }
 
 /** The key of a user's counters and open visits. */
@@ -131,5 +162,6 @@ export function startVisit(start: VisitStart, nowMs: number): Visit {
     push: null,
     notice: null,
     outcome: null,
+    ...(start.provider === 'verify' ? { provider: 'verify', verifyFactorSid: start.verifyFactorSid ?? null, pendingFactor: null } : {}),
   };
 }

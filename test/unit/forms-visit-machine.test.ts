@@ -364,3 +364,159 @@ describe('effect outcomes', () => {
     });
   });
 });
+
+// ---------------------------------------------------------------- Twilio Verify visits
+
+const YF = 'YF' + 'a'.repeat(32);
+const NEW_YF = 'YF' + 'b'.repeat(32);
+const YC = 'YC' + 'c'.repeat(32);
+const FACTOR = { sid: NEW_YF, uri: `otpauth://totp/Example:user?secret=JBSWY3DPEHPK3PXP&issuer=Example`, secret: 'JBSWY3DPEHPK3PXP' };
+
+function verifyBase(overrides: Partial<Visit> = {}): Visit {
+  const visit = startVisit(
+    {
+      id: 'v'.repeat(43),
+      csrf: 'c'.repeat(43),
+      userId: 'auth0|user',
+      tenantIssuer: 'tenant.example.auth0.com',
+      state: 'state-1',
+      continueUrl: 'https://tenant.example.auth0.com/continue',
+      audience: 'tenant.example.auth0.com',
+      locale: '',
+      authyId: null,
+      email: null,
+      maxFailures: 5,
+      lockSeconds: 900,
+      linkExpiresAtMs: NOW + 600_000,
+      maxVisitMs: 600_000,
+      provider: 'verify',
+      verifyFactorSid: null,
+    },
+    NOW,
+  );
+  return { ...visit, ...overrides };
+}
+
+/** One Verify visit at each step: setting up the app, entering the first code of the new factor, signing in with a code. */
+const VERIFY_AT: Record<Step | 'code-enrolling', Visit> = {
+  enroll: verifyBase(),
+  code: verifyBase({ verifyFactorSid: YF }),
+  'code-enrolling': verifyBase({ pendingFactor: FACTOR }),
+  // Verify has no push: a push step cannot arise; a visit carrying one still only takes codes.
+  push: verifyBase({ verifyFactorSid: YF, push: { uuid: 'uuid-1', reservationId: 'r1' }, pushes: 1 }),
+  verified: verifyBase({
+    verifyFactorSid: YF,
+    outcome: { kind: 'verify-verified', method: 'app', enrolledNow: false, result: { kind: 'code', id: YC } },
+  }),
+  cancelled: verifyBase({ verifyFactorSid: YF, outcome: { kind: 'cancelled', failures: 1 } }),
+  locked: verifyBase({ verifyFactorSid: YF, outcome: { kind: 'locked', failures: 5, lockedUntilSec: Math.floor(NOW / 1000) + 900 } }),
+};
+
+/** Verify: the phone fields are not read ("enroll" sets up the app); no SMS, call or push. */
+const VERIFY_TABLE: Record<keyof typeof VERIFY_AT, Record<keyof typeof ACTIONS, string>> = {
+  enroll: { ...FINAL, enrollOk: 'createFactor', enrollBad: 'createFactor', cancel: 'finishCancel' },
+  code: { ...FINAL, codeOk: 'verifyCode', codeBad: '422', cancel: 'finishCancel' },
+  'code-enrolling': { ...FINAL, changeNumber: 'back to enroll', codeOk: 'verifyCode', codeBad: '422', cancel: 'finishCancel' },
+  push: { ...FINAL, pushBack: 'withdrawPush', cancel: 'finishCancel' },
+  verified: FINAL,
+  cancelled: FINAL,
+  locked: FINAL,
+};
+
+describe('Verify: every step × every user action', () => {
+  const cases = (Object.keys(VERIFY_AT) as (keyof typeof VERIFY_AT)[]).flatMap((step) =>
+    Object.keys(ACTIONS).map((action) => [step, action] as const),
+  );
+  test.each(cases)('at %s, %s', (step, action) => {
+    expect(behaviour(VERIFY_AT[step], ACTIONS[action])).toBe(VERIFY_TABLE[step][action]);
+  });
+
+  test('the table covers every step', () => {
+    expect(Object.values(VERIFY_AT).map(stepOf).sort()).toEqual([...STEPS, 'code'].sort());
+  });
+
+  test('a code is checked against the enrolled factor (a Challenge) or the new one (its first code)', () => {
+    expect(next(VERIFY_AT.code, ACTIONS.codeOk, NOW).effects).toEqual([
+      { type: 'verifyCode', factorSid: YF, code: '1234567', enrolling: false },
+    ]);
+    expect(next(VERIFY_AT['code-enrolling'], ACTIONS.codeOk, NOW).effects).toEqual([
+      { type: 'verifyCode', factorSid: NEW_YF, code: '1234567', enrolling: true },
+    ]);
+    expect(next(VERIFY_AT['code-enrolling'], ACTIONS.changeNumber, NOW).visit.pendingFactor).toBeNull();
+  });
+});
+
+const VERIFY_OUTCOMES: EffectOutcome[] = [
+  { type: 'factorCreated', factorSid: NEW_YF, uri: FACTOR.uri, secret: FACTOR.secret },
+  { type: 'verifyApproved', result: { kind: 'code', id: YC } },
+  { type: 'providerLimit', counter: counter(2), dropFactor: false },
+  { type: 'providerLimit', counter: counter(5, NOW + 900_000), dropFactor: true },
+];
+
+describe('Verify: effect outcomes', () => {
+  test('final visits stay final; no outcome asks for an effect; an Authy visit ignores Verify outcomes and vice versa', () => {
+    for (const step of ['verified', 'cancelled', 'locked'] as const) {
+      for (const outcome of [...OUTCOMES, ...VERIFY_OUTCOMES]) expect(next(VERIFY_AT[step], outcome, NOW).visit).toBe(VERIFY_AT[step]);
+    }
+    for (const visit of [...Object.values(VERIFY_AT), ...Object.values(AT)]) {
+      for (const outcome of [...OUTCOMES, ...VERIFY_OUTCOMES]) expect(next(visit, outcome, NOW).effects).toEqual([]);
+    }
+    for (const visit of Object.values(AT)) for (const outcome of VERIFY_OUTCOMES) expect(next(visit, outcome, NOW).visit).toBe(visit);
+    for (const type of ['registered', 'codeRight', 'pushApproved'] as const) {
+      const outcome = OUTCOMES.find((o) => o.type === type) as EffectOutcome;
+      for (const visit of Object.values(VERIFY_AT)) expect(next(visit, outcome, NOW).visit).toBe(visit);
+    }
+  });
+
+  test('factorCreated: the new factor (URI and secret for the page) becomes the code target, only while setting up', () => {
+    const after = next(VERIFY_AT.enroll, VERIFY_OUTCOMES[0], NOW).visit;
+    expect(after.pendingFactor).toEqual(FACTOR);
+    expect(stepOf(after)).toBe('code');
+    expect(next(VERIFY_AT.code, VERIFY_OUTCOMES[0], NOW).visit).toBe(VERIFY_AT.code);
+  });
+
+  test('verifyApproved: a verify-verified outcome naming the challenge, or (setting up) the factor; the secret is forgotten', () => {
+    expect(next(VERIFY_AT.code, VERIFY_OUTCOMES[1], NOW).visit.outcome).toEqual({
+      kind: 'verify-verified',
+      method: 'app',
+      enrolledNow: false,
+      result: { kind: 'code', id: YC },
+    });
+    const enrolled = next(VERIFY_AT['code-enrolling'], { type: 'verifyApproved', result: { kind: 'enrollment', id: NEW_YF } }, NOW).visit;
+    expect(enrolled.outcome).toEqual({
+      kind: 'verify-verified',
+      method: 'app',
+      enrolledNow: true,
+      result: { kind: 'enrollment', id: NEW_YF },
+    });
+    expect(enrolled.pendingFactor).toBeNull();
+    expect(stepOf(enrolled)).toBe('verified');
+  });
+
+  test("Verify's own limit counts as a failure: tries left, a spent setup starts again, or the lock page", () => {
+    const limited = next(VERIFY_AT.code, VERIFY_OUTCOMES[2], NOW).visit;
+    expect(limited.notice).toEqual({ key: 'verifyTooManyChecks', kind: 'error', params: { left: 3 } });
+    const spent = next(VERIFY_AT['code-enrolling'], { type: 'providerLimit', counter: counter(3), dropFactor: true }, NOW).visit;
+    expect(spent).toMatchObject({ pendingFactor: null, notice: { key: 'verifyFactorSpent', params: { left: 2 } } });
+    expect(stepOf(spent)).toBe('enroll');
+    const locked = next(VERIFY_AT['code-enrolling'], VERIFY_OUTCOMES[3], NOW).visit;
+    expect(locked.outcome).toMatchObject({ kind: 'locked', failures: 5 });
+    expect(locked.pendingFactor).toBeNull();
+  });
+
+  test('a wrong code, a refused reservation and a provider failure mean what they mean with Authy', () => {
+    expect(next(VERIFY_AT.code, { type: 'codeWrong', counter: counter(1) }, NOW).visit.notice).toMatchObject({
+      key: 'wrongCode',
+      params: { left: 4 },
+    });
+    expect(next(VERIFY_AT.code, { type: 'codeWrong', counter: counter(5, NOW + 900_000) }, NOW).visit.outcome).toMatchObject({
+      kind: 'locked',
+    });
+    expect(next(VERIFY_AT.code, { type: 'providerFailed', notice: 'verifyConfig' }, NOW).visit.notice).toMatchObject({
+      key: 'verifyConfig',
+    });
+    expect(next(VERIFY_AT.code, { type: 'attemptRefused', reason: 'busy', counter: counter(4) }, NOW).visit.notice).toMatchObject({
+      key: 'attemptBusy',
+    });
+  });
+});
