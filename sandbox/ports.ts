@@ -9,7 +9,8 @@ export type Ports = Record<PortName, number>;
 
 const PORT_NAMES = Object.keys(DEFAULT_PORTS) as PortName[];
 
-function freePort(): Promise<number> {
+/** A port free right now on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();

@@ -14,6 +14,7 @@ import type { LocalSecrets } from './local-secrets';
 import { LISTEN_HOST, type PortName, type Ports } from './ports';
 import { buildTenant } from './tenant/app';
 import type { SeedUser } from './tenant/user-store';
+import { verifySettings, type VerifySandbox } from './verify-setup';
 
 export const DEMO_CLIENT_ID = 'sandbox-demo-app';
 
@@ -37,6 +38,8 @@ export interface SandboxSetup {
   maxFailures: string;
   lockMinutes: string;
   logger: boolean;
+  /** PROVIDER=verify: the Verify emulator and the settings that point the Action and the forms server at it; else null. */
+  verify: VerifySandbox | null;
 }
 
 /** Public URLs use `localhost`, the host Auth0-style cookies and tokens name; sockets stay on 127.0.0.1. */
@@ -54,7 +57,7 @@ function authyServer({ secrets, dataDir, logger }: SandboxSetup): Promise<Fastif
   return buildAuthyEmulator({ apiKey: secrets.authyApiKey, dataFile: join(dataDir, 'authy-emulator.json'), logger });
 }
 
-function formsServer({ ports, urls, secrets, logger }: SandboxSetup): Promise<FastifyInstance> {
+function formsServer({ ports, urls, secrets, logger, verify }: SandboxSetup): Promise<FastifyInstance> {
   const config = loadConfig({
     FORMS_HOST: LISTEN_HOST,
     FORMS_PORT: String(ports.forms),
@@ -64,6 +67,7 @@ function formsServer({ ports, urls, secrets, logger }: SandboxSetup): Promise<Fa
     AUTHY_API_URL: urls.authy,
     TRUSTED_TENANTS: urls.tenant,
     LOG_LEVEL: logger ? 'info' : 'silent',
+    ...(verify ? verifySettings(verify) : {}),
   });
   return buildFormsServer(config, { logger });
 }
@@ -92,6 +96,7 @@ function tenantServer(setup: SandboxSetup): Promise<FastifyInstance> {
       AUTHY_API_URL: urls.authy,
       MAX_FAILURES: setup.maxFailures,
       LOCK_MINUTES: setup.lockMinutes,
+      ...(setup.verify ? { PROVIDER: 'verify', ...verifySettings(setup.verify) } : {}),
     },
     logger: setup.logger,
   });

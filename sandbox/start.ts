@@ -5,6 +5,8 @@
  *   stand-in tenant   http://localhost:3001   (sandbox/tenant, runs actions/authy-2fa/code.js)
  *   forms server      http://localhost:3002   (forms-server, the production one)
  *   Authy emulator    http://localhost:3003   (sandbox/authy-emulator, phone page at /phone)
+ *   Verify emulator   http://localhost:3004   (sandbox/verify-emulator, phone page at /phone; only with
+ *                                              PROVIDER=verify or `npm start -- --provider verify`)
  *
  * Local secrets are generated once into sandbox/.data/secrets.json; users, their metadata and
  * the emulator's state live next to them, so enrollment survives a restart. Everything
@@ -15,9 +17,10 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { secToMs } from '../lib/time';
 import { loadOrCreateSecrets } from './local-secrets';
-import { LISTEN_HOST, portsFromEnv, resolvePorts, type PortName } from './ports';
+import { LISTEN_HOST, freePort, portsFromEnv, resolvePorts, type PortName } from './ports';
 import { SERVERS, sandboxUrls, type SandboxSetup, type SandboxUrls } from './servers';
 import { readSeedFile, type SeedUser } from './tenant/user-store';
+import { DEFAULT_VERIFY_PORT, providerFrom, verifySandbox, verifyServer, type SandboxProvider } from './verify-setup';
 
 export { loadOrCreateSecrets } from './local-secrets';
 export { DEMO_CLIENT_ID, type SandboxUrls } from './servers';
@@ -37,10 +40,16 @@ export interface SandboxOptions {
   lockMinutes?: string;
   /** Log requests of every server (pino JSON); default false. */
   log?: boolean;
+  /** How new users enroll: authy (default) or verify, which also starts the Verify emulator. */
+  provider?: SandboxProvider;
+  /** The Verify emulator's port (default 3004, SANDBOX_VERIFY_PORT; 0: a free one). */
+  verifyPort?: number;
 }
 
 export interface RunningSandbox {
   urls: SandboxUrls;
+  /** With provider verify: the Verify emulator's URL and phone page; else null. */
+  verify: { url: string; phone: string } | null;
   users: readonly SeedUser[];
   close(): Promise<void>;
 }
@@ -52,6 +61,8 @@ async function sandboxSetup(options: SandboxOptions): Promise<SandboxSetup> {
   const seedUsers = readSeedFile(resolve(options.seedFile ?? join(ROOT, 'sandbox', 'seed-users.json')));
   const secrets = loadOrCreateSecrets(dataDir);
   const ports = await resolvePorts(options.ports);
+  const verifyPort = options.verifyPort ?? DEFAULT_VERIFY_PORT;
+  const verify = options.provider === 'verify' ? verifySandbox(dataDir, verifyPort === 0 ? await freePort() : verifyPort) : null;
   return {
     ports,
     urls: sandboxUrls(ports),
@@ -62,6 +73,7 @@ async function sandboxSetup(options: SandboxOptions): Promise<SandboxSetup> {
     maxFailures: options.maxFailures ?? process.env.SANDBOX_MAX_FAILURES ?? '5',
     lockMinutes: options.lockMinutes ?? process.env.SANDBOX_LOCK_MINUTES ?? '15',
     logger: options.log ?? false,
+    verify,
   };
 }
 
@@ -73,6 +85,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     await Promise.allSettled(started.reverse().map((app) => app.close()));
   };
   try {
+    if (setup.verify) {
+      const emulator = await verifyServer(setup.verify, setup.logger);
+      await emulator.listen({ host: LISTEN_HOST, port: setup.verify.port });
+      started.push(emulator);
+    }
     for (const [name, build] of SERVERS) {
       const app = await build(setup);
       await app.listen({ host: LISTEN_HOST, port: setup.ports[name] });
@@ -82,7 +99,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     await close();
     throw error;
   }
-  return { urls: setup.urls, users: setup.seedUsers, close };
+  const verify = setup.verify ? { url: setup.verify.url, phone: setup.verify.phone } : null;
+  return { urls: setup.urls, users: setup.seedUsers, verify, close };
 }
 
 function banner(sandbox: RunningSandbox): string {
@@ -95,6 +113,12 @@ function banner(sandbox: RunningSandbox): string {
     `  Forms server       ${urls.forms}`,
     `  Authy emulator     ${urls.authy}`,
     `  Phone page         ${urls.phone}  <- codes, SMS, calls and push requests appear here`,
+    ...(sandbox.verify
+      ? [
+          `  Verify emulator    ${sandbox.verify.url}  (PROVIDER=verify: new users set up an authenticator app)`,
+          `  Verify phone page  ${sandbox.verify.phone}  <- the current code of every authenticator-app factor`,
+        ]
+      : []),
     '',
     'Demo users (password shown on the login page too):',
     ...sandbox.users.map((u) => `  ${u.email.padEnd(22)} ${u.password.padEnd(18)} ${u.note ?? ''}`),
@@ -107,7 +131,18 @@ function banner(sandbox: RunningSandbox): string {
 async function main(): Promise<void> {
   const ports = portsFromEnv();
   const dataDir = process.env.SANDBOX_DATA_DIR || undefined;
-  const sandbox = await startSandbox({ ports, log: process.env.SANDBOX_LOG === 'true', ...(dataDir ? { dataDir } : {}) });
+  const provider = providerFrom(process.argv.slice(2), process.env);
+  const verifyPort = process.env.SANDBOX_VERIFY_PORT ? Number(process.env.SANDBOX_VERIFY_PORT) : undefined;
+  if (verifyPort !== undefined && (!Number.isInteger(verifyPort) || verifyPort < 0 || verifyPort > 65_535)) {
+    throw new Error('SANDBOX_VERIFY_PORT must be a port number');
+  }
+  const sandbox = await startSandbox({
+    ports,
+    log: process.env.SANDBOX_LOG === 'true',
+    provider,
+    ...(verifyPort !== undefined ? { verifyPort } : {}),
+    ...(dataDir ? { dataDir } : {}),
+  });
   console.log(banner(sandbox));
 
   let stopping = false;
