@@ -21,10 +21,11 @@ export interface E2eSandbox extends RunningSandbox {
   stop(): Promise<void>;
 }
 
-export async function startE2eSandbox(): Promise<E2eSandbox> {
+export async function startE2eSandbox(options: { provider?: 'authy' | 'verify' } = {}): Promise<E2eSandbox> {
   const dataDir = mkdtempSync(join(tmpdir(), 'authy-2fa-e2e-'));
   const sandbox = await startSandbox({
     ports: { demo: 0, tenant: 0, forms: 0, authy: 0 },
+    ...(options.provider === 'verify' ? { provider: 'verify', verifyPort: 0 } : {}),
     dataDir,
     lockMinutes: String(LOCK_SECONDS / 60),
     maxFailures: '5',
