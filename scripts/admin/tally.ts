@@ -1,9 +1,10 @@
 /**
  * Enrollment counts per connection (pure). "Enrolled" means app_metadata names an Authy id,
- * in the Action's shape or a rule-era one; "legacy format" counts the rule-era ones, which
- * `npm run migrate-users -- --apply` rewrites; "locked" means locked_until is in the future.
+ * in the Action's shape or a rule-era one, or a Twilio Verify factor (isEnrolled); "legacy
+ * format" counts the rule-era ones, which `npm run migrate-users -- --apply` rewrites; "locked"
+ * means locked_until is in the future.
  */
-import { readEnrollment } from '../../lib/enrollment';
+import { isEnrolled, readEnrollment } from '../../lib/enrollment';
 import type { AdminUser } from './management';
 
 export interface EnrollmentCounts {
@@ -30,7 +31,7 @@ function zero(): EnrollmentCounts {
 function add(counts: EnrollmentCounts, user: Pick<AdminUser, 'app_metadata'>, nowMs: number): void {
   const state = readEnrollment(user.app_metadata);
   counts.users += 1;
-  if (state.authyId) counts.enrolled += 1;
+  if (isEnrolled(state)) counts.enrolled += 1;
   else counts.not_enrolled += 1;
   if (state.lockedUntilMs !== null && state.lockedUntilMs > nowMs) counts.locked += 1;
   if (state.source === 'legacy-authyID' || state.source === 'legacy-mfa') counts.legacy_format += 1;
