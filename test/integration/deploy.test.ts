@@ -67,8 +67,6 @@ describe('npm run deploy, with the real auth0-deploy-cli deploy()', () => {
       output.restore();
     }
     const seconds = (Date.now() - started) / 1000;
-    // The figure asked for in the issue: how long one deploy takes here, and what it sent.
-    process.stdout.write(`first deploy: ${seconds.toFixed(1)} s\n${tenant.callLines().join('\n')}\n`);
 
     expect(tenant.callLines()).toEqual([
       'POST /oauth/token',
@@ -177,7 +175,6 @@ describe('npm run deploy: dry run and a refused scope', () => {
     }
     // The only POST is the client-credentials token request; nothing is created, patched or deployed.
     expect(tenant.writes().map((c) => `${c.method} ${c.path}`)).toEqual(['POST /oauth/token']);
-    process.stdout.write(`dry run calls:\n${tenant.callLines().join('\n')}\n`);
     expect(output.text()).toContain('Dry Run');
     expect(output.text()).not.toContain(TEST_ENV.AUTHY2FA_SHARED_SECRET);
     expect(report).toMatchObject({ dryRun: true, actionVersion: null, bindings: ['add-roles', 'authy-2fa', 'audit-log'] });
