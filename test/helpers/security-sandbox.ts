@@ -12,6 +12,7 @@ import { DEMO_CLIENT_ID, loadOrCreateSecrets, startSandbox, type RunningSandbox 
 import type { LocalSecrets } from '../../sandbox/local-secrets';
 import { isActionLogLine } from './action-log';
 import { HttpBrowser, formOf, type HttpAnswer } from './security-http';
+import { alertsOf, headingOf } from './forms';
 
 export interface SecuritySandbox {
   sandbox: RunningSandbox;
@@ -186,7 +187,11 @@ export class SandboxLogin {
   /** Posts a form of the current page (its CSRF token and hidden fields) and follows to the next page. */
   async submit(action: string, fields: Record<string, string> = {}): Promise<HttpAnswer> {
     const form = formOf(this.page?.body ?? '', new RegExp(`^${action.replace(/[/]/g, '\\/')}$`));
-    if (!form) throw new Error(`no form ${action} on the page`);
+    if (!form) {
+      const body = this.page?.body ?? '';
+      const shown = `status ${this.page?.status ?? 0}, heading "${headingOf(body)}", alerts ${JSON.stringify(alertsOf(body))}`;
+      throw new Error(`no form ${action} on the page (${shown})`);
+    }
     const answer = await this.browser.post(`${this.env.sandbox.urls.forms}${action}`, { ...form.fields, ...fields });
     this.page = await this.browser.follow(answer);
     return this.page;

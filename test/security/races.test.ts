@@ -202,6 +202,9 @@ describe('race through the sandbox: the real Action, 12 logins of one user', () 
     for (let n = 0; n < 11; n += 1) {
       const login = logins[n];
       await login.open(links[n] ?? '');
+      // On a loaded machine the first guesses may have settled already: a login opened after the
+      // lock starts on the lock page, with nothing left to guess.
+      if (headingOf(login.page?.body ?? '') === LOCKED) continue;
       const guess = login.submit('/2fa/verify', { code: wrongs[n] ?? '' });
       guesses.push(guess);
       await untilInFlight(guess, async () => -(await faultsRemaining(env)), 5);
@@ -210,7 +213,7 @@ describe('race through the sandbox: the real Action, 12 logins of one user', () 
     await last.open(links[11] ?? '');
     const right = await appCode(env, phoneNumber);
     await sleep(100);
-    guesses.push(last.submit('/2fa/verify', { code: right }));
+    if (headingOf(last.page?.body ?? '') !== LOCKED) guesses.push(last.submit('/2fa/verify', { code: right }));
     await Promise.all(guesses);
     const reached = 100 - (await faultsRemaining(env));
     await clearFaults(env);
