@@ -19,6 +19,8 @@ export interface AdminUser {
   connection: string | null;
   app_metadata: Record<string, unknown>;
   user_metadata: Record<string, unknown>;
+  /** ISO time of the user's last login, when the answer has one (GET /api/v2/users/{id}). */
+  last_login?: string;
 }
 
 export interface ExportField {
@@ -70,6 +72,7 @@ export function toAdminUser(raw: unknown): AdminUser | null {
     connection,
     app_metadata: isRecord(raw.app_metadata) ? raw.app_metadata : {},
     user_metadata: isRecord(raw.user_metadata) ? raw.user_metadata : {},
+    ...(typeof raw.last_login === 'string' ? { last_login: raw.last_login } : {}),
   };
 }
 
