@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { AuthyEmulator, type EmulatorSettings } from './emulator';
 import * as errors from './errors';
-import { FaultQueue, type Fault } from './faults';
+import { FaultQueue, serveFault, type Fault } from './faults';
 import { EmulatorStore } from './store';
 import type { RouteContext } from './routes/context';
 import { appDetailsRoutes } from './routes/app-details';
@@ -123,17 +123,12 @@ function guardApi(app: FastifyInstance, apiKey: string, faults: FaultQueue): voi
     if (!isApi) return;
     const fault: Fault | undefined = faults.take();
     if (!fault) return;
-    switch (fault.kind) {
-      case 'rate_limit':
-        return errors.sendAuthyError(reply, errors.rateLimited());
-      case 'server_error':
-        return errors.sendAuthyError(reply, errors.internalError(fault.status));
-      case 'malformed':
-        return reply.code(200).type('application/json; charset=utf-8').send(MALFORMED_BODY);
-      case 'hang':
-        await hang(fault.delayMs);
-        return;
-    }
+    return serveFault(fault, reply, {
+      rateLimited: (r) => errors.sendAuthyError(r, errors.rateLimited()),
+      serverError: (r, status) => errors.sendAuthyError(r, errors.internalError(status)),
+      malformedBody: MALFORMED_BODY,
+      hang,
+    });
   });
 }
 

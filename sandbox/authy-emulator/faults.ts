@@ -4,6 +4,8 @@
  * serves `count` calls, then the next one applies.
  */
 
+import type { FastifyReply } from 'fastify';
+
 export type FaultKind = 'rate_limit' | 'server_error' | 'hang' | 'malformed';
 
 export interface Fault {
@@ -60,5 +62,30 @@ export class FaultQueue {
 
   clear(): void {
     this.faults = [];
+  }
+}
+
+/** How one emulator answers each fault, in its vendor's shape (the Verify emulator shares the queue). */
+export interface FaultAnswers {
+  rateLimited: (reply: FastifyReply) => FastifyReply;
+  serverError: (reply: FastifyReply, status: number) => FastifyReply;
+  /** A body cut short, as a broken proxy would. */
+  malformedBody: string;
+  /** Waits, then lets the request be answered normally. */
+  hang: (delayMs: number) => Promise<void>;
+}
+
+/** Plays one fault: the answer sent, or undefined when the request goes on (after a hang). */
+export async function serveFault(fault: Fault, reply: FastifyReply, answers: FaultAnswers): Promise<FastifyReply | undefined> {
+  switch (fault.kind) {
+    case 'rate_limit':
+      return answers.rateLimited(reply);
+    case 'server_error':
+      return answers.serverError(reply, fault.status);
+    case 'malformed':
+      return reply.code(200).type('application/json; charset=utf-8').send(answers.malformedBody);
+    case 'hang':
+      await answers.hang(fault.delayMs);
+      return undefined;
   }
 }

@@ -8,7 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { FaultQueue } from '../authy-emulator/faults';
+import { FaultQueue, serveFault } from '../authy-emulator/faults';
 import * as errors from './errors';
 import { resourcePath, type RouteContext } from './routes/context';
 import { challengeRoutes } from './routes/challenges';
@@ -109,17 +109,12 @@ function guardApi(app: FastifyInstance, options: VerifyEmulatorOptions, serviceS
       return errors.sendTwilioError(reply, errors.notFound(resourcePath(request.url)));
     const fault = faults.take();
     if (!fault) return;
-    switch (fault.kind) {
-      case 'rate_limit':
-        return errors.sendTwilioError(reply, errors.tooManyRequests());
-      case 'server_error':
-        return errors.sendTwilioError(reply, errors.internalError(fault.status));
-      case 'malformed':
-        return reply.code(200).type('application/json; charset=utf-8').send(MALFORMED_BODY);
-      case 'hang':
-        await hang(fault.delayMs);
-        return;
-    }
+    return serveFault(fault, reply, {
+      rateLimited: (r) => errors.sendTwilioError(r, errors.tooManyRequests()),
+      serverError: (r, status) => errors.sendTwilioError(r, errors.internalError(status)),
+      malformedBody: MALFORMED_BODY,
+      hang,
+    });
   });
 }
 
