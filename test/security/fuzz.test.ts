@@ -15,6 +15,7 @@
  * Runs per property: see RUNS below (about 9,000 cases in all).
  */
 import fc from 'fast-check';
+import { SECRET_NAMES } from '../../lib/action-secrets';
 import nock from 'nock';
 import { ConfigError, loadConfig } from '../../forms-server/config';
 import { JwtError, signHs256, verifyHs256, type JwtClaims } from '../../lib/jwt-hs256';
@@ -422,19 +423,8 @@ const FORMS_KEYS = [
   'KEEP_ALIVE_TIMEOUT_MS',
   'MAX_HEADER_BYTES',
 ];
-const ACTION_KEYS = [
-  'FORMS_URL',
-  'SHARED_SECRET',
-  'AUTHY_API_KEY',
-  'AUTHY_API_URL',
-  'AUTHY_TIMEOUT_MS',
-  'MAX_FAILURES',
-  'LOCK_MINUTES',
-  'EXEMPT_CLIENT_IDS',
-  'EXEMPT_CONNECTIONS',
-  'ALLOW_NON_INTERACTIVE',
-  'CLAIM_NAMESPACE',
-];
+/** Every secret the Action reads, from the one list (new settings are fuzzed as they are added). */
+const ACTION_KEYS: readonly string[] = SECRET_NAMES;
 
 const settingValue = fc.oneof(
   text,
