@@ -104,3 +104,61 @@ export function loadNamedEnvironment(dir: string, envName: string, base: Env): {
   const file = envFileFor(dir, envName);
   return { env: file ? loadEnvironment(base, join(dir, file)) : { ...base }, file };
 }
+
+/** What `migrate-to-verify` calls Authy and Twilio Verify with. */
+export interface VerifyMigrationSettings {
+  authyApiKey: string;
+  authyApiUrl?: string;
+  serviceSid: string;
+  /** TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET. */
+  username: string;
+  password: string;
+  identityKey: string;
+  verifyApiUrl?: string;
+}
+
+/** The Authy and Verify settings of `migrate-to-verify`; every missing one is named in one error. */
+export function readVerifyMigrationSettings(env: Env): VerifyMigrationSettings {
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw.length === 0 ? undefined : raw;
+  };
+  const missing: string[] = [];
+  const need = (name: string): string => {
+    const found = value(name);
+    if (found === undefined) missing.push(name);
+    return found ?? '';
+  };
+  // The Auth0 ones are read by readManagementCredentials; named here too so that one run lists every gap.
+  for (const name of ['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET']) need(name);
+  const authyApiKey = need('AUTHY_API_KEY');
+  const serviceSid = need('VERIFY_SERVICE_SID');
+  const identityKey = need('VERIFY_IDENTITY_KEY');
+  let username: string;
+  let password: string;
+  if (value('TWILIO_API_KEY_SID') !== undefined || value('TWILIO_API_KEY_SECRET') !== undefined) {
+    username = need('TWILIO_API_KEY_SID');
+    password = need('TWILIO_API_KEY_SECRET');
+  } else {
+    username = need('TWILIO_ACCOUNT_SID');
+    password = need('TWILIO_AUTH_TOKEN');
+  }
+  if (missing.length > 0) {
+    throw new AdminError(
+      'MISSING_CONFIG',
+      `not set: ${missing.join(', ')} (migrate-to-verify exports seeds from Authy and creates Twilio Verify factors with them). ` +
+        'Set them in .env or in the environment.',
+    );
+  }
+  const authyApiUrl = value('AUTHY_API_URL');
+  const verifyApiUrl = value('VERIFY_API_URL');
+  return {
+    authyApiKey,
+    serviceSid,
+    username,
+    password,
+    identityKey,
+    ...(authyApiUrl ? { authyApiUrl } : {}),
+    ...(verifyApiUrl ? { verifyApiUrl } : {}),
+  };
+}
