@@ -8,6 +8,7 @@
  */
 import { isRecord } from './is-record';
 import { SID } from './providers/verify-http';
+import type { StoredRecovery } from './recovery-codes';
 
 /** The app_metadata key this product owns. */
 export const ENROLLMENT_KEY = 'authy_2fa';
@@ -41,6 +42,8 @@ export interface StoredEnrollment {
   locked_until?: string;
   /** How the last successful second factor was given. */
   last_method?: string;
+  /** The salted hashes of the recovery codes not used yet (lib/recovery-codes.ts). */
+  recovery?: StoredRecovery;
 }
 
 export type EnrollmentSource = 'current' | 'legacy-authyID' | 'legacy-mfa' | 'none';

@@ -13,6 +13,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { signHs256, type JwtClaims } from './jwt-hs256';
 import { normalizeAuthyId } from './enrollment';
+import { RECOVERY_CODE_COUNT, hashRecoveryCodes, isRecoveryHashList, normalizeRecoveryCode } from './recovery-codes';
 import { SID } from './providers/verify-http';
 import { nowSec } from './time';
 
@@ -74,6 +75,8 @@ export interface OutboundInput {
   lockSeconds: number;
   /** First of the login's `ui_locales`, or "". */
   locale: string;
+  /** Recovery codes the user has left (lib/recovery-codes.ts); absent = 0. */
+  recoveryLeft?: number;
 }
 
 /**
@@ -108,6 +111,7 @@ export function outboundPayload(input: OutboundInput): Record<string, unknown> {
     if (input.verifyFactorSid) payload.verify_factor_sid = input.verifyFactorSid;
   }
   if (input.sealedEmail) payload.sealed_email = input.sealedEmail;
+  if (input.recoveryLeft) payload.recovery_left = input.recoveryLeft;
   return payload;
 }
 
@@ -161,6 +165,7 @@ export function parseOutboundClaims(claims: JwtClaims): OutboundToken {
     lockSeconds: int(claims, 'lock_seconds', 1, 7 * 24 * 3600),
     locale: str(claims, 'locale', LOCALE),
   };
+  if (claims.recovery_left !== undefined) token.recoveryLeft = int(claims, 'recovery_left', 0, RECOVERY_CODE_COUNT);
   const factorSid = optionalStr(claims, 'verify_factor_sid', SID.factor);
   if (providerClaim(claims) === 'verify') {
     if (token.authyId) throw new ContractError('authy_id', 'a Verify user has no Authy id');
@@ -196,6 +201,11 @@ export type ResultOutcome =
   | { kind: 'verified'; method: SecondFactorMethod; authyId: string; enrolledNow: boolean; approvalUuid: string | null }
   | { kind: 'verify-verified'; method: 'app' | 'sms' | 'call'; enrolledNow: boolean; result: VerifyResultRef }
   | { kind: 'cancelled'; failures: number }
+  /**
+   * A recovery code as typed (canonical form), for the Action to check against its stored hashes
+   * and burn; `failures` counts it already (the forms server cannot check it, so it counts as a try).
+   */
+  | { kind: 'recovery'; code: string; failures: number }
   /** `lockedUntilSec`: the `locked_until` claim, epoch seconds. */
   | { kind: 'locked'; failures: number; lockedUntilSec: number };
 
@@ -222,10 +232,15 @@ export interface ResultToken {
   expiresAtSec: number;
   id: string;
   outcome: ResultOutcome;
+  /** A verified result's new recovery codes, as their stored entries (`recovery_hashes`), or null. */
+  recoveryHashes?: string[] | null;
 }
 
-/** Signs the forms server's result for Auth0's `/continue`. */
-export function signResultToken(outcome: ResultOutcome, context: ResultContext): string {
+/**
+ * Signs the forms server's result for Auth0's `/continue`. `recoveryCodes`: new codes shown to the
+ * user, sent only as salted hashes and only with a verified result (the Action stores them).
+ */
+export function signResultToken(outcome: ResultOutcome, context: ResultContext, recoveryCodes?: readonly string[]): string {
   const issuedAtSec = context.nowSec ?? nowSec();
   const claims: JwtClaims = {
     v: CONTRACT_VERSION,
@@ -255,7 +270,10 @@ export function signResultToken(outcome: ResultOutcome, context: ResultContext):
   } else {
     claims.failures = outcome.failures;
     if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntilSec;
+    if (outcome.kind === 'recovery') claims.recovery_code = outcome.code;
   }
+  const verified = outcome.kind === 'verified' || outcome.kind === 'verify-verified';
+  if (verified && recoveryCodes && recoveryCodes.length > 0) claims.recovery_hashes = hashRecoveryCodes(recoveryCodes);
   return signHs256(claims, context.secret);
 }
 
@@ -277,6 +295,17 @@ function verifyOutcome(claims: JwtClaims, method: SecondFactorMethod): ResultOut
   if ((kind === 'enrollment') !== claims.enrolled) throw new ContractError('result_kind', 'claim result_kind does not match enrolled');
   const id = str(claims, 'result_id', verifyResultPattern(method, kind));
   return { kind: 'verify-verified', method, enrolledNow: claims.enrolled, result: { kind, id } };
+}
+
+/** `recovery_hashes`: only on a verified result, a list of well-formed distinct entries. */
+function recoveryHashesClaim(claims: JwtClaims, outcome: ResultOutcome): string[] | null {
+  const value = claims.recovery_hashes;
+  if (value === undefined) return null;
+  if (outcome.kind !== 'verified' && outcome.kind !== 'verify-verified') {
+    throw new ContractError('recovery_hashes', 'only a verified result carries recovery_hashes');
+  }
+  if (!isRecoveryHashList(value)) throw new ContractError('recovery_hashes', 'claim recovery_hashes is malformed');
+  return [...value];
 }
 
 /** Reads verified result claims (signature, expiry and state already checked). Throws ContractError. */
@@ -320,8 +349,14 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
     case 'locked':
       outcome = { kind: 'locked', failures, lockedUntilSec: int(claims, 'locked_until', 0, Number.MAX_SAFE_INTEGER) };
       break;
+    case 'recovery': {
+      const code = normalizeRecoveryCode(claims.recovery_code);
+      if (code === null || code !== claims.recovery_code) throw new ContractError('recovery_code', 'claim recovery_code is malformed');
+      outcome = { kind: 'recovery', code, failures };
+      break;
+    }
     default:
       throw new ContractError('result', 'claim result is missing or unknown');
   }
-  return { ...base, outcome };
+  return { ...base, outcome, recoveryHashes: recoveryHashesClaim(claims, outcome) };
 }

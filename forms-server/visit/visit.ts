@@ -83,7 +83,11 @@ export const STEPS: readonly Step[] = ['enroll', 'code', 'push', 'verified', 'ca
 type TargetFields = 'authyId' | 'pendingAuthyId' | 'provider' | 'verifyFactorSid' | 'pendingFactor';
 
 export function stepOf(visit: Pick<Visit, 'outcome' | 'push' | TargetFields>): Step {
-  if (visit.outcome) return visit.outcome.kind === 'verify-verified' ? 'verified' : visit.outcome.kind;
+  if (visit.outcome) {
+    const kind = visit.outcome.kind;
+    // A recovery code ends the visit like a right code: the Action checks it.
+    return kind === 'verify-verified' || kind === 'recovery' ? 'verified' : kind;
+  }
   if (visit.push) return 'push';
   return codeTarget(visit) ? 'code' : 'enroll';
 }

@@ -31,6 +31,7 @@ export const DENY = {
   unknownProvider: 'Two-factor login is stored in a form this sign-in does not know. Please contact your administrator.',
   noEmail: 'An email address is needed to set up two-factor login.',
   unverifiedEmail: 'Verify your email address before setting up two-factor login.',
+  recoveryRefused: 'That recovery code is not valid or was already used. Please try again.',
   internal: 'Two-factor login failed. Please try again.',
 } as const;
 
@@ -169,13 +170,15 @@ export type ContinueDenyWhy =
   | 'unknown-outcome'
   | 'unknown-provider'
   | 'provider-not-configured'
-  | 'method-not-enrolled';
+  | 'method-not-enrolled'
+  | 'recovery-refused';
 
 export type ContinueDecision =
   | { kind: 'deny'; why: ContinueDenyWhy; reason: string; store: StoredEnrollment | null }
-  | { kind: 'allow'; store: StoredEnrollment; method: SecondFactorMethod; enrolledNow: boolean; confirm: Confirmation };
+  | { kind: 'allow'; store: StoredEnrollment; method: SecondFactorMethod | 'recovery'; enrolledNow: boolean; confirm: Confirmation };
 
-function stored(enrollment: EnrollmentState, patch: Partial<StoredEnrollment>, enrolledAt: string | null): StoredEnrollment {
+/** The record to store for `enrollment`, with `patch` applied (recovery codes are added by recovery.ts). */
+export function stored(enrollment: EnrollmentState, patch: Partial<StoredEnrollment>, enrolledAt: string | null): StoredEnrollment {
   const value: StoredEnrollment = { v: 1, failures: enrollment.failures };
   if (enrollment.provider === 'verify') value.provider = 'verify';
   if (enrollment.authyId) value.authy_id = enrollment.authyId;

@@ -11,12 +11,12 @@ import { seal } from '../../../lib/seal';
 import { OUTBOUND_TTL_SECONDS, SESSION_TOKEN_PARAM, outboundPayload, parseResultClaims } from '../../../lib/token-contract';
 import type { PostLoginApi, PostLoginEvent } from './auth0-types';
 import { askProviders } from './confirm';
+import { decideWithRecovery, recoveryClaim, recoveryLeft, storedRecovery } from './recovery';
 import {
   DENY,
   allowedProvider,
   confirmed,
   continueAudit,
-  decideOnContinue,
   decideOnExecute,
   executeAudit,
   methodUrl,
@@ -160,6 +160,7 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
         maxFailures: settings.maxFailures,
         lockSeconds: settings.lockSeconds,
         locale: locale(event),
+        recoveryLeft: isEnrolled(enrollment) ? recoveryLeft(event.user.app_metadata) : 0,
       }),
     });
     api.redirect.sendUserTo(settings.formsUrl.href, { query: { [SESSION_TOKEN_PARAM]: sessionToken } });
@@ -182,7 +183,8 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
     }
     const nowMs = Date.now();
     const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), nowMs);
-    const decision = decideOnContinue(token, { userId: event.user.user_id, tenantHost: tenantHost(event), enrollment, nowMs }, settings);
+    const facts = { userId: event.user.user_id, tenantHost: tenantHost(event), enrollment, nowMs };
+    const decision = decideWithRecovery(token, facts, settings, storedRecovery(event.user.app_metadata));
 
     if (decision.kind === 'deny') {
       audit.note(continueAudit(decision));
@@ -202,6 +204,10 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
     // Rule-era users are rewritten in the current shape on their first success.
     for (const key of legacyKeysToRemove(event.user.app_metadata)) api.user.setAppMetadata(key, null);
     api.authentication.recordMethod(methodUrl(settings));
-    api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider: allowedProvider(decision), method: decision.method });
+    api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, {
+      provider: allowedProvider(decision),
+      method: decision.method,
+      ...recoveryClaim(decision),
+    });
     audit.note(continueAudit(decision));
   });
