@@ -26,6 +26,7 @@ import { healthRoutes } from './routes/health';
 import { publicMetricsRoutes } from './routes/metrics';
 import { pageRoutes } from './routes/page';
 import { pushRoutes } from './routes/push';
+import { recoveryRoutes } from './routes/recovery';
 import { staticRoutes } from './routes/static';
 import type { ProviderState } from './readiness';
 import { MemoryStore } from './store/memory';
@@ -158,5 +159,6 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
   await app.register(codeRoutes);
   await app.register(pushRoutes);
   await app.register(cancelRoutes);
+  await app.register(recoveryRoutes);
   return app;
 }

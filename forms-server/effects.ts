@@ -185,6 +185,17 @@ async function verifyCode(deps: EffectDeps, visit: Visit, effect: Extract<Effect
   });
 }
 
+/**
+ * A recovery code is reserved like any code and settled as a try at once: only the Action, which
+ * holds the hashes, can tell whether it is right (and resets the count when it is).
+ */
+async function countRecovery(deps: EffectDeps, visit: Visit, code: string): Promise<EffectOutcome> {
+  return guarded(deps, visit, deps.codeHoldMs, async () => {
+    deps.log.info({ step: 'recovery' }, 'recovery code counted');
+    return { result: 'wrong', outcome: (counter) => ({ type: 'recoveryCounted', code, counter }) };
+  });
+}
+
 async function settleWrong(deps: EffectDeps, visit: Visit, reservationId: string) {
   return deps.store.settleAttempt(visit.userKey, reservationId, 'wrong', attemptLimits(visit, deps.now()));
 }
@@ -226,6 +237,8 @@ async function performEffect(effect: Effect, visit: Visit, deps: EffectDeps): Pr
       return createFactor(deps, visit);
     case 'verifyCode':
       return verifyCode(deps, visit, effect);
+    case 'countRecovery':
+      return countRecovery(deps, visit, effect.code);
     case 'finishCancel': {
       const counter = effect.pushReservationId
         ? await settleWrong(deps, visit, effect.pushReservationId)

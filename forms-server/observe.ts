@@ -89,7 +89,13 @@ function providerCall(effect: Effect): string {
   }
 }
 
-const ACTION_OF: Partial<Record<Effect['type'], string>> = { checkCode: 'code', verifyCode: 'code', sendCode: 'send', startPush: 'push' };
+const ACTION_OF: Partial<Record<Effect['type'], string>> = {
+  checkCode: 'code',
+  verifyCode: 'code',
+  sendCode: 'send',
+  startPush: 'push',
+  countRecovery: 'recovery',
+};
 
 /** Verify visits' lines say so (Authy's stay as they were). */
 function withProvider(visit: Visit, fields: AuditFields = {}): AuditFields {
@@ -131,6 +137,8 @@ function auditOf(effect: Effect, visit: Visit, outcome: EffectOutcome): [AuditEv
       return ['visit_cancelled', { failures: outcome.failures }];
     case 'pushPending':
       return null;
+    case 'recoveryCounted':
+      return ['recovery_submitted', { failures: outcome.counter.failures }];
   }
 }
 
@@ -163,7 +171,7 @@ export function createObserver(metrics: Metrics, auditLog: AuditLog, now: () => 
       if (visit.outcome || !after.outcome) return;
       metrics.visitsEnded.inc({ outcome: after.outcome.kind });
       // A wrong answer that reached the limit: this request locked the user.
-      const failed = outcome.type === 'codeWrong' || outcome.type === 'pushEnded' || outcome.type === 'providerLimit';
+      const failed = ['codeWrong', 'pushEnded', 'providerLimit', 'recoveryCounted'].includes(outcome.type) && 'counter' in outcome;
       if (failed && isLocked(outcome.counter, now())) {
         metrics.locks.inc();
         const lockedUntilSec = after.outcome.kind === 'locked' ? after.outcome.lockedUntilSec : 0;

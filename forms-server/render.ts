@@ -14,6 +14,8 @@ import { MAX_PUSHES_PER_VISIT } from './visit/attempts';
 import { countryOptions, defaultCountry } from './visit/phone';
 import { totpQrSvg } from '../lib/providers/qr';
 import { stepOf, type Visit } from './visit/visit';
+import { codesToIssue, onRecoveryPage } from './visit/recovery-steps';
+import { recoveryDonePage, recoveryPage, recoveryPanel } from './recovery-pages';
 
 export interface RenderDeps {
   config: FormsServerConfig;
@@ -33,15 +35,20 @@ export function continueForm(
   deps: RenderDeps,
   outcome: ResultOutcome,
   to: { continueUrl: string; audience: string; userId: string; state: string },
+  recoveryCodes?: readonly string[],
 ): ContinueForm {
-  const token = signResultToken(outcome, {
-    formsOrigin: deps.config.publicOrigin,
-    audience: to.audience,
-    userId: to.userId,
-    state: to.state,
-    secret: deps.config.sharedSecret,
-    nowSec: msToSec(deps.now()),
-  });
+  const token = signResultToken(
+    outcome,
+    {
+      formsOrigin: deps.config.publicOrigin,
+      audience: to.audience,
+      userId: to.userId,
+      state: to.state,
+      secret: deps.config.sharedSecret,
+      nowSec: msToSec(deps.now()),
+    },
+    recoveryCodes,
+  );
   return { action: to.continueUrl, state: to.state, tokenName: SESSION_TOKEN_PARAM, token };
 }
 
@@ -53,13 +60,14 @@ function finalPage(
   deps: RenderDeps,
   outcome: ResultOutcome,
 ) {
-  const form = continueForm(deps, outcome, visit);
+  const form = continueForm(deps, outcome, visit, codesToIssue(visit));
   // These pages' only form posts to the trusted tenant's /continue, fixed by the server.
   reply.header('content-security-policy', contentSecurityPolicy(null));
   if (outcome.kind === 'locked') {
     const until = utcMinute(new Date(secToMs(outcome.lockedUntilSec)));
     return reply.view('locked', { ...page, continueForm: form, intro: format(t.lockedIntro, { until }) });
   }
+  if (outcome.kind === 'recovery') return recoveryDonePage(reply, visit, t, page, form);
   const cancelled = outcome.kind === 'cancelled';
   return reply.view('done', {
     ...page,
@@ -84,11 +92,12 @@ export async function renderVisit(
     const cleared: Visit = { ...visit, notice: null };
     await deps.store.saveVisit(cleared, deps.now());
   }
-  const page = { t, csrf: visit.csrf, notice: shown, lang: t.lang };
+  const page = { t, csrf: visit.csrf, notice: shown, lang: t.lang, recovery: recoveryPanel(visit, t) };
   reply.code(options.status ?? 200).header('content-type', 'text/html; charset=utf-8');
 
   const step = stepOf(visit);
   if (visit.outcome) return finalPage(reply, t, page, visit, deps, visit.outcome);
+  if (onRecoveryPage(visit)) return recoveryPage(reply, visit, t, page);
   if (visit.provider === 'verify') return verifyPage(reply, visit, t, page);
   if (step === 'push') return reply.view('push', page);
   if (step === 'code') {

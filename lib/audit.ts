@@ -32,6 +32,7 @@ export const FORMS_SERVER_AUDIT_EVENTS = [
   'push_denied',
   'push_expired',
   'push_withdrawn',
+  'recovery_submitted',
   'provider_error',
   'visit_cancelled',
 ] as const;

@@ -100,4 +100,32 @@ export const de: Catalogue = {
   verifyFactorMissing: 'Ihre Authenticator-App muss neu eingerichtet werden. Wenden Sie sich an den Support.',
   errVerifyOff:
     'Die Bestätigung in zwei Schritten mit einer Authenticator-App ist gerade nicht verfügbar. Wenden Sie sich an Ihre Administration.',
+  // Recovery codes
+  recoveryOpen: 'Telefon verloren? Einen Wiederherstellungscode verwenden',
+  recoveryHeading: 'Wiederherstellungscode verwenden',
+  recoveryIntro:
+    'Geben Sie einen der Wiederherstellungscodes ein, die Sie bei der Einrichtung der Bestätigung in zwei Schritten gespeichert haben. Jeder Code gilt einmal. Verbleibende Codes: {count}.',
+  recoveryCode: 'Wiederherstellungscode',
+  recoveryHint: '12 Buchstaben und Ziffern, zum Beispiel ABCD-EFGH-JKMN.',
+  recoverySubmit: 'Mit diesem Code anmelden',
+  recoveryBack: 'Doch mein Telefon verwenden',
+  recoveryCounts: 'Ein falscher Wiederherstellungscode zählt wie ein falscher Code als Fehlversuch.',
+  recoveryFormat: 'Ein Wiederherstellungscode hat 12 Buchstaben und Ziffern, etwa ABCD-EFGH-JKMN.',
+  recoveryDoneHeading: 'Wiederherstellungscode eingegeben',
+  recoveryDoneIntro:
+    'Wenn Sie fortfahren, prüft die Anmeldung Ihren Code. Ist er richtig, ist er verbraucht und Sie haben noch {count} Wiederherstellungscodes.',
+  recoveryDoneNewPhone:
+    'Für ein neues Telefon melden Sie sich danach erneut an und wählen „Neue Wiederherstellungscodes“, oder bitten Sie Ihre Administration, die Bestätigung in zwei Schritten zurückzusetzen, damit Sie das neue Telefon einrichten können.',
+  codesHeading: 'Ihre Wiederherstellungscodes',
+  codesIntroEnrolling:
+    'Bewahren Sie diese Codes sicher und getrennt von Ihrem Telefon auf. Verlieren Sie Ihr Telefon, meldet Sie jeder Code einmal an. Sie gelten, sobald Sie den Code von Ihrem Telefon eingeben.',
+  codesIntroNew: 'Diese neuen Codes ersetzen Ihre alten, sobald Sie den Code von Ihrem Telefon eingeben.',
+  codesOnce: 'Sie werden nur jetzt angezeigt: Kopieren oder laden Sie sie herunter, bevor Sie fortfahren.',
+  codesListLabel: 'Wiederherstellungscodes',
+  codesCopy: 'Codes kopieren',
+  codesCopied: 'Die Codes sind kopiert.',
+  codesDownload: 'Als Textdatei herunterladen',
+  codesFileHeading: 'Wiederherstellungscodes für die Bestätigung in zwei Schritten. Jeder Code gilt einmal.',
+  codesNew: 'Neue Wiederherstellungscodes',
+  errNoCodes: 'Auf dieser Seite gibt es keine Wiederherstellungscodes zum Herunterladen.',
 };

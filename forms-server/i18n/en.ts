@@ -95,6 +95,34 @@ export const en = {
   verifyConfig: 'Two-step verification is not available right now. Please contact your administrator.',
   verifyFactorMissing: 'Your authenticator app needs to be set up again. Please contact support.',
   errVerifyOff: 'Two-step verification with an authenticator app is not available right now. Please contact your administrator.',
+  // Recovery codes
+  recoveryOpen: 'Lost your phone? Use a recovery code',
+  recoveryHeading: 'Use a recovery code',
+  recoveryIntro:
+    'Enter one of the recovery codes you saved when you set up two-step verification. Each code works once. Codes left: {count}.',
+  recoveryCode: 'Recovery code',
+  recoveryHint: '12 letters and digits, for example ABCD-EFGH-JKMN.',
+  recoverySubmit: 'Sign in with this code',
+  recoveryBack: 'Use my phone instead',
+  recoveryCounts: 'A wrong recovery code counts as a wrong try, like a wrong code.',
+  recoveryFormat: 'A recovery code has 12 letters and digits, like ABCD-EFGH-JKMN.',
+  recoveryDoneHeading: 'Recovery code entered',
+  recoveryDoneIntro:
+    'When you continue, the sign-in checks your code. If it is right, it is used up and you have {count} recovery codes left.',
+  recoveryDoneNewPhone:
+    'To use a new phone, sign in again after this one and choose "Get new recovery codes", or ask your administrator to reset two-step verification so that you can enroll the new phone.',
+  codesHeading: 'Your recovery codes',
+  codesIntroEnrolling:
+    'Save these codes somewhere safe, away from your phone. If you lose your phone, each code signs you in once. They start to work when you enter the code from your phone.',
+  codesIntroNew: 'These new codes replace your old ones when you enter the code from your phone.',
+  codesOnce: 'They are shown only now: copy or download them before you go on.',
+  codesListLabel: 'Recovery codes',
+  codesCopy: 'Copy the codes',
+  codesCopied: 'The codes are copied.',
+  codesDownload: 'Download as a text file',
+  codesFileHeading: 'Recovery codes for two-step verification. Each code works once.',
+  codesNew: 'Get new recovery codes',
+  errNoCodes: 'There are no recovery codes to download on this page.',
 };
 
 export type Catalogue = typeof en;

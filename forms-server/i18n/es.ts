@@ -96,4 +96,32 @@ export const es: Catalogue = {
   verifyConfig: 'La verificación en dos pasos no está disponible ahora. Contacte con su administrador.',
   verifyFactorMissing: 'Hay que volver a configurar su app de autenticación. Contacte con el soporte.',
   errVerifyOff: 'La verificación en dos pasos con una app de autenticación no está disponible ahora. Contacte con su administrador.',
+  // Recovery codes
+  recoveryOpen: '¿Ha perdido su teléfono? Use un código de recuperación',
+  recoveryHeading: 'Usar un código de recuperación',
+  recoveryIntro:
+    'Introduzca uno de los códigos de recuperación que guardó al configurar la verificación en dos pasos. Cada código sirve una vez. Códigos restantes: {count}.',
+  recoveryCode: 'Código de recuperación',
+  recoveryHint: '12 letras y cifras, por ejemplo ABCD-EFGH-JKMN.',
+  recoverySubmit: 'Iniciar sesión con este código',
+  recoveryBack: 'Usar mi teléfono',
+  recoveryCounts: 'Un código de recuperación incorrecto cuenta como un intento fallido, igual que un código incorrecto.',
+  recoveryFormat: 'Un código de recuperación tiene 12 letras y cifras, como ABCD-EFGH-JKMN.',
+  recoveryDoneHeading: 'Código de recuperación introducido',
+  recoveryDoneIntro:
+    'Al continuar, el inicio de sesión comprueba su código. Si es correcto, queda usado y le quedan {count} códigos de recuperación.',
+  recoveryDoneNewPhone:
+    'Para usar un teléfono nuevo, vuelva a iniciar sesión después de esta vez y elija «Obtener nuevos códigos de recuperación», o pida a su administrador que restablezca la verificación en dos pasos para registrar el teléfono nuevo.',
+  codesHeading: 'Sus códigos de recuperación',
+  codesIntroEnrolling:
+    'Guarde estos códigos en un lugar seguro, lejos de su teléfono. Si pierde el teléfono, cada código le permite iniciar sesión una vez. Empiezan a funcionar cuando introduzca el código de su teléfono.',
+  codesIntroNew: 'Estos códigos nuevos sustituyen a los anteriores cuando introduzca el código de su teléfono.',
+  codesOnce: 'Solo se muestran ahora: cópielos o descárguelos antes de continuar.',
+  codesListLabel: 'Códigos de recuperación',
+  codesCopy: 'Copiar los códigos',
+  codesCopied: 'Los códigos se han copiado.',
+  codesDownload: 'Descargar como archivo de texto',
+  codesFileHeading: 'Códigos de recuperación de la verificación en dos pasos. Cada código sirve una vez.',
+  codesNew: 'Obtener nuevos códigos de recuperación',
+  errNoCodes: 'En esta página no hay códigos de recuperación para descargar.',
 };

@@ -16,6 +16,7 @@ import { isLocked } from '../visit/attempts';
 import { next } from '../visit/machine';
 import { attemptLimits, enrolledBefore, startVisit, type Visit } from '../visit/visit';
 import { msToSec, secToMs } from '../../lib/time';
+import { generateRecoveryCodes } from '../../lib/recovery-codes';
 
 export interface EntryOptions extends RenderDeps {
   config: FormsServerConfig;
@@ -30,6 +31,9 @@ const randomId = (): string => randomBytes(32).toString('base64url');
 
 function visitFor(link: Link, nowMs: number, maxVisitSeconds: number): Visit {
   const { outbound } = link;
+  // A user who enrolls now is shown recovery codes on the code page (stored with the first right code).
+  const enrolled = Boolean(outbound.authyId ?? outbound.verifyFactorSid);
+  const recovery = { left: outbound.recoveryLeft ?? 0, codes: enrolled ? null : generateRecoveryCodes(), entering: false };
   return startVisit(
     {
       id: randomId(),
@@ -47,6 +51,7 @@ function visitFor(link: Link, nowMs: number, maxVisitSeconds: number): Visit {
       lockSeconds: outbound.lockSeconds,
       linkExpiresAtMs: link.expiresAtMs,
       maxVisitMs: secToMs(maxVisitSeconds),
+      recovery,
     },
     nowMs,
   );

@@ -9,6 +9,7 @@ const STATIC_DIR = join(__dirname, '..', 'static');
 const STATIC_FILES: Record<string, { type: string; body: Buffer }> = {
   'app.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(STATIC_DIR, 'app.css')) },
   'continue.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(STATIC_DIR, 'continue.js')) },
+  'recovery.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(STATIC_DIR, 'recovery.js')) },
 };
 
 export const staticRoutes: FastifyPluginAsync = async (app) => {

@@ -6,6 +6,7 @@ import type { MessageKey } from '../i18n';
 import type { Counter } from '../store/types';
 import type { VerifyResultRef } from '../../lib/token-contract';
 import type { Channel, Visit } from './visit';
+import type { RecoveryAction } from './recovery-steps';
 
 export type UserAction =
   /** Authy: register the phone. Verify: set up an authenticator app (the phone fields are not read). */
@@ -16,7 +17,8 @@ export type UserAction =
   | { type: 'startPush' }
   | { type: 'checkPush' }
   | { type: 'pushBack' }
-  | { type: 'cancel' };
+  | { type: 'cancel' }
+  | RecoveryAction;
 
 export type EffectOutcome =
   | { type: 'registered'; authyId: string }
@@ -45,7 +47,9 @@ export type EffectOutcome =
    * Verify's own limit was reached (60202, 60308, 60310): the check counted as a failure; a factor
    * still being set up is spent (`dropFactor`), so the user starts the setup again.
    */
-  | { type: 'providerLimit'; counter: Counter; dropFactor: boolean };
+  | { type: 'providerLimit'; counter: Counter; dropFactor: boolean }
+  /** A recovery code was counted as a try (reserve, settle wrong): it goes to the Action. */
+  | { type: 'recoveryCounted'; code: string; counter: Counter };
 
 export type VisitEvent = UserAction | EffectOutcome;
 
@@ -69,7 +73,9 @@ export type Effect =
   /** Verify: create a TOTP factor for an authenticator app. */
   | { type: 'createFactor' }
   /** Verify: check a code, reserve-call-settle: the first code of a new factor (`enrolling`), else a Challenge. */
-  | { type: 'verifyCode'; factorSid: string; code: string; enrolling: boolean };
+  | { type: 'verifyCode'; factorSid: string; code: string; enrolling: boolean }
+  /** A recovery code: reserve an attempt and count it (only the Action can check it). */
+  | { type: 'countRecovery'; code: string };
 
 export interface Transition {
   visit: Visit;

@@ -21,6 +21,7 @@ import { MAX_PUSHES_PER_VISIT, checkSend, isLocked, normalizeCode, parseChannel,
 import { isCountry, parsePhone } from './phone';
 import type { EffectOutcome, SendUndo, Transition, UserAction, VisitEvent } from './events';
 import { onVerifyAction, onVerifyOutcome } from './verify-steps';
+import { RECOVERY_ACTIONS, onRecoveryAction, onRecoveryCounted } from './recovery-steps';
 import { codeTarget, stepOf, type Channel, type Notice, type Visit } from './visit';
 
 export type { Effect, EffectOutcome, SendUndo, Transition, UserAction, VisitEvent } from './events';
@@ -139,6 +140,8 @@ function onUserAction(visit: Visit, action: UserAction, nowMs: number): Transiti
     case 'cancel':
       if (visit.outcome) return stay(visit);
       return { visit, effects: [{ type: 'finishCancel', pushReservationId: visit.push?.reservationId ?? null }] };
+    default:
+      return onRecoveryAction(visit, action);
   }
 }
 
@@ -147,6 +150,7 @@ function onUserAction(visit: Visit, action: UserAction, nowMs: number): Transiti
 function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
   // A final visit stays final, whatever a slower parallel request reports later.
   if (visit.outcome) return visit;
+  if (event.type === 'recoveryCounted') return onRecoveryCounted(visit, event.code, event.counter);
   const verify =
     visit.provider === 'verify' ? onVerifyOutcome(visit, event, nowMs, (v, counter) => lockedOutcome(v, counter, nowMs)) : null;
   if (verify) return verify;
@@ -204,7 +208,8 @@ function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
 }
 
 function isUserAction(event: VisitEvent): event is UserAction {
-  return ['enroll', 'changeNumber', 'submitCode', 'send', 'startPush', 'checkPush', 'pushBack', 'cancel'].includes(event.type);
+  const types: readonly string[] = ['enroll', 'changeNumber', 'submitCode', 'send', 'startPush', 'checkPush', 'pushBack', 'cancel'];
+  return types.includes(event.type) || (RECOVERY_ACTIONS as readonly string[]).includes(event.type);
 }
 
 /** The one transition function of a visit. */

@@ -6,6 +6,7 @@
 import type { ResultOutcome } from '../../lib/token-contract';
 import type { VisitRecord } from '../store/types';
 import type { MessageKey } from '../i18n';
+import type { RecoveryVisit } from './recovery-steps';
 
 export type Channel = 'app' | 'sms' | 'call' | 'push';
 
@@ -65,6 +66,8 @@ export interface Visit extends VisitRecord {
    * visit ends. Never logged.
    */
   pendingFactor?: PendingFactor | null;
+  /** Recovery codes: how many are left, new ones shown in this visit, the recovery page (recovery-steps.ts). */
+  recovery?: RecoveryVisit;
 }
 
 export interface PendingFactor {
@@ -134,6 +137,7 @@ export interface VisitStart {
   /** Verify visits only: the provider and the enrolled factor, if any. */
   provider?: 'verify';
   verifyFactorSid?: string | null;
+  recovery?: RecoveryVisit;
 }
 
 /** The key of a user's counters and open visits. */
@@ -167,5 +171,6 @@ export function startVisit(start: VisitStart, nowMs: number): Visit {
     notice: null,
     outcome: null,
     ...(start.provider === 'verify' ? { provider: 'verify', verifyFactorSid: start.verifyFactorSid ?? null, pendingFactor: null } : {}),
+    ...(start.recovery ? { recovery: start.recovery } : {}),
   };
 }

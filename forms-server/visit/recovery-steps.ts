@@ -1,0 +1,82 @@
+/**
+ * Recovery codes in a visit (machine.ts dispatches to these). Pure: no Fastify, no I/O, no clock.
+ *
+ * - New codes: an enrolling visit starts with a set (entry generates it); an enrolled user asks
+ *   for one on the code page (`newRecoveryCodes`, the route generates it). The page shows them
+ *   (copy, download) until the visit ends; they go to the Action, as salted hashes, only with the
+ *   next right code, so they replace the old ones only then.
+ * - Using one: "Lost your phone?" (`openRecovery`) shows the recovery page; `submitRecovery` checks
+ *   the format, then `countRecovery` reserves an attempt and counts it as a try (the forms server
+ *   cannot check the code: only the Action holds the hashes), and the visit ends with a `recovery`
+ *   result that carries the code to the Action, which checks and burns it.
+ */
+import type { Counter } from '../store/types';
+import { normalizeRecoveryCode } from '../../lib/recovery-codes';
+import type { Transition, UserAction } from './events';
+import { enrolledBefore, stepOf, type Visit } from './visit';
+
+/** What a visit knows of recovery codes. */
+export interface RecoveryVisit {
+  /** Codes the user has left (from the Action, through the outbound token). */
+  left: number;
+  /** New codes shown in this visit, not stored yet (never logged). */
+  codes: string[] | null;
+  /** The user is on the recovery page. */
+  entering: boolean;
+}
+
+export type RecoveryAction =
+  | { type: 'openRecovery' }
+  | { type: 'closeRecovery' }
+  | { type: 'submitRecovery'; code: unknown }
+  | { type: 'newRecoveryCodes'; codes: string[] };
+
+export const RECOVERY_ACTIONS: readonly RecoveryAction['type'][] = ['openRecovery', 'closeRecovery', 'submitRecovery', 'newRecoveryCodes'];
+
+const stay = (visit: Visit): Transition => ({ visit, effects: [] });
+
+function withRecovery(visit: Visit, patch: Partial<RecoveryVisit>): Visit {
+  const current = visit.recovery ?? { left: 0, codes: null, entering: false };
+  return { ...visit, recovery: { ...current, ...patch } };
+}
+
+/** True when the recovery page is what the visit shows. */
+export function onRecoveryPage(visit: Visit): boolean {
+  return visit.recovery?.entering === true && stepOf(visit) === 'code' && enrolledBefore(visit);
+}
+
+/** May the user use a recovery code in this visit? Enrolled, on the code page, with codes left. */
+function canRecover(visit: Visit): boolean {
+  return stepOf(visit) === 'code' && enrolledBefore(visit) && (visit.recovery?.left ?? 0) > 0;
+}
+
+export function onRecoveryAction(visit: Visit, action: Extract<UserAction, RecoveryAction>): Transition {
+  switch (action.type) {
+    case 'openRecovery':
+      return canRecover(visit) ? stay(withRecovery({ ...visit, notice: null }, { entering: true })) : stay(visit);
+    case 'closeRecovery':
+      return visit.recovery?.entering ? stay(withRecovery(visit, { entering: false })) : stay(visit);
+    case 'submitRecovery': {
+      if (!onRecoveryPage(visit) || !canRecover(visit)) return stay(visit);
+      const code = normalizeRecoveryCode(action.code);
+      if (!code) return { visit: { ...visit, notice: { key: 'recoveryFormat', kind: 'error' } }, effects: [], status: 422 };
+      return { visit, effects: [{ type: 'countRecovery', code }] };
+    }
+    case 'newRecoveryCodes':
+      // Only an enrolled user at the code page, and one set per visit (a second press keeps the first).
+      if (stepOf(visit) !== 'code' || !enrolledBefore(visit) || visit.recovery?.codes) return stay(visit);
+      return stay(withRecovery(visit, { codes: action.codes, entering: false }));
+  }
+}
+
+/** The recovery code was counted as a try: the visit ends with it, for the Action to check. */
+export function onRecoveryCounted(visit: Visit, code: string, counter: Counter): Visit {
+  return { ...withRecovery(visit, { entering: false }), push: null, outcome: { kind: 'recovery', code, failures: counter.failures } };
+}
+
+/** The new codes to send (as hashes) with a verified result, if any. */
+export function codesToIssue(visit: Visit): string[] | undefined {
+  const outcome = visit.outcome;
+  if (!outcome || (outcome.kind !== 'verified' && outcome.kind !== 'verify-verified')) return undefined;
+  return visit.recovery?.codes ?? undefined;
+}
