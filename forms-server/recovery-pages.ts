@@ -6,6 +6,7 @@
 import type { FastifyReply } from 'fastify';
 import { format, type Catalogue } from './i18n';
 import type { ContinueForm } from './render';
+import { canReplace } from './visit/recovery-steps';
 import { enrolledBefore, type Visit } from './visit/visit';
 
 /** What the code page shows of recovery codes: new codes (if any), "Lost your phone?", "Get new recovery codes". */
@@ -17,6 +18,7 @@ export function recoveryPanel(visit: Visit, t: Catalogue) {
     intro: enrolled ? t.codesIntroNew : t.codesIntroEnrolling,
     canOpen: enrolled && (recovery?.left ?? 0) > 0,
     canRequest: enrolled && recovery !== undefined && !recovery.codes,
+    replacing: Boolean(recovery?.used) && !visit.outcome,
   };
 }
 
@@ -26,5 +28,7 @@ export function recoveryPage(reply: FastifyReply, visit: Visit, t: Catalogue, pa
 
 export function recoveryDonePage(reply: FastifyReply, visit: Visit, t: Catalogue, page: Record<string, unknown>, form: ContinueForm) {
   const left = Math.max(0, (visit.recovery?.left ?? 1) - 1);
-  return reply.view('recovery-done', { ...page, continueForm: form, intro: format(t.recoveryDoneIntro, { count: left }) });
+  const intro = format(t.recoveryDoneIntro, { count: left });
+  // The form to set up a new phone posts to us: the CSP's form-action stays off only for /continue's.
+  return reply.view('recovery-done', { ...page, continueForm: form, intro, canReplace: canReplace(visit) });
 }

@@ -205,9 +205,38 @@ export type ResultOutcome =
    * A recovery code as typed (canonical form), for the Action to check against its stored hashes
    * and burn; `failures` counts it already (the forms server cannot check it, so it counts as a try).
    */
-  | { kind: 'recovery'; code: string; failures: number }
+  | { kind: 'recovery'; code: string; failures: number; replacement?: RecoveryReplacement }
   /** `lockedUntilSec`: the `locked_until` claim, epoch seconds. */
   | { kind: 'locked'; failures: number; lockedUntilSec: number };
+
+/**
+ * A new phone (or authenticator app) set up after a recovery code, proved by its first right code:
+ * it replaces the stored enrollment only if the recovery code is right (claim `replacement`).
+ */
+export type RecoveryReplacement =
+  { provider: 'authy'; authyId: string; method: 'app' | 'sms' | 'call' } | { provider: 'verify'; factorSid: string };
+
+function replacementClaim(replacement: RecoveryReplacement): Record<string, string> {
+  if (replacement.provider === 'verify') return { provider: 'verify', factor_sid: replacement.factorSid };
+  return { provider: 'authy', authy_id: replacement.authyId, method: replacement.method };
+}
+
+function parseReplacement(value: unknown): RecoveryReplacement | undefined {
+  if (value === undefined) return undefined;
+  const bad = () => new ContractError('replacement', 'claim replacement is malformed');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
+  const claim = value as Record<string, unknown>;
+  const keys = Object.keys(claim).sort().join(',');
+  if (claim.provider === 'verify' && keys === 'factor_sid,provider') {
+    if (typeof claim.factor_sid !== 'string' || !SID.factor.test(claim.factor_sid)) throw bad();
+    return { provider: 'verify', factorSid: claim.factor_sid };
+  }
+  const authyId = normalizeAuthyId(claim.authy_id);
+  const method = claim.method;
+  if (claim.provider !== 'authy' || keys !== 'authy_id,method,provider' || typeof claim.authy_id !== 'string' || !authyId) throw bad();
+  if (method !== 'app' && method !== 'sms' && method !== 'call') throw bad();
+  return { provider: 'authy', authyId, method };
+}
 
 export interface ResultContext {
   formsOrigin: string;
@@ -271,8 +300,10 @@ export function signResultToken(outcome: ResultOutcome, context: ResultContext, 
     claims.failures = outcome.failures;
     if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntilSec;
     if (outcome.kind === 'recovery') claims.recovery_code = outcome.code;
+    if (outcome.kind === 'recovery' && outcome.replacement) claims.replacement = replacementClaim(outcome.replacement);
   }
-  const verified = outcome.kind === 'verified' || outcome.kind === 'verify-verified';
+  const verified =
+    outcome.kind === 'verified' || outcome.kind === 'verify-verified' || (outcome.kind === 'recovery' && outcome.replacement);
   if (verified && recoveryCodes && recoveryCodes.length > 0) claims.recovery_hashes = hashRecoveryCodes(recoveryCodes);
   return signHs256(claims, context.secret);
 }
@@ -297,11 +328,12 @@ function verifyOutcome(claims: JwtClaims, method: SecondFactorMethod): ResultOut
   return { kind: 'verify-verified', method, enrolledNow: claims.enrolled, result: { kind, id } };
 }
 
-/** `recovery_hashes`: only on a verified result, a list of well-formed distinct entries. */
+/** `recovery_hashes`: only on a verified result (or a recovery with a new phone), a list of well-formed distinct entries. */
 function recoveryHashesClaim(claims: JwtClaims, outcome: ResultOutcome): string[] | null {
   const value = claims.recovery_hashes;
   if (value === undefined) return null;
-  if (outcome.kind !== 'verified' && outcome.kind !== 'verify-verified') {
+  const proved = outcome.kind === 'verified' || outcome.kind === 'verify-verified' || (outcome.kind === 'recovery' && outcome.replacement);
+  if (!proved) {
     throw new ContractError('recovery_hashes', 'only a verified result carries recovery_hashes');
   }
   if (!isRecoveryHashList(value)) throw new ContractError('recovery_hashes', 'claim recovery_hashes is malformed');
@@ -352,7 +384,8 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
     case 'recovery': {
       const code = normalizeRecoveryCode(claims.recovery_code);
       if (code === null || code !== claims.recovery_code) throw new ContractError('recovery_code', 'claim recovery_code is malformed');
-      outcome = { kind: 'recovery', code, failures };
+      const replacement = parseReplacement(claims.replacement);
+      outcome = replacement ? { kind: 'recovery', code, failures, replacement } : { kind: 'recovery', code, failures };
       break;
     }
     default:

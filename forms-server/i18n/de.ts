@@ -115,7 +115,12 @@ export const de: Catalogue = {
   recoveryDoneIntro:
     'Wenn Sie fortfahren, prüft die Anmeldung Ihren Code. Ist er richtig, ist er verbraucht und Sie haben noch {count} Wiederherstellungscodes.',
   recoveryDoneNewPhone:
-    'Für ein neues Telefon melden Sie sich danach erneut an und wählen „Neue Wiederherstellungscodes“, oder bitten Sie Ihre Administration, die Bestätigung in zwei Schritten zurückzusetzen, damit Sie das neue Telefon einrichten können.',
+    'Ist Ihr Telefon endgültig weg? Richten Sie jetzt ein neues ein. Es ersetzt das alte, sobald Sie seinen ersten Code eingeben, und nur wenn Ihr Wiederherstellungscode richtig ist.',
+  recoveryNewPhoneHeading: 'Ein neues Telefon',
+  recoveryNewPhone: 'Neues Telefon einrichten',
+  recoveryReplacing:
+    'Sie richten nach einem Wiederherstellungscode ein neues Telefon ein. Es ersetzt das alte, wenn Sie fortfahren und der Wiederherstellungscode richtig ist.',
+  recoverySkip: 'Ohne neues Telefon fortfahren',
   codesHeading: 'Ihre Wiederherstellungscodes',
   codesIntroEnrolling:
     'Bewahren Sie diese Codes sicher und getrennt von Ihrem Telefon auf. Verlieren Sie Ihr Telefon, meldet Sie jeder Code einmal an. Sie gelten, sobald Sie den Code von Ihrem Telefon eingeben.',

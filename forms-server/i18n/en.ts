@@ -110,7 +110,12 @@ export const en = {
   recoveryDoneIntro:
     'When you continue, the sign-in checks your code. If it is right, it is used up and you have {count} recovery codes left.',
   recoveryDoneNewPhone:
-    'To use a new phone, sign in again after this one and choose "Get new recovery codes", or ask your administrator to reset two-step verification so that you can enroll the new phone.',
+    'Lost your phone for good? Set up a new one now. It replaces the old one once you enter its first code, and only if your recovery code is right.',
+  recoveryNewPhoneHeading: 'A new phone',
+  recoveryNewPhone: 'Set up a new phone',
+  recoveryReplacing:
+    'You are setting up a new phone after a recovery code. It replaces the old one when you continue, if the recovery code is right.',
+  recoverySkip: 'Continue without a new phone',
   codesHeading: 'Your recovery codes',
   codesIntroEnrolling:
     'Save these codes somewhere safe, away from your phone. If you lose your phone, each code signs you in once. They start to work when you enter the code from your phone.',

@@ -111,7 +111,12 @@ export const es: Catalogue = {
   recoveryDoneIntro:
     'Al continuar, el inicio de sesión comprueba su código. Si es correcto, queda usado y le quedan {count} códigos de recuperación.',
   recoveryDoneNewPhone:
-    'Para usar un teléfono nuevo, vuelva a iniciar sesión después de esta vez y elija «Obtener nuevos códigos de recuperación», o pida a su administrador que restablezca la verificación en dos pasos para registrar el teléfono nuevo.',
+    '¿Ha perdido el teléfono para siempre? Configure uno nuevo ahora. Sustituye al anterior cuando introduzca su primer código, y solo si su código de recuperación es correcto.',
+  recoveryNewPhoneHeading: 'Un teléfono nuevo',
+  recoveryNewPhone: 'Configurar un teléfono nuevo',
+  recoveryReplacing:
+    'Está configurando un teléfono nuevo tras un código de recuperación. Sustituye al anterior al continuar, si el código de recuperación es correcto.',
+  recoverySkip: 'Continuar sin un teléfono nuevo',
   codesHeading: 'Sus códigos de recuperación',
   codesIntroEnrolling:
     'Guarde estos códigos en un lugar seguro, lejos de su teléfono. Si pierde el teléfono, cada código le permite iniciar sesión una vez. Empiezan a funcionar cuando introduzca el código de su teléfono.',

@@ -1,7 +1,8 @@
 /**
  * Recovery codes: POST /2fa/recovery/open ("Lost your phone?"), /2fa/recovery/back, /2fa/recovery/use
  * (a typed code, for the Action to check), /2fa/recovery/new (new codes, stored with the next right
- * code), and GET /2fa/recovery-codes.txt (the codes this visit shows, as a file). New codes are
+ * code), /2fa/recovery/new-phone and /2fa/recovery/skip (after a recovery code: set up a new phone,
+ * or not), and GET /2fa/recovery-codes.txt (the codes this visit shows, as a file). New codes are
  * generated here, at the edge, so that the visit machine stays pure.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -18,6 +19,10 @@ export const recoveryRoutes: FastifyPluginAsync = async (app) => {
   app.post('/2fa/recovery/new', async (request, reply) =>
     app.visits.act(request, reply, () => ({ type: 'newRecoveryCodes', codes: generateRecoveryCodes() })),
   );
+  app.post('/2fa/recovery/new-phone', async (request, reply) =>
+    app.visits.act(request, reply, () => ({ type: 'replacePhone', codes: generateRecoveryCodes() })),
+  );
+  app.post('/2fa/recovery/skip', async (request, reply) => app.visits.act(request, reply, () => ({ type: 'skipReplace' })));
 
   app.get('/2fa/recovery-codes.txt', async (request, reply) => {
     const visit = await app.visits.load(request);

@@ -9,9 +9,14 @@
  *   the format, then `countRecovery` reserves an attempt and counts it as a try (the forms server
  *   cannot check the code: only the Action holds the hashes), and the visit ends with a `recovery`
  *   result that carries the code to the Action, which checks and burns it.
+ * - A new phone: on the page after a recovery code, `replacePhone` starts an enrollment in the same
+ *   visit (with new codes); its first right code ends the visit with the recovery result naming the
+ *   new phone or app (`replacement`), which the Action stores only if the recovery code is right.
+ *   `skipReplace` goes back to the plain recovery result.
  */
 import type { Counter } from '../store/types';
 import { normalizeRecoveryCode } from '../../lib/recovery-codes';
+import type { RecoveryReplacement, ResultOutcome } from '../../lib/token-contract';
 import type { Transition, UserAction } from './events';
 import { enrolledBefore, stepOf, type Visit } from './visit';
 
@@ -23,15 +28,26 @@ export interface RecoveryVisit {
   codes: string[] | null;
   /** The user is on the recovery page. */
   entering: boolean;
+  /** A recovery code counted in this visit while the user sets up a new phone (never logged). */
+  used?: { code: string; failures: number } | null;
 }
 
 export type RecoveryAction =
   | { type: 'openRecovery' }
   | { type: 'closeRecovery' }
   | { type: 'submitRecovery'; code: unknown }
-  | { type: 'newRecoveryCodes'; codes: string[] };
+  | { type: 'newRecoveryCodes'; codes: string[] }
+  | { type: 'replacePhone'; codes: string[] }
+  | { type: 'skipReplace' };
 
-export const RECOVERY_ACTIONS: readonly RecoveryAction['type'][] = ['openRecovery', 'closeRecovery', 'submitRecovery', 'newRecoveryCodes'];
+export const RECOVERY_ACTIONS: readonly RecoveryAction['type'][] = [
+  'openRecovery',
+  'closeRecovery',
+  'submitRecovery',
+  'newRecoveryCodes',
+  'replacePhone',
+  'skipReplace',
+];
 
 const stay = (visit: Visit): Transition => ({ visit, effects: [] });
 
@@ -66,7 +82,46 @@ export function onRecoveryAction(visit: Visit, action: Extract<UserAction, Recov
       // Only an enrolled user at the code page, and one set per visit (a second press keeps the first).
       if (stepOf(visit) !== 'code' || !enrolledBefore(visit) || visit.recovery?.codes) return stay(visit);
       return stay(withRecovery(visit, { codes: action.codes, entering: false }));
+    case 'replacePhone':
+      return stay(replacing(visit, action.codes) ?? visit);
+    case 'skipReplace': {
+      const used = visit.recovery?.used;
+      if (!used || visit.outcome) return stay(visit);
+      return stay({ ...withRecovery(visit, { used: null, codes: null }), push: null, outcome: { kind: 'recovery', ...used } });
+    }
   }
+}
+
+/** Can this visit set up a new phone? Verify needs nothing more; Authy needs the email to register it. */
+export function canReplace(visit: Visit): boolean {
+  return visit.provider === 'verify' || visit.email !== null;
+}
+
+/** The visit after a recovery code, turned into an enrollment of a new phone (or app), or null when it cannot be. */
+function replacing(visit: Visit, codes: string[]): Visit | null {
+  const outcome = visit.outcome;
+  if (outcome?.kind !== 'recovery' || outcome.replacement || !canReplace(visit)) return null;
+  const used = { code: outcome.code, failures: outcome.failures };
+  const fresh = withRecovery(visit, { used, codes, entering: false });
+  const target = visit.provider === 'verify' ? { verifyFactorSid: null, pendingFactor: null } : { authyId: null, pendingAuthyId: null };
+  return { ...fresh, ...target, channel: 'app', outcome: null, notice: null };
+}
+
+function replacementOf(outcome: ResultOutcome): RecoveryReplacement | null {
+  if (outcome.kind === 'verified' && outcome.enrolledNow) {
+    return { provider: 'authy', authyId: outcome.authyId, method: outcome.method === 'push' ? 'app' : outcome.method };
+  }
+  if (outcome.kind === 'verify-verified' && outcome.result.kind === 'enrollment')
+    return { provider: 'verify', factorSid: outcome.result.id };
+  return null;
+}
+
+/** A new phone proved by its first right code: the visit ends with the recovery result that names it. */
+export function asReplacement(visit: Visit): Visit {
+  const used = visit.recovery?.used;
+  const replacement = used && visit.outcome ? replacementOf(visit.outcome) : null;
+  if (!used || !replacement) return visit;
+  return { ...visit, outcome: { kind: 'recovery', code: used.code, failures: used.failures, replacement } };
 }
 
 /** The recovery code was counted as a try: the visit ends with it, for the Action to check. */
@@ -77,6 +132,8 @@ export function onRecoveryCounted(visit: Visit, code: string, counter: Counter):
 /** The new codes to send (as hashes) with a verified result, if any. */
 export function codesToIssue(visit: Visit): string[] | undefined {
   const outcome = visit.outcome;
-  if (!outcome || (outcome.kind !== 'verified' && outcome.kind !== 'verify-verified')) return undefined;
+  const proved =
+    outcome?.kind === 'verified' || outcome?.kind === 'verify-verified' || (outcome?.kind === 'recovery' && outcome.replacement);
+  if (!proved) return undefined;
   return visit.recovery?.codes ?? undefined;
 }

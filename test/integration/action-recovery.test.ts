@@ -3,6 +3,7 @@
  * and are stored; a `recovery` result passes only with an unused code, which it burns; a forged
  * recovery result (valid signature, wrong or burned code) is denied and counts as a wrong code.
  */
+import nock from 'nock';
 import { verifyHs256 } from '../../lib/jwt-hs256';
 import { generateRecoveryCodes, hashRecoveryCodes, newRecovery } from '../../lib/recovery-codes';
 import { signHs256 } from '../../lib/jwt-hs256';
@@ -35,7 +36,8 @@ async function resumed(user = userWithCodes()) {
   return { login, outbound: verifyHs256(redirectQuery(redirect).get('session_token') ?? '', SHARED_SECRET) };
 }
 
-const recovery = (code: string, failures = 1): ResultOutcome => ({ kind: 'recovery', code: canonical(code), failures });
+type RecoveryOutcome = Extract<ResultOutcome, { kind: 'recovery' }>;
+const recovery = (code: string, failures = 1): RecoveryOutcome => ({ kind: 'recovery', code: canonical(code), failures });
 const stored = (login: Login) => login.user.app_metadata.authy_2fa as Record<string, unknown> & { recovery?: { hashes: string[] } };
 
 beforeEach(() => takeActionLines());
@@ -149,5 +151,71 @@ describe('recovery codes in the Action', () => {
     const outcome = await login.continueWith({ state: login.transaction.state, session_token: signHs256(claims, SHARED_SECRET) });
     expect(outcome).toMatchObject({ kind: 'deny', reason: 'Two-factor login could not be verified. Please try again.' });
     expect(stored(login).recovery?.hashes).toHaveLength(10);
+  });
+});
+
+describe('a new phone after a recovery code', () => {
+  const AUTHY = 'https://api.authy.com';
+  const replacement = { provider: 'authy' as const, authyId: '5678', method: 'sms' as const };
+
+  afterEach(() => nock.cleanAll());
+
+  test('the outbound token carries the sealed email Authy needs to register the new phone', async () => {
+    const { outbound } = await resumed();
+    expect(typeof outbound.sealed_email).toBe('string');
+  });
+
+  test('a right code and a new phone Authy confirms: the phone replaces the old one, with the new codes', async () => {
+    const { login } = await resumed();
+    nock(AUTHY)
+      .get('/protected/json/users/5678/status')
+      .reply(200, { status: { authy_id: 5678, registered: false, phone_number: 'XX-XXX-0199', account_disabled: false }, success: true });
+    const fresh = generateRecoveryCodes();
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, { ...recovery(codes[1]), replacement }, fresh),
+    });
+    expect(outcome.kind).toBe('allow');
+    if (outcome.kind !== 'allow') return;
+    expect(outcome.result.idTokenClaims[CLAIM]).toEqual({ provider: 'authy', method: 'recovery', recovery_codes_left: 10 });
+    expect(stored(login)).toMatchObject({ authy_id: '5678', failures: 0 });
+    expect(stored(login).recovery?.hashes).toHaveLength(10);
+    expect(takeActionLines().join('\n')).toContain('"event":"enrolled"');
+  });
+
+  test('a wrong recovery code: the new phone is not stored, the old one stays', async () => {
+    const { login } = await resumed();
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, { ...recovery(generateRecoveryCodes(1)[0]), replacement }, generateRecoveryCodes()),
+    });
+    expect(outcome).toMatchObject({ kind: 'deny', reason: REFUSED });
+    expect(stored(login)).toMatchObject({ authy_id: '1234', failures: 1 });
+    expect(stored(login).recovery?.hashes).toHaveLength(10);
+  });
+
+  test('Authy does not confirm the new phone: denied, nothing stored, the recovery code not burned', async () => {
+    const { login } = await resumed();
+    nock(AUTHY)
+      .get('/protected/json/users/5678/status')
+      .reply(200, { status: { authy_id: 5678, registered: false, phone_number: 'XX-XXX-0199', account_disabled: true }, success: true });
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, { ...recovery(codes[1]), replacement }),
+    });
+    expect(outcome.kind).toBe('deny');
+    expect(stored(login)).toMatchObject({ authy_id: '1234' });
+    expect(stored(login).recovery?.hashes).toHaveLength(10);
+  });
+
+  test('a Verify factor for an Authy user is refused', async () => {
+    const { login } = await resumed();
+    const verify = { provider: 'verify' as const, factorSid: `YF${'0'.repeat(32)}` };
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, { ...recovery(codes[1]), replacement: verify }),
+    });
+    expect(outcome).toMatchObject({ kind: 'deny', reason: 'This second factor does not belong to this account.' });
+    expect(stored(login)).toMatchObject({ authy_id: '1234' });
   });
 });

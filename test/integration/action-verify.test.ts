@@ -7,6 +7,7 @@
 import nock from 'nock';
 import { verifyHs256 } from '../../lib/jwt-hs256';
 import { verifyIdentity } from '../../lib/providers/verify';
+import { generateRecoveryCodes, hashRecoveryCodes, newRecovery } from '../../lib/recovery-codes';
 import { signResultToken, type ResultOutcome } from '../../lib/token-contract';
 import { FORMS_ORIGIN, Login, SHARED_SECRET, loadBundledAction, makeUser, redirectQuery, takeActionLines } from '../helpers/action';
 import { ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, basic, challenge, factor, twilioError } from '../helpers/verify';
@@ -254,5 +255,55 @@ describe('onContinuePostLogin with Verify: what Twilio confirms', () => {
     expect(outcome.kind).toBe('allow');
     expect(outcome.kind === 'allow' && outcome.result.idTokenClaims[CLAIM]).toEqual({ provider: 'authy', method: 'app' });
     expect(login.user.app_metadata.authy_2fa).not.toHaveProperty('provider');
+  });
+});
+
+describe('recovery codes with Verify', () => {
+  const recoveryCodes = generateRecoveryCodes();
+  const withCodes = () => verifyUser({ recovery: newRecovery(hashRecoveryCodes(recoveryCodes), '2026-11-01T00:00:00.000Z') });
+  const used = (replacement?: { provider: 'verify'; factorSid: string }): ResultOutcome => ({
+    kind: 'recovery',
+    code: recoveryCodes[0].replace(/-/g, ''),
+    failures: 1,
+    ...(replacement ? { replacement } : {}),
+  });
+
+  test('a right recovery code passes without asking Twilio; the factor stays', async () => {
+    const login = await resumed(withCodes());
+    const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, used()) });
+    expect(outcome.kind === 'allow' && outcome.result.idTokenClaims[CLAIM]).toEqual({
+      provider: 'verify',
+      method: 'recovery',
+      recovery_codes_left: 9,
+    });
+    expect(login.user.app_metadata.authy_2fa).toMatchObject({ provider: 'verify', verify_factor_sid: YF, failures: 0 });
+  });
+
+  test('a new authenticator app after a recovery code replaces the factor once Twilio shows it verified for this identity', async () => {
+    const login = await resumed(withCodes());
+    nock(TWILIO)
+      .get(`${ENTITY}/Factors/${OTHER_YF}`)
+      .reply(200, factor(IDENTITY, { sid: OTHER_YF, date_updated: now() }));
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, used({ provider: 'verify', factorSid: OTHER_YF })),
+    });
+    expect(outcome.kind).toBe('allow');
+    expect(login.user.app_metadata.authy_2fa).toMatchObject({ provider: 'verify', verify_factor_sid: OTHER_YF, failures: 0 });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  test('a new factor Twilio does not show for this identity is refused; the old factor and the code stay', async () => {
+    const login = await resumed(withCodes());
+    nock(TWILIO)
+      .get(`${ENTITY}/Factors/${OTHER_YF}`)
+      .reply(404, twilioError(20404, 404, 'not found'));
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, used({ provider: 'verify', factorSid: OTHER_YF })),
+    });
+    expect(outcome.kind).toBe('deny');
+    expect(login.user.app_metadata.authy_2fa).toMatchObject({ verify_factor_sid: YF });
+    expect((login.user.app_metadata.authy_2fa as { recovery: { hashes: string[] } }).recovery.hashes).toHaveLength(10);
   });
 });

@@ -6,9 +6,12 @@
  */
 import nock from 'nock';
 import { matchRecoveryCode } from '../../lib/recovery-codes';
+import { seal } from '../../lib/seal';
 import {
   AUTHY_ID,
+  EMAIL,
   FLOW_COOKIE,
+  SECRET,
   USER,
   Visit,
   alertsOf,
@@ -215,6 +218,60 @@ describe('"Lost your phone?"', () => {
     const page = await visit.post('/2fa/recovery/use', { recovery_code: 'ABCD-EFGH-JKMN' }, { csrf: null });
     expect(page.statusCode).toBe(403);
     expect(continueFormOf(page.body)).toBeNull();
+  });
+});
+
+describe('a new phone after a recovery code', () => {
+  async function afterRecoveryCode(withEmail = true) {
+    const claims = { recovery_left: 3, ...(withEmail ? { sealed_email: seal(EMAIL, SECRET) } : {}) };
+    const server = await buildTestServer();
+    const visit = new Visit(server.app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID, failures: 0, claims }));
+    await visit.post('/2fa/recovery/open');
+    const page = await visit.post('/2fa/recovery/use', { recovery_code: 'ABCD-EFGH-JKMN' });
+    return { ...server, visit, page };
+  }
+
+  test('set up a new phone: enroll, new codes, first right code; the result names it, with the recovery code and new hashes', async () => {
+    const { visit, page, clock } = await afterRecoveryCode();
+    expect(page.body).toContain('action="/2fa/recovery/new-phone"');
+    const enroll = await visit.post('/2fa/recovery/new-phone');
+    expect(headingOf(enroll.body)).toBe('Protect your account');
+    expect(enroll.body).toContain('You are setting up a new phone after a recovery code.');
+    expect(enroll.body).toContain('action="/2fa/recovery/skip"');
+    authyRegister({ email: EMAIL, cellphone: '2015550199', countryCode: '1' }).reply(200, authyReplies.userCreated(5678));
+    const code = await visit.post('/2fa/enroll', { country: 'US', phone: '201 555 0199' });
+    const codes = codesOn(code);
+    expect(codes).toHaveLength(10);
+    // The old phone is not offered any more: no push to it, no recovery page.
+    expect(code.body).not.toContain('action="/2fa/push"');
+    expect(code.body).not.toContain('action="/2fa/recovery/open"');
+    authyVerify('1234567', '5678').reply(200, authyReplies.tokenValid);
+    const done = await visit.post('/2fa/verify', { code: '1234567' });
+    const result = decodeResult(resultOf(done), clock.ms);
+    expect(result.outcome).toEqual({
+      kind: 'recovery',
+      code: 'ABCDEFGHJKMN',
+      failures: 1,
+      replacement: { provider: 'authy', authyId: '5678', method: 'app' },
+    });
+    expect(matchRecoveryCode(result.recoveryHashes ?? [], codes[2])).toBe(2);
+  });
+
+  test('"Continue without a new phone" goes back to the plain recovery result, without new codes', async () => {
+    const { visit, clock } = await afterRecoveryCode();
+    await visit.post('/2fa/recovery/new-phone');
+    const skipped = await visit.post('/2fa/recovery/skip');
+    expect(headingOf(skipped.body)).toBe('Recovery code entered');
+    const result = decodeResult(resultOf(skipped), clock.ms);
+    expect(result.outcome).toEqual({ kind: 'recovery', code: 'ABCDEFGHJKMN', failures: 1 });
+    expect(result.recoveryHashes).toBeNull();
+  });
+
+  test('without the email Authy needs, no new phone is offered (and asking anyway changes nothing)', async () => {
+    const { visit, page } = await afterRecoveryCode(false);
+    expect(page.body).not.toContain('action="/2fa/recovery/new-phone"');
+    expect(headingOf((await visit.post('/2fa/recovery/new-phone')).body)).toBe('Recovery code entered');
   });
 });
 

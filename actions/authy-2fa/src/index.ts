@@ -147,6 +147,9 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
     }
     // decideOnExecute denied an unknown provider: here it is authy or verify.
     const provider = providerFor(enrollment, settings) === 'verify' ? 'verify' : 'authy';
+    const left = isEnrolled(enrollment) ? recoveryLeft(event.user.app_metadata) : 0;
+    // A new phone set up after a recovery code is registered with Authy, which needs the email.
+    const sealEmail = !isEnrolled(enrollment) || (provider === 'authy' && left > 0 && facts.hasEmail);
     const sessionToken = api.redirect.encodeToken({
       secret: settings.sharedSecret,
       expiresInSeconds: OUTBOUND_TTL_SECONDS,
@@ -155,12 +158,12 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
         authyId: provider === 'authy' ? enrollment.authyId : null,
         provider,
         verifyFactorSid: provider === 'verify' ? (enrollment.verifyFactorSid ?? null) : null,
-        sealedEmail: isEnrolled(enrollment) ? null : seal(event.user.email ?? '', settings.sharedSecret),
+        sealedEmail: sealEmail ? seal(event.user.email ?? '', settings.sharedSecret) : null,
         failures: enrollment.failures,
         maxFailures: settings.maxFailures,
         lockSeconds: settings.lockSeconds,
         locale: locale(event),
-        recoveryLeft: isEnrolled(enrollment) ? recoveryLeft(event.user.app_metadata) : 0,
+        recoveryLeft: left,
       }),
     });
     api.redirect.sendUserTo(settings.formsUrl.href, { query: { [SESSION_TOKEN_PARAM]: sessionToken } });

@@ -8,15 +8,19 @@
  *   as any code; a right one passes (method `recovery`), resets the failures and is removed.
  * - New codes arrive as hashes with a verified result only (a code the provider accepted) and
  *   replace the old ones; every other stored record keeps the codes it had.
+ * - A recovery result may name a new phone (Authy id) or authenticator app (Verify factor), proved
+ *   by its first right code: it replaces the enrollment only when the recovery code is right and
+ *   the provider confirms it, as for any new enrollment (with the new codes that came with it).
  */
 import type { Settings } from '../../../lib/action-settings';
 import { ENROLLMENT_KEY, isEnrolled } from '../../../lib/enrollment';
 import { isRecord } from '../../../lib/is-record';
 import { burnRecoveryCode, matchRecoveryCode, newRecovery, readRecovery, type StoredRecovery } from '../../../lib/recovery-codes';
-import type { ResultOutcome, ResultToken } from '../../../lib/token-contract';
+import type { RecoveryReplacement, ResultOutcome, ResultToken } from '../../../lib/token-contract';
 import { secToMs } from '../../../lib/time';
 import {
   DENY,
+  VERIFY_MAX_AGE_SECONDS,
   decideOnContinue,
   providerFor,
   resultTokenProblem,
@@ -24,6 +28,7 @@ import {
   type ContinueDecision,
   type ContinueDenyWhy,
   type ContinueFacts,
+  type Confirmation,
 } from './decide';
 
 /** The user's stored recovery codes (hashes), or null. */
@@ -95,9 +100,44 @@ function decideRecoveryCode(
       store: stored(enrollment, { failures, ...keep }, enrolledAt),
     };
   }
-  const store = stored(enrollment, { failures: 0, last_method: 'recovery', recovery: burnRecoveryCode(recovery, index) }, enrolledAt);
+  const burned = burnRecoveryCode(recovery, index);
+  if (outcome.replacement) {
+    const codes = token.recoveryHashes ? newRecovery(token.recoveryHashes, new Date(nowMs).toISOString()) : burned;
+    return replaceEnrollment(outcome.replacement, provider, codes, facts, settings);
+  }
+  const store = stored(enrollment, { failures: 0, last_method: 'recovery', recovery: burned }, enrolledAt);
   const confirm = { statusOf: null, requireRegistered: false, approval: null };
   return { kind: 'allow', store, method: 'recovery', enrolledNow: false, confirm };
+}
+
+/** The new phone (Authy) or app (Verify) replaces the enrollment, confirmed with the provider like any new enrollment. */
+function replaceEnrollment(
+  replacement: RecoveryReplacement,
+  provider: 'authy' | 'verify',
+  recovery: StoredRecovery,
+  facts: ContinueFacts,
+  settings: Settings,
+): ContinueDecision {
+  // The same provider as the record: a result naming the other one is not for this user.
+  if (replacement.provider !== provider) return { kind: 'deny', why: 'other-device', reason: DENY.otherDevice, store: null };
+  const base = { v: 1 as const, enrolled_at: new Date(facts.nowMs).toISOString(), failures: 0, last_method: 'recovery', recovery };
+  if (replacement.provider === 'authy') {
+    const confirm: Confirmation = { statusOf: replacement.authyId, requireRegistered: replacement.method === 'app', approval: null };
+    return { kind: 'allow', store: { ...base, authy_id: replacement.authyId }, method: 'recovery', enrolledNow: true, confirm };
+  }
+  if (!settings.verify) {
+    return { kind: 'deny', why: 'provider-not-configured', reason: DENY.misconfigured('VERIFY_SERVICE_SID'), store: null };
+  }
+  const factorSid = replacement.factorSid;
+  const approved = { method: 'app' as const, result: { kind: 'enrollment' as const, id: factorSid } };
+  const confirm: Confirmation = {
+    statusOf: null,
+    requireRegistered: false,
+    approval: null,
+    verify: { factorSid, approved, maxAgeSeconds: VERIFY_MAX_AGE_SECONDS },
+  };
+  const store = { ...base, provider: 'verify' as const, verify_factor_sid: factorSid };
+  return { kind: 'allow', store, method: 'recovery', enrolledNow: true, confirm };
 }
 
 /** The ID-token claim's extra field after a recovery login: how many codes are left. */
