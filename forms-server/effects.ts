@@ -186,13 +186,14 @@ async function verifyCode(deps: EffectDeps, visit: Visit, effect: Extract<Effect
 }
 
 /**
- * A recovery code is reserved like any code and settled as a try at once: only the Action, which
- * holds the hashes, can tell whether it is right (and resets the count when it is).
+ * A recovery code passes the same atomic check as any code (refused while locked or at the limit),
+ * then the reservation is released: the Action, which alone holds the hashes, checks the code and
+ * counts a wrong one in the same counter (counting it here too would lock users whose codes are right).
  */
-async function countRecovery(deps: EffectDeps, visit: Visit, code: string): Promise<EffectOutcome> {
+async function reserveRecovery(deps: EffectDeps, visit: Visit, code: string): Promise<EffectOutcome> {
   return guarded(deps, visit, deps.codeHoldMs, async () => {
-    deps.log.info({ step: 'recovery' }, 'recovery code counted');
-    return { result: 'wrong', outcome: (counter) => ({ type: 'recoveryCounted', code, counter }) };
+    deps.log.info({ step: 'recovery' }, 'recovery code sent to the Action');
+    return { result: 'void', outcome: (counter) => ({ type: 'recoverySent', code, counter }) };
   });
 }
 
@@ -237,8 +238,8 @@ async function performEffect(effect: Effect, visit: Visit, deps: EffectDeps): Pr
       return createFactor(deps, visit);
     case 'verifyCode':
       return verifyCode(deps, visit, effect);
-    case 'countRecovery':
-      return countRecovery(deps, visit, effect.code);
+    case 'reserveRecovery':
+      return reserveRecovery(deps, visit, effect.code);
     case 'finishCancel': {
       const counter = effect.pushReservationId
         ? await settleWrong(deps, visit, effect.pushReservationId)

@@ -94,7 +94,7 @@ const ACTION_OF: Partial<Record<Effect['type'], string>> = {
   verifyCode: 'code',
   sendCode: 'send',
   startPush: 'push',
-  countRecovery: 'recovery',
+  reserveRecovery: 'recovery',
 };
 
 /** Verify visits' lines say so (Authy's stay as they were). */
@@ -137,7 +137,7 @@ function auditOf(effect: Effect, visit: Visit, outcome: EffectOutcome): [AuditEv
       return ['visit_cancelled', { failures: outcome.failures }];
     case 'pushPending':
       return null;
-    case 'recoveryCounted':
+    case 'recoverySent':
       return ['recovery_submitted', { failures: outcome.counter.failures }];
   }
 }
@@ -171,7 +171,7 @@ export function createObserver(metrics: Metrics, auditLog: AuditLog, now: () => 
       if (visit.outcome || !after.outcome) return;
       metrics.visitsEnded.inc({ outcome: after.outcome.kind });
       // A wrong answer that reached the limit: this request locked the user.
-      const failed = ['codeWrong', 'pushEnded', 'providerLimit', 'recoveryCounted'].includes(outcome.type) && 'counter' in outcome;
+      const failed = outcome.type === 'codeWrong' || outcome.type === 'pushEnded' || outcome.type === 'providerLimit';
       if (failed && isLocked(outcome.counter, now())) {
         metrics.locks.inc();
         const lockedUntilSec = after.outcome.kind === 'locked' ? after.outcome.lockedUntilSec : 0;

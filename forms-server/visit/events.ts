@@ -48,8 +48,8 @@ export type EffectOutcome =
    * still being set up is spent (`dropFactor`), so the user starts the setup again.
    */
   | { type: 'providerLimit'; counter: Counter; dropFactor: boolean }
-  /** A recovery code was counted as a try (reserve, settle wrong): it goes to the Action. */
-  | { type: 'recoveryCounted'; code: string; counter: Counter };
+  /** A recovery code passed the attempt check (not locked, not at the limit): it goes to the Action, which checks and counts it. */
+  | { type: 'recoverySent'; code: string; counter: Counter };
 
 export type VisitEvent = UserAction | EffectOutcome;
 
@@ -74,8 +74,8 @@ export type Effect =
   | { type: 'createFactor' }
   /** Verify: check a code, reserve-call-settle: the first code of a new factor (`enrolling`), else a Challenge. */
   | { type: 'verifyCode'; factorSid: string; code: string; enrolling: boolean }
-  /** A recovery code: reserve an attempt and count it (only the Action can check it). */
-  | { type: 'countRecovery'; code: string };
+  /** A recovery code: the attempt check (reserve, then release: only the Action can check and count it). */
+  | { type: 'reserveRecovery'; code: string };
 
 export interface Transition {
   visit: Visit;

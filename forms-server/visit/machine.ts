@@ -21,7 +21,7 @@ import { MAX_PUSHES_PER_VISIT, checkSend, isLocked, normalizeCode, parseChannel,
 import { isCountry, parsePhone } from './phone';
 import type { EffectOutcome, SendUndo, Transition, UserAction, VisitEvent } from './events';
 import { onVerifyAction, onVerifyOutcome } from './verify-steps';
-import { RECOVERY_ACTIONS, asReplacement, onRecoveryAction, onRecoveryCounted } from './recovery-steps';
+import { RECOVERY_ACTIONS, asReplacement, onRecoveryAction, onRecoverySent } from './recovery-steps';
 import { codeTarget, stepOf, type Channel, type Notice, type Visit } from './visit';
 
 export type { Effect, EffectOutcome, SendUndo, Transition, UserAction, VisitEvent } from './events';
@@ -150,7 +150,7 @@ function onUserAction(visit: Visit, action: UserAction, nowMs: number): Transiti
 function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
   // A final visit stays final, whatever a slower parallel request reports later.
   if (visit.outcome) return visit;
-  if (event.type === 'recoveryCounted') return onRecoveryCounted(visit, event.code, event.counter);
+  if (event.type === 'recoverySent') return onRecoverySent(visit, event.code, event.counter);
   const verify =
     visit.provider === 'verify' ? onVerifyOutcome(visit, event, nowMs, (v, counter) => lockedOutcome(v, counter, nowMs)) : null;
   if (verify) return verify;

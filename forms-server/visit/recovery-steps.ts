@@ -6,9 +6,9 @@
  *   (copy, download) until the visit ends; they go to the Action, as salted hashes, only with the
  *   next right code, so they replace the old ones only then.
  * - Using one: "Lost your phone?" (`openRecovery`) shows the recovery page; `submitRecovery` checks
- *   the format, then `countRecovery` reserves an attempt and counts it as a try (the forms server
- *   cannot check the code: only the Action holds the hashes), and the visit ends with a `recovery`
- *   result that carries the code to the Action, which checks and burns it.
+ *   the format, then `reserveRecovery` passes the attempt check of any code (refused while locked
+ *   or at the limit), and the visit ends with a `recovery` result that carries the code to the
+ *   Action, which alone holds the hashes: it checks the code, burns it, and counts a wrong one.
  * - A new phone: on the page after a recovery code, `replacePhone` starts an enrollment in the same
  *   visit (with new codes); its first right code ends the visit with the recovery result naming the
  *   new phone or app (`replacement`), which the Action stores only if the recovery code is right.
@@ -76,7 +76,7 @@ export function onRecoveryAction(visit: Visit, action: Extract<UserAction, Recov
       if (!onRecoveryPage(visit) || !canRecover(visit)) return stay(visit);
       const code = normalizeRecoveryCode(action.code);
       if (!code) return { visit: { ...visit, notice: { key: 'recoveryFormat', kind: 'error' } }, effects: [], status: 422 };
-      return { visit, effects: [{ type: 'countRecovery', code }] };
+      return { visit, effects: [{ type: 'reserveRecovery', code }] };
     }
     case 'newRecoveryCodes':
       // Only an enrolled user at the code page, and one set per visit (a second press keeps the first).
@@ -124,8 +124,8 @@ export function asReplacement(visit: Visit): Visit {
   return { ...visit, outcome: { kind: 'recovery', code: used.code, failures: used.failures, replacement } };
 }
 
-/** The recovery code was counted as a try: the visit ends with it, for the Action to check. */
-export function onRecoveryCounted(visit: Visit, code: string, counter: Counter): Visit {
+/** The recovery code passed the attempt check: the visit ends with it, for the Action to check. */
+export function onRecoverySent(visit: Visit, code: string, counter: Counter): Visit {
   return { ...withRecovery(visit, { entering: false }), push: null, outcome: { kind: 'recovery', code, failures: counter.failures } };
 }
 

@@ -129,7 +129,7 @@ describe('new codes on request', () => {
 });
 
 describe('"Lost your phone?"', () => {
-  test('the recovery page takes a code, counts it as a try, and sends it to the Action', async () => {
+  test('the recovery page takes a code, checks the attempt limit, and sends it to the Action (which counts it)', async () => {
     const { visit, page, clock, store, logs } = await enrolled({ recovery_left: 3 }, 1);
     expect(page.body).toContain('Lost your phone? Use a recovery code');
     const recovery = await visit.post('/2fa/recovery/open');
@@ -150,9 +150,10 @@ describe('"Lost your phone?"', () => {
     // No auto-submit: the user reads how many are left first.
     expect(done.body).not.toContain('continue.js');
     const token = resultOf(done);
-    expect(decodeResult(token, clock.ms)).toMatchObject({ userId: USER, outcome: { kind: 'recovery', code: 'ABCDEFGHJKMN', failures: 2 } });
+    expect(decodeResult(token, clock.ms)).toMatchObject({ userId: USER, outcome: { kind: 'recovery', code: 'ABCDEFGHJKMN', failures: 1 } });
     const counter = await store.getCounter(userKeyOf(TENANT_HOST, USER), clock.ms);
-    expect(counter).toMatchObject({ failures: 2, inFlight: 0 });
+    // Not counted here (the Action counts a wrong one), and not held either.
+    expect(counter).toMatchObject({ failures: 1, inFlight: 0 });
     expect(logs.join('\n')).not.toContain('ABCDEFGHJKMN');
     expect(logs.join('\n')).not.toMatch(/abcd efgh/i);
   });
@@ -163,20 +164,28 @@ describe('"Lost your phone?"', () => {
     expect(headingOf((await visit.post('/2fa/recovery/back')).body)).toBe('Enter your code');
   });
 
-  test('the last try before the limit is counted (and locks); the next login starts at the lock page', async () => {
+  test('at the limit (another check in flight), the code goes nowhere: "wait a moment"', async () => {
     const { visit, clock, store } = await enrolled({ recovery_left: 3 }, 4);
     await visit.post('/2fa/recovery/open');
-    const last = await visit.post('/2fa/recovery/use', { recovery_code: 'ABCD-EFGH-JKMN' });
-    // The fifth try is counted (and locks); the code still goes to the Action, which decides.
-    expect(decodeResult(resultOf(last), clock.ms).outcome).toMatchObject({ kind: 'recovery', failures: 5 });
-    const counter = await store.getCounter(userKeyOf(TENANT_HOST, USER), clock.ms);
-    expect(counter.lockedUntilMs).not.toBeNull();
+    const held = await store.reserveAttempt(userKeyOf(TENANT_HOST, USER), {
+      maxFailures: 5,
+      lockSeconds: 900,
+      nowMs: clock.ms,
+      holdMs: 10_000,
+    });
+    expect(held.ok).toBe(true);
+    const busy = await visit.post('/2fa/recovery/use', { recovery_code: 'ABCD-EFGH-JKMN' });
+    expect(alertsOf(busy.body)).toEqual(['Another check of a code is still running. Wait a moment, then try again.']);
+    expect(continueFormOf(busy.body)).toBeNull();
+  });
 
-    const again = new Visit(visit.app);
-    const locked = await again.start(mintOutbound({ authyId: AUTHY_ID, failures: 0, claims: { recovery_left: 3 } }));
-    // The next login starts at the lock page: no code, recovery or otherwise, goes anywhere.
+  test('locked meanwhile (by another visit): the lock page, and the code goes nowhere', async () => {
+    const { visit, clock, store } = await enrolled({ recovery_left: 3 }, 0);
+    await visit.post('/2fa/recovery/open');
+    await store.raiseFailures(userKeyOf(TENANT_HOST, USER), 5, { maxFailures: 5, lockSeconds: 900, nowMs: clock.ms });
+    const locked = await visit.post('/2fa/recovery/use', { recovery_code: 'ABCD-EFGH-JKMN' });
     expect(headingOf(locked.body)).toBe('Too many wrong codes');
-    expect(locked.body).not.toContain('/2fa/recovery');
+    expect(decodeResult(resultOf(locked), clock.ms).outcome).toMatchObject({ kind: 'locked', failures: 5 });
   });
 
   test('no codes left: no link, and the recovery actions do nothing', async () => {
@@ -252,7 +261,7 @@ describe('a new phone after a recovery code', () => {
     expect(result.outcome).toEqual({
       kind: 'recovery',
       code: 'ABCDEFGHJKMN',
-      failures: 1,
+      failures: 0,
       replacement: { provider: 'authy', authyId: '5678', method: 'app' },
     });
     expect(matchRecoveryCode(result.recoveryHashes ?? [], codes[2])).toBe(2);
@@ -264,7 +273,7 @@ describe('a new phone after a recovery code', () => {
     const skipped = await visit.post('/2fa/recovery/skip');
     expect(headingOf(skipped.body)).toBe('Recovery code entered');
     const result = decodeResult(resultOf(skipped), clock.ms);
-    expect(result.outcome).toEqual({ kind: 'recovery', code: 'ABCDEFGHJKMN', failures: 1 });
+    expect(result.outcome).toEqual({ kind: 'recovery', code: 'ABCDEFGHJKMN', failures: 0 });
     expect(result.recoveryHashes).toBeNull();
   });
 

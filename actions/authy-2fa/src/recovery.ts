@@ -4,8 +4,10 @@
  * result, and the Action checks it against the hashes and burns it. So a leaked forms-server
  * secret cannot mint a recovery login: it would still need an unused code.
  *
- * - A wrong (or burned) code is denied and counts as a wrong code, with the same limit and lock
- *   as any code; a right one passes (method `recovery`), resets the failures and is removed.
+ * - A wrong (or burned) code is denied and counts as a wrong code, in the same counter, with the
+ *   same limit and lock as any code (the forms server only lets a recovery code through while the
+ *   user is neither locked nor at the limit); a right one passes (method `recovery`), resets the
+ *   failures and is removed.
  * - New codes arrive as hashes with a verified result only (a code the provider accepted) and
  *   replace the old ones; every other stored record keeps the codes it had.
  * - A recovery result may name a new phone (Authy id) or authenticator app (Verify factor), proved
@@ -86,7 +88,7 @@ function decideRecoveryCode(
   const keep = recovery ? { recovery } : {};
   const index = recovery ? matchRecoveryCode(recovery.hashes, outcome.code) : -1;
   if (index < 0 || !recovery) {
-    // A wrong try, counted once: the result's count already includes it when the forms server counted it.
+    // A wrong try, counted here (the forms server cannot tell): one more than stored, or than the forms server saw.
     const failures = Math.max(outcome.failures, enrollment.failures + 1);
     if (failures >= settings.maxFailures) {
       const until = new Date(nowMs + secToMs(settings.lockSeconds));
