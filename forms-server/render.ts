@@ -67,7 +67,8 @@ function finalPage(
     const until = utcMinute(new Date(secToMs(outcome.lockedUntilSec)));
     return reply.view('locked', { ...page, continueForm: form, intro: format(t.lockedIntro, { until }) });
   }
-  if (outcome.kind === 'recovery') return recoveryDonePage(reply, visit, t, page, form);
+  // After a recovery code, the page that says how many are left; with a new phone, it signs in at once.
+  if (outcome.kind === 'recovery' && !outcome.replacement) return recoveryDonePage(reply, visit, t, page, form);
   const cancelled = outcome.kind === 'cancelled';
   return reply.view('done', {
     ...page,

@@ -257,6 +257,8 @@ describe('a new phone after a recovery code', () => {
     expect(code.body).not.toContain('action="/2fa/recovery/open"');
     authyVerify('1234567', '5678').reply(200, authyReplies.tokenValid);
     const done = await visit.post('/2fa/verify', { code: '1234567' });
+    // Signed in at once (the auto-submitted page): the new codes were shown already.
+    expect(headingOf(done.body)).toBe('Signing you in…');
     const result = decodeResult(resultOf(done), clock.ms);
     expect(result.outcome).toEqual({
       kind: 'recovery',
