@@ -2,9 +2,13 @@
  * Enrollment counts per connection (pure). "Enrolled" means app_metadata names an Authy id,
  * in the Action's shape or a rule-era one, or a Twilio Verify factor (isEnrolled); "legacy
  * format" counts the rule-era ones, which `npm run migrate-users -- --apply` rewrites; "locked"
- * means locked_until is in the future.
+ * means locked_until is in the future; "few recovery codes" counts enrolled users whose recovery
+ * codes (lib/recovery-codes.ts) are down to RECOVERY_LOW_AT or fewer, none left included (users
+ * never given codes, enrolled before them or pre-enrolled, are not counted: they have no set).
  */
-import { isEnrolled, readEnrollment } from '../../lib/enrollment';
+import { ENROLLMENT_KEY, isEnrolled, readEnrollment } from '../../lib/enrollment';
+import { isRecord } from '../../lib/is-record';
+import { RECOVERY_LOW_AT, readRecovery } from '../../lib/recovery-codes';
 import type { AdminUser } from './management';
 
 export interface EnrollmentCounts {
@@ -13,6 +17,7 @@ export interface EnrollmentCounts {
   not_enrolled: number;
   locked: number;
   legacy_format: number;
+  recovery_low: number;
 }
 
 export interface EnrollmentReport {
@@ -25,7 +30,7 @@ export interface EnrollmentReport {
 export const UNKNOWN_CONNECTION = '(unknown)';
 
 function zero(): EnrollmentCounts {
-  return { users: 0, enrolled: 0, not_enrolled: 0, locked: 0, legacy_format: 0 };
+  return { users: 0, enrolled: 0, not_enrolled: 0, locked: 0, legacy_format: 0, recovery_low: 0 };
 }
 
 function add(counts: EnrollmentCounts, user: Pick<AdminUser, 'app_metadata'>, nowMs: number): void {
@@ -35,6 +40,8 @@ function add(counts: EnrollmentCounts, user: Pick<AdminUser, 'app_metadata'>, no
   else counts.not_enrolled += 1;
   if (state.lockedUntilMs !== null && state.lockedUntilMs > nowMs) counts.locked += 1;
   if (state.source === 'legacy-authyID' || state.source === 'legacy-mfa') counts.legacy_format += 1;
+  const recovery = readRecovery(isRecord(user.app_metadata) ? user.app_metadata[ENROLLMENT_KEY] : undefined);
+  if (isEnrolled(state) && recovery && recovery.hashes.length <= RECOVERY_LOW_AT) counts.recovery_low += 1;
 }
 
 export class EnrollmentTally {
@@ -65,8 +72,9 @@ export class EnrollmentTally {
 
 /** The report as a fixed-width table for a terminal. */
 export function formatReportTable(report: EnrollmentReport): string[] {
-  const header = ['connection', 'users', 'enrolled', 'not enrolled', 'locked', 'legacy format'];
-  const row = (name: string, c: EnrollmentCounts) => [name, c.users, c.enrolled, c.not_enrolled, c.locked, c.legacy_format].map(String);
+  const header = ['connection', 'users', 'enrolled', 'not enrolled', 'locked', 'legacy format', 'few recovery codes'];
+  const row = (name: string, c: EnrollmentCounts) =>
+    [name, c.users, c.enrolled, c.not_enrolled, c.locked, c.legacy_format, c.recovery_low].map(String);
   const rows = [header, ...Object.entries(report.by_connection).map(([name, c]) => row(name, c)), row('TOTAL', report.total)];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) =>

@@ -30,10 +30,10 @@ describe('report', () => {
     expect(code).toBe(0);
     const report = JSON.parse(out);
     // DB: legacy-authyid, legacy-mfa, current-leftover, locked enrolled; usermeta-only, invalid, plain not.
-    expect(report.by_connection[DB]).toEqual({ users: 7, enrolled: 4, not_enrolled: 3, locked: 1, legacy_format: 2 });
+    expect(report.by_connection[DB]).toEqual({ users: 7, enrolled: 4, not_enrolled: 3, locked: 1, legacy_format: 2, recovery_low: 0 });
     // Google: current enrolled; other-mfa (duo) not.
-    expect(report.by_connection[GOOGLE]).toEqual({ users: 2, enrolled: 1, not_enrolled: 1, locked: 0, legacy_format: 0 });
-    expect(report.total).toEqual({ users: 9, enrolled: 5, not_enrolled: 4, locked: 1, legacy_format: 2 });
+    expect(report.by_connection[GOOGLE]).toEqual({ users: 2, enrolled: 1, not_enrolled: 1, locked: 0, legacy_format: 0, recovery_low: 0 });
+    expect(report.total).toEqual({ users: 9, enrolled: 5, not_enrolled: 4, locked: 1, legacy_format: 2, recovery_low: 0 });
     expect(report.generated_at).toBe('2025-06-02T10:00:00.000Z');
     expect(tenant.patches()).toHaveLength(0);
   });
@@ -43,7 +43,7 @@ describe('report', () => {
     const { code, out } = await run();
     expect(code).toBe(0);
     const lines = out.trim().split('\n');
-    expect(lines[1]).toMatch(/^connection\s+users\s+enrolled\s+not enrolled\s+locked\s+legacy format$/);
+    expect(lines[1]).toMatch(/^connection\s+users\s+enrolled\s+not enrolled\s+locked\s+legacy format\s+few recovery codes$/);
     expect(out).toMatch(/Username-Password-Authentication\s+7\s+4\s+3\s+1\s+2/);
     expect(out).toMatch(/TOTAL\s+9\s+5\s+4\s+1\s+2/);
   });

@@ -16,6 +16,11 @@ describe('planReset', () => {
     });
   });
 
+  it('removes the recovery codes with the enrollment (they live in authy_2fa)', () => {
+    const am = { authy_2fa: { v: 1, authy_id: '11', failures: 0, recovery: { v: 1, alg: 'sha256', hashes: ['a.b'], issued_at: 'x' } } };
+    expect(planReset(am)?.patch).toEqual({ authy_2fa: null });
+  });
+
   it('keeps an mfa key of another provider', () => {
     expect(planReset({ mfa: { provider: 'duo' } })).toBeNull();
   });

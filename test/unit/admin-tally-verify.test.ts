@@ -10,5 +10,5 @@ test('Verify users with a factor are enrolled', () => {
   t.add({ connection: 'db', app_metadata: { authy_2fa: { v: 1, provider: 'verify', failures: 1 } } });
   t.add({ connection: 'db', app_metadata: { authy_2fa: { v: 1, provider: 'duo', authy_id: '5', failures: 0 } } });
   t.add({ connection: 'db', app_metadata: { authy_2fa: { v: 1, authy_id: '7', failures: 0 } } });
-  expect(t.result().total).toEqual({ users: 4, enrolled: 2, not_enrolled: 2, locked: 0, legacy_format: 0 });
+  expect(t.result().total).toEqual({ users: 4, enrolled: 2, not_enrolled: 2, locked: 0, legacy_format: 0, recovery_low: 0 });
 });
