@@ -43,6 +43,9 @@ import type { RateLimiter } from './rate-limit';
 import type { TwilioFetchStats } from './twilio-fetch';
 import { exportAllUsers } from './users-export';
 
+/** What the dry run shows for the factor --apply would create. */
+export const DRY_RUN_FACTOR = '(created by --apply)';
+
 export type VerifyMigrationStep = 'migrate' | 'remove-from-authy';
 
 export interface VerifyMigrationOptions {
@@ -212,7 +215,9 @@ async function planOne(user: AdminUser, deps: VerifyMigrationDeps, step: VerifyM
   const check = checkExportedSeed(exported.seed, deps.clock.nowMs());
   if (!check.ok) return { user_id: userId, outcome: 'refused', reason: check.reason };
   const patch = verifyMigrationPatch(user.app_metadata, 'YF00000000000000000000000000000000', new Date(deps.clock.nowMs()).toISOString());
-  return { user_id: userId, outcome: 'would-migrate', previous: previousOf(user.app_metadata, patch), patch };
+  // The factor exists only once --apply creates it: the dry run says so instead of a made-up SID.
+  const shown = { [ENROLLMENT_KEY]: { ...(patch[ENROLLMENT_KEY] as Record<string, unknown>), verify_factor_sid: DRY_RUN_FACTOR } };
+  return { user_id: userId, outcome: 'would-migrate', previous: previousOf(user.app_metadata, shown), patch: shown };
 }
 
 async function migrateOne(user: AdminUser, deps: VerifyMigrationDeps, audit: AdminAudit): Promise<VerifyEntry> {
@@ -318,7 +323,7 @@ function report(
 }
 
 const LISTS: [VerifyOutcome, string][] = [
-  ['stays-on-authy', 'Stays on Authy until re-enrolled (no seed export)'],
+  ['stays-on-authy', 'Stays on Authy, and keeps working (no seed export; reset-2fa moves a user to Verify with a new enrollment)'],
   ['refused', 'Not migrated, the export was refused (nothing was created)'],
   ['waiting', 'Not removed from Authy yet: no login since the migration'],
 ];

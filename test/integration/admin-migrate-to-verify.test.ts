@@ -129,13 +129,19 @@ describe('migrate-to-verify dry run (default)', () => {
     expect(report).toMatchObject({ kind: 'migrate-to-verify-report', mode: 'dry-run', complete: true, scanned: 6 });
     const users = byUser(report);
     expect(Object.keys(users).sort()).toEqual([ALICE.user_id, BOB.user_id, CAROL.user_id, DAVE.user_id].sort());
-    expect(users[ALICE.user_id]).toMatchObject({ outcome: 'would-migrate', previous: { authy_2fa: ALICE.app_metadata?.authy_2fa } });
+    expect(users[ALICE.user_id]).toMatchObject({
+      outcome: 'would-migrate',
+      previous: { authy_2fa: ALICE.app_metadata?.authy_2fa },
+      patch: { authy_2fa: { ...(ALICE.app_metadata?.authy_2fa as object), provider: 'verify', verify_factor_sid: '(created by --apply)' } },
+    });
     expect(users[CAROL.user_id]).toMatchObject({ outcome: 'stays-on-authy', reason: 'Authy has no seed to export for this user' });
     expect(users[DAVE.user_id]).toMatchObject({
       outcome: 'refused',
       reason: 'the code computed from the exported seed does not match the code Authy returned',
     });
-    expect(out).toContain('Stays on Authy until re-enrolled (no seed export) (1):');
+    expect(out).toContain(
+      'Stays on Authy, and keeps working (no seed export; reset-2fa moves a user to Verify with a new enrollment) (1):',
+    );
     expect(existsSync(checkpoint())).toBe(false);
     expectNoSecrets(out, err, reportText);
   });
