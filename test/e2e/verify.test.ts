@@ -6,7 +6,7 @@
  * login takes a new code; a wrong code counts. Plus an axe check of the setup pages at 375 px.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { base32Decode, secondsLeft, totp } from '../../lib/totp';
+import { base32Decode, totp } from '../../lib/totp';
 import { PHONE, axeViolations, browserDescribe, isBlocking, launchChromium, newPage, scrollWidth, screenshot } from './helpers/browser';
 import {
   clickAndLoad,
@@ -23,7 +23,7 @@ import {
   waitForDemoHome,
   waitForForms,
 } from './helpers/journey';
-import { scanQr } from './helpers/qr-scan';
+import { appCodeFor, scanKey, scanQr } from './helpers/qr-scan';
 import { LOCK_SECONDS, hideActionLog, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
 
 interface PhoneFactor {
@@ -41,21 +41,11 @@ async function factors(sandbox: E2eSandbox): Promise<PhoneFactor[]> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The code an authenticator app shows now for this key, waiting for the next step when it is about to change or was used. */
-async function appCodeFor(secret: string, used: ReadonlySet<string> = new Set()): Promise<string> {
-  for (;;) {
-    const now = Date.now();
-    const code = totp(base32Decode(secret), now, 6, 30);
-    if (secondsLeft(now, 30) >= 3 && !used.has(code)) return code;
-    await sleep(500);
-  }
-}
-
 /** Sets up the authenticator app of a new user from the scanned QR code and signs in; returns the app's key and the codes used. */
 async function enrollWithApp(page: Page, sandbox: E2eSandbox, email: string): Promise<{ secret: string; used: Set<string> }> {
   await signInToForms(page, sandbox, sandbox.user(email));
   await clickAndLoad(page, page.getByRole('button', { name: 'Set up the app' }));
-  const secret = new URL(await scanQr(page.locator('.qr'))).searchParams.get('secret') ?? '';
+  const secret = await scanKey(page.locator('.qr'));
   const used = new Set([await appCodeFor(secret)]);
   await typeCode(page, [...used][0]);
   await waitForDemoHome(page, sandbox);

@@ -9,6 +9,7 @@ import { enrollmentProvider, isEnrolled, type EnrollmentState, type StoredEnroll
 import type { Approved, Confirmation as ProviderConfirmation } from '../../../lib/providers/types';
 import {
   RESULT_TTL_SECONDS,
+  type MovedFromAuthy,
   type ResultOutcome,
   type ResultToken,
   type SecondFactorMethod,
@@ -83,6 +84,14 @@ export function methodUrl(settings: Settings): string {
  */
 export function providerFor(enrollment: EnrollmentState, settings: Settings): TokenProvider | 'unknown' {
   return isEnrolled(enrollment) ? enrollmentProvider(enrollment) : enrollment.provider === 'unknown' ? 'unknown' : settings.provider;
+}
+
+/**
+ * MOVE_TO_VERIFY: an Authy user is asked, after the Authy step, to set up an authenticator app
+ * with Verify in the same visit (the outbound token says so; the result then names the new factor).
+ */
+export function movesToVerify(enrollment: EnrollmentState, settings: Settings): boolean {
+  return settings.moveToVerify && settings.verify !== null && providerFor(enrollment, settings) === 'authy' && enrollment.authyId !== null;
 }
 
 /** The Verify secret to name when a login needs Verify and the Action has no Verify settings. */
@@ -275,6 +284,7 @@ function decideVerifyResult(
   settings: Settings,
 ): ContinueDecision {
   const deny = (why: ContinueDenyWhy, reason: string): ContinueDecision => ({ kind: 'deny', why, reason, store: null });
+  if (outcome.fromAuthy) return decideMoveToVerify(outcome, outcome.fromAuthy, facts, settings);
   const provider = providerFor(facts.enrollment, settings);
   if (provider === 'unknown') return deny('unknown-provider', DENY.unknownProvider);
   if (provider !== 'verify') return deny('other-device', DENY.otherDevice);
@@ -403,4 +413,47 @@ export function continueAudit(decision: ContinueDecision): AuditNote {
     default:
       return { event: 'result_refused', fields: { reason: code(decision.why) } };
   }
+}
+
+/**
+ * A move from Authy (MOVE_TO_VERIFY): only for the Authy user we asked to move, whose Authy id the
+ * result names, ending with a new factor that Twilio must show verified for this user's identity
+ * (as any Verify enrollment). The Authy step itself rests on the signature, as Authy codes do.
+ * The record becomes a Verify one that keeps `authy_id` and `verify_migrated_at`, so that
+ * `migrate-to-verify --remove-from-authy` can remove the Authy user later.
+ */
+function decideMoveToVerify(
+  outcome: Extract<ResultOutcome, { kind: 'verify-verified' }>,
+  from: MovedFromAuthy,
+  facts: ContinueFacts,
+  settings: Settings,
+): ContinueDecision {
+  const deny = (why: ContinueDenyWhy, reason: string): ContinueDecision => ({ kind: 'deny', why, reason, store: null });
+  if (!movesToVerify(facts.enrollment, settings) || !outcome.enrolledNow || outcome.result.kind !== 'enrollment') {
+    return deny('enrollment-mismatch', DENY.invalidResult);
+  }
+  if (from.authyId !== facts.enrollment.authyId) return deny('other-device', DENY.otherDevice);
+  if (outcome.method !== 'app') return deny('method-not-enrolled', DENY.invalidResult);
+  if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
+    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs)));
+  }
+  const nowIso = new Date(facts.nowMs).toISOString();
+  const factorSid = outcome.result.id;
+  const store: StoredEnrollment = {
+    v: 1,
+    provider: 'verify',
+    verify_factor_sid: factorSid,
+    authy_id: from.authyId,
+    verify_migrated_at: nowIso,
+    enrolled_at: nowIso,
+    failures: 0,
+    last_method: 'app',
+  };
+  const confirm: Confirmation = {
+    statusOf: null,
+    requireRegistered: false,
+    approval: null,
+    verify: { factorSid, approved: { method: 'app', result: outcome.result }, maxAgeSeconds: VERIFY_MAX_AGE_SECONDS },
+  };
+  return { kind: 'allow', store, method: 'app', enrolledNow: true, confirm };
 }

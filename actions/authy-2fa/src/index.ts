@@ -20,6 +20,7 @@ import {
   decideOnExecute,
   executeAudit,
   methodUrl,
+  movesToVerify,
   providerFor,
   type AuditNote,
   type ExecuteFacts,
@@ -160,6 +161,7 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
         maxFailures: settings.maxFailures,
         lockSeconds: settings.lockSeconds,
         locale: locale(event),
+        moveToVerify: movesToVerify(enrollment, settings),
       }),
     });
     api.redirect.sendUserTo(settings.formsUrl.href, { query: { [SESSION_TOKEN_PARAM]: sessionToken } });

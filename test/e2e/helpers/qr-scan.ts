@@ -1,10 +1,29 @@
 /**
- * Scans a QR code the way a phone camera would: a screenshot of what Chromium drew, turned into
- * pixels on a blank page's canvas, decoded by jsQR. So a test reads the otpauth URI from the
- * rendered page, not from the markup.
+ * An authenticator app, for the browser tests: scans a QR code the way a phone camera would (a
+ * screenshot of what Chromium drew, turned into pixels on a blank page's canvas, decoded by jsQR,
+ * so a test reads the otpauth URI from the rendered page, not from the markup), and gives the code
+ * of a key (lib/totp.ts).
  */
 import jsQR from 'jsqr';
 import type { Locator } from 'playwright-core';
+import { base32Decode, secondsLeft, totp } from '../../../lib/totp';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The code an authenticator app shows now for this key, waiting for the next step when it is about to change or was used. */
+export async function appCodeFor(secret: string, used: ReadonlySet<string> = new Set()): Promise<string> {
+  for (;;) {
+    const now = Date.now();
+    const code = totp(base32Decode(secret), now, 6, 30);
+    if (secondsLeft(now, 30) >= 3 && !used.has(code)) return code;
+    await sleep(500);
+  }
+}
+
+/** The key of the otpauth URI a QR code holds. */
+export async function scanKey(element: Locator): Promise<string> {
+  return new URL(await scanQr(element)).searchParams.get('secret') ?? '';
+}
 
 export async function scanQr(element: Locator): Promise<string> {
   const png = await element.screenshot();
