@@ -323,7 +323,7 @@ function report(
 }
 
 const LISTS: [VerifyOutcome, string][] = [
-  ['stays-on-authy', 'Stays on Authy, and keeps working (no seed export; reset-2fa moves a user to Verify with a new enrollment)'],
+  ['stays-on-authy', 'Stays on Authy, and keeps working (no seed export; MOVE_TO_VERIFY=true moves them at their next login)'],
   ['refused', 'Not migrated, the export was refused (nothing was created)'],
   ['waiting', 'Not removed from Authy yet: no login since the migration'],
 ];
