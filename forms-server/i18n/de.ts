@@ -98,7 +98,8 @@ export const de: Catalogue = {
   verifyUnavailable: 'Der Bestätigungsdienst ist gerade nicht erreichbar. Versuchen Sie es gleich noch einmal.',
   verifyConfig: 'Die Bestätigung in zwei Schritten ist gerade nicht verfügbar. Wenden Sie sich an Ihre Administration.',
   verifyFactorMissing: 'Ihre Authenticator-App muss neu eingerichtet werden. Wenden Sie sich an den Support.',
-  moveToVerify: 'Der Code war richtig. Noch ein Schritt: Ihr Konto verwendet jetzt eine Authenticator-App statt Authy. Richten Sie sie jetzt ein; ab der nächsten Anmeldung nutzen Sie deren Codes.',
+  moveToVerify:
+    'Der Code war richtig. Noch ein Schritt: Ihr Konto verwendet jetzt eine Authenticator-App statt Authy. Richten Sie sie jetzt ein; ab der nächsten Anmeldung nutzen Sie deren Codes.',
   errVerifyOff:
     'Die Bestätigung in zwei Schritten mit einer Authenticator-App ist gerade nicht verfügbar. Wenden Sie sich an Ihre Administration.',
 };

@@ -94,7 +94,8 @@ export const en = {
   verifyUnavailable: 'The verification service is not reachable right now. Try again in a moment.',
   verifyConfig: 'Two-step verification is not available right now. Please contact your administrator.',
   verifyFactorMissing: 'Your authenticator app needs to be set up again. Please contact support.',
-  moveToVerify: 'That code was right. One more step: your account now uses an authenticator app instead of Authy. Set it up now; from your next sign-in, use its codes.',
+  moveToVerify:
+    'That code was right. One more step: your account now uses an authenticator app instead of Authy. Set it up now; from your next sign-in, use its codes.',
   errVerifyOff: 'Two-step verification with an authenticator app is not available right now. Please contact your administrator.',
 };
 

@@ -95,6 +95,7 @@ export const es: Catalogue = {
   verifyUnavailable: 'El servicio de verificación no está disponible ahora. Inténtelo de nuevo en un momento.',
   verifyConfig: 'La verificación en dos pasos no está disponible ahora. Contacte con su administrador.',
   verifyFactorMissing: 'Hay que volver a configurar su app de autenticación. Contacte con el soporte.',
-  moveToVerify: 'El código es correcto. Un paso más: su cuenta usa ahora una app de autenticación en lugar de Authy. Configúrela ahora; desde su próximo inicio de sesión, use sus códigos.',
+  moveToVerify:
+    'El código es correcto. Un paso más: su cuenta usa ahora una app de autenticación en lugar de Authy. Configúrela ahora; desde su próximo inicio de sesión, use sus códigos.',
   errVerifyOff: 'La verificación en dos pasos con una app de autenticación no está disponible ahora. Contacte con su administrador.',
 };

@@ -139,9 +139,7 @@ describe('migrate-to-verify dry run (default)', () => {
       outcome: 'refused',
       reason: 'the code computed from the exported seed does not match the code Authy returned',
     });
-    expect(out).toContain(
-      'Stays on Authy, and keeps working (no seed export; MOVE_TO_VERIFY=true moves them at their next login) (1):',
-    );
+    expect(out).toContain('Stays on Authy, and keeps working (no seed export; MOVE_TO_VERIFY=true moves them at their next login) (1):');
     expect(existsSync(checkpoint())).toBe(false);
     expectNoSecrets(out, err, reportText);
   });
