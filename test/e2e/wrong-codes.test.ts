@@ -22,7 +22,8 @@ import {
 } from './helpers/journey';
 import { LOCK_SECONDS, appCode, wrongCode, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
 
-const LOCKED_REASON = /^Too many wrong codes\. Try again after \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\.$/;
+const LOCKED_REASON =
+  /^Too many wrong codes\. Two-step verification is locked until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(in 1[45] minutes\)\.$/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 browserDescribe()('wrong codes and the lock in Chromium', () => {

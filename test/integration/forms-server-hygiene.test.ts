@@ -137,7 +137,9 @@ describe('every page', () => {
 
   test('error notices are alerts, confirmations are status messages, and the field in error says so', async () => {
     const { pages } = await everyPage();
-    expect(alertsOf(pages.enrollError.body)).toEqual(['Use only digits, spaces and dashes.']);
+    expect(alertsOf(pages.enrollError.body)).toEqual([
+      'Use only digits, spaces, brackets, dots, dashes and slashes, with + only at the start.',
+    ]);
     expect(pages.enrollError.body).toMatch(/<input id="phone"[^>]*aria-describedby="phone-hint notice"[^>]*aria-invalid=true/);
     expect(alertsOf(pages.codeError.body)).toEqual(['That code is not right. 4 tries left.']);
     expect(pages.codeError.body).toContain('id="notice"');
