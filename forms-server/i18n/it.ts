@@ -34,7 +34,7 @@ export const it: Catalogue = {
   cancelledHeading: 'Accesso annullato',
   cancelledIntro: 'Ritorno all’applicazione.',
   lockedHeading: 'Troppi codici errati',
-  lockedIntro: 'Per la tua sicurezza, la verifica in due passaggi è bloccata fino alle {until} UTC ({relative}). Torna a quell’ora.',
+  lockedIntro: 'Per la tua sicurezza, la verifica in due passaggi è bloccata fino a {until} UTC ({relative}). Torna a quell’ora.',
   lockedSubmit: 'Torna all’applicazione',
   errorHeading: 'Si è verificato un problema',
   triesLeftOne: 'Resta {left} tentativo.',

@@ -278,7 +278,7 @@ describe('the lock', () => {
   test.each([
     ['fr', 'Pour votre sécurité, la vérification en deux étapes est bloquée jusqu’à 2030-01-01 12:15 UTC (dans 14 minutes).'],
     ['pt-PT', 'Para sua segurança, a verificação em duas etapas está bloqueada até 2030-01-01 12:15 UTC (em 14 minutos).'],
-    ['it', 'Per la tua sicurezza, la verifica in due passaggi è bloccata fino alle 2030-01-01 12:15 UTC (tra 14 minuti).'],
+    ['it', 'Per la tua sicurezza, la verifica in due passaggi è bloccata fino a 2030-01-01 12:15 UTC (tra 14 minuti).'],
     ['nl', 'Voor je veiligheid is verificatie in twee stappen geblokkeerd tot 2030-01-01 12:15 UTC (over 14 minuten).'],
     ['es', 'Por su seguridad, la verificación en dos pasos está bloqueada hasta las 2030-01-01 12:15 UTC (dentro de 14 minutos).'],
     ['de', 'Zu Ihrer Sicherheit ist die Bestätigung in zwei Schritten bis 2030-01-01 12:15 UTC gesperrt (in 14 Minuten).'],
