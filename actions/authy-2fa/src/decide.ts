@@ -184,7 +184,13 @@ function stored(enrollment: EnrollmentState, patch: Partial<StoredEnrollment>, e
   if (enrollment.authyId) value.authy_id = enrollment.authyId;
   if (enrollment.verifyFactorSid) value.verify_factor_sid = enrollment.verifyFactorSid;
   if (enrolledAt) value.enrolled_at = enrolledAt;
-  return { ...value, ...patch };
+  return { ...value, ...migratedFields(enrollment), ...patch };
+}
+
+/** What a record moved from Authy keeps on every write: the Authy id and when it moved (see lib/enrollment.ts). */
+function migratedFields(enrollment: EnrollmentState): Partial<StoredEnrollment> {
+  const from = enrollment.migratedFromAuthy;
+  return from ? { authy_id: from.authyId, verify_migrated_at: from.at } : {};
 }
 
 /** Checks the claims the Auth0 `validateToken` does not: issuer, audience, subject, age. Returns a problem or null. */
@@ -301,6 +307,7 @@ function decideVerifyResult(
     enrolled_at: facts.enrollment.enrolledAt ?? new Date(facts.nowMs).toISOString(),
     failures: 0,
     last_method: outcome.method,
+    ...migratedFields(facts.enrollment),
   };
   const confirm: Confirmation = {
     statusOf: null,
