@@ -217,6 +217,20 @@ describe('every page', () => {
     const garbage = await get(server, '/nowhere', { 'accept-language': '"><script>' });
     expect(alertsOf(garbage.body)).toEqual(['This page does not exist.']);
   });
+
+  test.each([
+    ['fr-FR,fr;q=0.9', 'fr', 'Cette page n’existe pas.'],
+    ['pt-PT,pt;q=0.9', 'pt-BR', 'Esta página não existe.'],
+    ['it', 'it', 'Questa pagina non esiste.'],
+    ['nl-BE,nl;q=0.9', 'nl', 'Deze pagina bestaat niet.'],
+    // The first language of the list that has pages, not just the first one.
+    ['sv-SE,sv;q=0.9,nl;q=0.8', 'nl', 'Deze pagina bestaat niet.'],
+  ])('an error page for a browser asking for %s is in %s', async (header, lang, text) => {
+    const server = await buildTestServer();
+    const page = await get(server, '/nowhere', { 'accept-language': header });
+    expect(page.body).toContain(`<html lang="${lang}">`);
+    expect(alertsOf(page.body)).toEqual([text]);
+  });
 });
 
 describe('the flow cookie', () => {
