@@ -16,23 +16,26 @@ import {
   type TokenProvider,
 } from '../../../lib/token-contract';
 import { msToSec, secToMs } from '../../../lib/time';
+import { relativeTime } from '../../../lib/relative-time';
 import { utcMinute } from '../../../lib/utc-minute';
 
 /** User-facing deny reasons. They reach the application as `error_description`: they name no secret and no internal detail. */
 export const DENY = {
-  misconfigured: (setting: string) => `Two-factor login is not configured correctly (${setting}). Please contact your administrator.`,
-  nonInteractive: 'This sign-in method cannot complete two-factor login.',
-  silent: 'Two-factor login needs an interactive sign-in.',
-  locked: (until: Date) => `Too many wrong codes. Try again after ${utcMinute(until)} UTC.`,
-  cancelled: 'Two-factor login was cancelled.',
-  invalidResult: 'Two-factor login could not be verified. Please try again.',
-  otherDevice: 'This second factor does not belong to this account.',
-  notConfirmed: 'Two-factor login could not be confirmed with Authy. Please try again.',
-  notConfirmedVerify: 'Two-factor login could not be confirmed. Please try again.',
-  unknownProvider: 'Two-factor login is stored in a form this sign-in does not know. Please contact your administrator.',
-  noEmail: 'An email address is needed to set up two-factor login.',
-  unverifiedEmail: 'Verify your email address before setting up two-factor login.',
-  internal: 'Two-factor login failed. Please try again.',
+  misconfigured: (setting: string) => `Two-step verification is not configured correctly (${setting}). Please contact your administrator.`,
+  nonInteractive: 'This sign-in method cannot complete two-step verification.',
+  silent: 'Two-step verification needs an interactive sign-in.',
+  locked: (until: Date, nowMs: number) =>
+    `Too many wrong codes. Two-step verification is locked until ${utcMinute(until)} UTC (${relativeTime(until.getTime(), nowMs, 'en')}).`,
+  cancelled: 'Two-step verification was cancelled.',
+  invalidResult: 'Two-step verification could not be checked. Please try again.',
+  otherDevice: 'This phone or app is not the one set up for two-step verification on this account.',
+  notConfirmed: 'Two-step verification could not be confirmed with Authy. Please try again.',
+  notConfirmedVerify: 'Two-step verification could not be confirmed. Please try again.',
+  unknownProvider:
+    'Two-step verification for this account is stored in a form this sign-in does not know. Please contact your administrator.',
+  noEmail: 'An email address is needed to set up two-step verification.',
+  unverifiedEmail: 'Verify your email address before setting up two-step verification.',
+  internal: 'Two-step verification failed. Please try again.',
 } as const;
 
 /** Protocols in which Auth0 can redirect the browser; every other flow is non-interactive. */
@@ -105,7 +108,7 @@ export function decideOnExecute(facts: ExecuteFacts, settings: Settings): Execut
   if (settings.exemptConnections.has(facts.connectionName)) return { kind: 'allow', why: 'exempt-connection' };
   if (facts.sessionMethods.includes(methodUrl(settings))) return { kind: 'allow', why: 'verified-in-session' };
   if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-    return { kind: 'deny', why: 'locked', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs)) };
+    return { kind: 'deny', why: 'locked', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs), facts.nowMs) };
   }
   // A session can outlive a denied login: a silent login must never pass without our method in the session.
   if (facts.silent) return { kind: 'deny', why: 'silent', reason: DENY.silent };
@@ -235,7 +238,12 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
       const ours = lockedUntilMs > facts.nowMs && lockedUntilMs <= maxLockMs;
       const untilMs = ours ? lockedUntilMs : facts.nowMs + secToMs(settings.lockSeconds);
       const lock = { failures: failures(outcome.failures), locked_until: new Date(untilMs).toISOString() };
-      return { kind: 'deny', why: 'locked', reason: DENY.locked(new Date(untilMs)), store: stored(facts.enrollment, lock, enrolledAt) };
+      return {
+        kind: 'deny',
+        why: 'locked',
+        reason: DENY.locked(new Date(untilMs), facts.nowMs),
+        store: stored(facts.enrollment, lock, enrolledAt),
+      };
     }
     case 'verified': {
       const known = facts.enrollment.authyId;
@@ -248,7 +256,12 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
       if (outcome.enrolledNow === Boolean(known))
         return { kind: 'deny', why: 'enrollment-mismatch', reason: DENY.invalidResult, store: null };
       if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-        return { kind: 'deny', why: 'locked-meanwhile', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs)), store: null };
+        return {
+          kind: 'deny',
+          why: 'locked-meanwhile',
+          reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs), facts.nowMs),
+          store: null,
+        };
       }
       const store: StoredEnrollment = {
         v: 1,
@@ -295,7 +308,7 @@ function decideVerifyResult(
   // A new enrollment names its new factor; a later login a challenge of the stored factor (Twilio says whose).
   const factorSid = known ?? outcome.result.id;
   if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs)));
+    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs), facts.nowMs));
   }
   const store: StoredEnrollment = {
     v: 1,
