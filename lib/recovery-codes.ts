@@ -85,22 +85,25 @@ export function hashRecoveryCodes(codes: readonly string[]): string[] {
 export function matchRecoveryCode(hashes: readonly string[], code: string): number {
   const canonical = normalizeRecoveryCode(code);
   let found = -1;
-  for (let i = 0; i < hashes.length; i += 1) {
-    const entry = hashes[i];
-    if (!RECOVERY_HASH.test(entry)) continue;
-    const [salt, hash] = entry.split('.');
+  hashes.forEach((entry, i) => {
+    const [salt = '', hash = ''] = entry.split('.');
     const expected = Buffer.from(hash, 'base64url');
     const actual = digest(Buffer.from(salt, 'base64url'), canonical ?? '');
-    if (timingSafeEqual(actual, expected) && canonical !== null && found === -1) found = i;
-  }
+    // A malformed entry (not 32 bytes) matches nothing; the others are all compared, in constant time.
+    if (expected.length === actual.length && timingSafeEqual(actual, expected) && canonical !== null && found < 0) found = i;
+  });
   return found;
 }
 
-/** A list of stored entries as a result token or app_metadata carries it: 1 to 10 well-formed, distinct entries. */
+/** At least `min` and at most 10 well-formed, distinct entries. */
+function hashList(value: unknown, min: number): value is string[] {
+  if (!Array.isArray(value) || value.length < min || value.length > RECOVERY_CODE_COUNT) return false;
+  return value.every((entry) => typeof entry === 'string' && RECOVERY_HASH.test(entry)) && new Set(value).size === value.length;
+}
+
+/** A list of entries as a result token carries it: 1 to 10 well-formed, distinct entries. */
 export function isRecoveryHashList(value: unknown): value is string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > RECOVERY_CODE_COUNT) return false;
-  if (!value.every((entry): entry is string => typeof entry === 'string' && RECOVERY_HASH.test(entry))) return false;
-  return new Set(value).size === value.length;
+  return hashList(value, 1);
 }
 
 /**
@@ -108,14 +111,9 @@ export function isRecoveryHashList(value: unknown): value is string[] {
  * a record of another version or shape reads as none too (fail closed: no code matches it).
  */
 export function readRecovery(enrollmentRecord: unknown): StoredRecovery | null {
-  if (!isRecord(enrollmentRecord)) return null;
-  const stored = enrollmentRecord.recovery;
-  if (!isRecord(stored) || stored.v !== RECOVERY_FORMAT_VERSION || stored.alg !== 'sha256') return null;
-  const hashes = stored.hashes;
-  if (!Array.isArray(hashes) || hashes.length > RECOVERY_CODE_COUNT) return null;
-  if (!hashes.every((entry): entry is string => typeof entry === 'string' && RECOVERY_HASH.test(entry))) return null;
-  const issuedAt = typeof stored.issued_at === 'string' ? stored.issued_at : '';
-  return { v: 1, alg: 'sha256', hashes: [...hashes], issued_at: issuedAt };
+  const stored = isRecord(enrollmentRecord) ? enrollmentRecord.recovery : null;
+  if (!isRecord(stored) || stored.v !== RECOVERY_FORMAT_VERSION || stored.alg !== 'sha256' || !hashList(stored.hashes, 0)) return null;
+  return newRecovery(stored.hashes, typeof stored.issued_at === 'string' ? stored.issued_at : '');
 }
 
 /** A new record for freshly issued codes' entries. */

@@ -77,14 +77,21 @@ export interface OutboundInput {
   locale: string;
   /** Recovery codes the user has left (lib/recovery-codes.ts); absent = 0. */
   recoveryLeft?: number;
+  /**
+   * MOVE_TO_VERIFY: this Authy user, once past the Authy step, sets up an authenticator app with
+   * Verify in the same visit (claim `move_to_verify: true`; only with an Authy id).
+   */
+  moveToVerify?: boolean;
 }
 
 /**
  * The outbound token as the forms server reads it. `provider` and `verifyFactorSid` are there
  * only for Verify (absent = Authy, as in every token before Verify): read them with tokenProvider.
  */
-export interface OutboundToken extends Omit<OutboundInput, 'provider' | 'verifyFactorSid'> {
+export interface OutboundToken extends Omit<OutboundInput, 'provider' | 'verifyFactorSid' | 'moveToVerify'> {
   provider?: 'verify';
+  /** Present (true) only when the Action asks this Authy user to move to Verify. */
+  moveToVerify?: true;
   verifyFactorSid?: string;
   userId: string;
   /** Tenant host as Auth0 set it in `iss`. */
@@ -112,6 +119,10 @@ export function outboundPayload(input: OutboundInput): Record<string, unknown> {
   }
   if (input.sealedEmail) payload.sealed_email = input.sealedEmail;
   if (input.recoveryLeft) payload.recovery_left = input.recoveryLeft;
+  if (input.moveToVerify) {
+    if (!input.authyId || input.provider === 'verify') throw new RangeError('only an Authy user moves to Verify');
+    payload.move_to_verify = true;
+  }
   return payload;
 }
 
@@ -174,6 +185,11 @@ export function parseOutboundClaims(claims: JwtClaims): OutboundToken {
   } else if (factorSid) {
     throw new ContractError('verify_factor_sid', 'an Authy user has no Verify factor');
   }
+  if (claims.move_to_verify !== undefined) {
+    if (claims.move_to_verify !== true) throw new ContractError('move_to_verify', 'claim move_to_verify is malformed');
+    if (!token.authyId || token.provider === 'verify') throw new ContractError('move_to_verify', 'only an Authy user moves to Verify');
+    token.moveToVerify = true;
+  }
   if (!token.authyId && !token.verifyFactorSid && !token.sealedEmail) {
     throw new ContractError('sealed_email', 'an unenrolled user needs sealed_email');
   }
@@ -192,6 +208,12 @@ export interface VerifyResultRef {
   id: string;
 }
 
+/** The Authy step of a move to Verify. */
+export interface MovedFromAuthy {
+  authyId: string;
+  method: SecondFactorMethod;
+}
+
 /**
  * A result's outcome. `verified` is Authy's (claims `provider: "authy"`, `authy_id`, ...);
  * `verify-verified` is a success with Twilio Verify (claims `result: "verified"`, `provider:
@@ -199,7 +221,14 @@ export interface VerifyResultRef {
  */
 export type ResultOutcome =
   | { kind: 'verified'; method: SecondFactorMethod; authyId: string; enrolledNow: boolean; approvalUuid: string | null }
-  | { kind: 'verify-verified'; method: 'app' | 'sms' | 'call'; enrolledNow: boolean; result: VerifyResultRef }
+  | {
+      kind: 'verify-verified';
+      method: 'app' | 'sms' | 'call';
+      enrolledNow: boolean;
+      result: VerifyResultRef;
+      /** A move from Authy (move_to_verify): the Authy id whose step was passed first, and how (claims `from_authy_id`, `from_method`). */
+      fromAuthy?: MovedFromAuthy;
+    }
   | { kind: 'cancelled'; failures: number }
   /**
    * A recovery code as typed (canonical form), for the Action to check against its stored hashes
@@ -216,26 +245,19 @@ export type ResultOutcome =
 export type RecoveryReplacement =
   { provider: 'authy'; authyId: string; method: 'app' | 'sms' | 'call' } | { provider: 'verify'; factorSid: string };
 
-function replacementClaim(replacement: RecoveryReplacement): Record<string, string> {
-  if (replacement.provider === 'verify') return { provider: 'verify', factor_sid: replacement.factorSid };
-  return { provider: 'authy', authy_id: replacement.authyId, method: replacement.method };
+/** Claims `replacement` = `authy` (with `new_authy_id`, `new_method`) or `verify` (with `new_factor_sid`). */
+function replacementClaims(replacement: RecoveryReplacement): JwtClaims {
+  if (replacement.provider === 'verify') return { replacement: 'verify', new_factor_sid: replacement.factorSid };
+  return { replacement: 'authy', new_authy_id: replacement.authyId, new_method: replacement.method };
 }
 
-function parseReplacement(value: unknown): RecoveryReplacement | undefined {
-  if (value === undefined) return undefined;
-  const bad = () => new ContractError('replacement', 'claim replacement is malformed');
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
-  const claim = value as Record<string, unknown>;
-  const keys = Object.keys(claim).sort().join(',');
-  if (claim.provider === 'verify' && keys === 'factor_sid,provider') {
-    if (typeof claim.factor_sid !== 'string' || !SID.factor.test(claim.factor_sid)) throw bad();
-    return { provider: 'verify', factorSid: claim.factor_sid };
-  }
-  const authyId = normalizeAuthyId(claim.authy_id);
-  const method = claim.method;
-  if (claim.provider !== 'authy' || keys !== 'authy_id,method,provider' || typeof claim.authy_id !== 'string' || !authyId) throw bad();
-  if (method !== 'app' && method !== 'sms' && method !== 'call') throw bad();
-  return { provider: 'authy', authyId, method };
+function parseReplacement(claims: JwtClaims): RecoveryReplacement | undefined {
+  const provider = claims.replacement;
+  if (provider === undefined) return undefined;
+  if (provider === 'verify') return { provider, factorSid: str(claims, 'new_factor_sid', SID.factor) };
+  const authyId = str(claims, 'new_authy_id', /^[1-9][0-9]{0,14}$/);
+  if (provider !== 'authy') throw new ContractError('replacement', 'claim replacement is unknown');
+  return { provider, authyId, method: str(claims, 'new_method', /^(app|sms|call)$/) as 'app' | 'sms' | 'call' };
 }
 
 export interface ResultContext {
@@ -296,11 +318,16 @@ export function signResultToken(outcome: ResultOutcome, context: ResultContext, 
     claims.failures = 0;
     claims.result_kind = outcome.result.kind;
     claims.result_id = outcome.result.id;
+    if (outcome.fromAuthy) {
+      if (outcome.result.kind !== 'enrollment') throw new RangeError('a move to Verify ends with an enrollment');
+      claims.from_authy_id = outcome.fromAuthy.authyId;
+      claims.from_method = outcome.fromAuthy.method;
+    }
   } else {
     claims.failures = outcome.failures;
     if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntilSec;
     if (outcome.kind === 'recovery') claims.recovery_code = outcome.code;
-    if (outcome.kind === 'recovery' && outcome.replacement) claims.replacement = replacementClaim(outcome.replacement);
+    if (outcome.kind === 'recovery' && outcome.replacement) Object.assign(claims, replacementClaims(outcome.replacement));
   }
   const verified =
     outcome.kind === 'verified' || outcome.kind === 'verify-verified' || (outcome.kind === 'recovery' && outcome.replacement);
@@ -325,7 +352,18 @@ function verifyOutcome(claims: JwtClaims, method: SecondFactorMethod): ResultOut
   if (kind !== 'enrollment' && kind !== 'code') throw new ContractError('result_kind', 'claim result_kind is missing or unknown');
   if ((kind === 'enrollment') !== claims.enrolled) throw new ContractError('result_kind', 'claim result_kind does not match enrolled');
   const id = str(claims, 'result_id', verifyResultPattern(method, kind));
-  return { kind: 'verify-verified', method, enrolledNow: claims.enrolled, result: { kind, id } };
+  const outcome: ResultOutcome = { kind: 'verify-verified', method, enrolledNow: claims.enrolled, result: { kind, id } };
+  const fromAuthyId = authyIdClaim(claims, 'from_authy_id');
+  const fromMethod = claims.from_method;
+  if (fromAuthyId === null) {
+    if (fromMethod !== undefined) throw new ContractError('from_method', 'claim from_method needs from_authy_id');
+    return outcome;
+  }
+  if (kind !== 'enrollment') throw new ContractError('from_authy_id', 'a move to Verify ends with an enrollment');
+  if (typeof fromMethod !== 'string' || !(METHODS as readonly string[]).includes(fromMethod)) {
+    throw new ContractError('from_method', 'claim from_method is malformed');
+  }
+  return { ...outcome, fromAuthy: { authyId: fromAuthyId, method: fromMethod as SecondFactorMethod } };
 }
 
 /** `recovery_hashes`: only on a verified result (or a recovery with a new phone), a list of well-formed distinct entries. */
@@ -384,7 +422,7 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
     case 'recovery': {
       const code = normalizeRecoveryCode(claims.recovery_code);
       if (code === null || code !== claims.recovery_code) throw new ContractError('recovery_code', 'claim recovery_code is malformed');
-      const replacement = parseReplacement(claims.replacement);
+      const replacement = parseReplacement(claims);
       outcome = replacement ? { kind: 'recovery', code, failures, replacement } : { kind: 'recovery', code, failures };
       break;
     }

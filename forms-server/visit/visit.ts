@@ -3,7 +3,7 @@
  * enrollment, codes, resends and push all happen inside it), and the step it is at.
  * Pure: no Fastify, no I/O.
  */
-import type { ResultOutcome } from '../../lib/token-contract';
+import type { MovedFromAuthy, ResultOutcome } from '../../lib/token-contract';
 import type { VisitRecord } from '../store/types';
 import type { MessageKey } from '../i18n';
 import type { RecoveryVisit } from './recovery-steps';
@@ -68,6 +68,10 @@ export interface Visit extends VisitRecord {
   pendingFactor?: PendingFactor | null;
   /** Recovery codes: how many are left, new ones shown in this visit, the recovery page (recovery-steps.ts). */
   recovery?: RecoveryVisit;
+  /** MOVE_TO_VERIFY: once past the Authy step, this Authy user sets up an authenticator app with Verify in this visit. */
+  moveToVerify?: true;
+  /** Set when the Authy step of a move is passed: the visit then goes on as a Verify enrollment, and its result says so. */
+  movedFromAuthy?: MovedFromAuthy;
 }
 
 export interface PendingFactor {
@@ -138,6 +142,8 @@ export interface VisitStart {
   provider?: 'verify';
   verifyFactorSid?: string | null;
   recovery?: RecoveryVisit;
+  /** Authy visits the Action asks to move to Verify (and the forms server can: Verify is configured). */
+  moveToVerify?: true;
 }
 
 /** The key of a user's counters and open visits. */
@@ -172,5 +178,6 @@ export function startVisit(start: VisitStart, nowMs: number): Visit {
     outcome: null,
     ...(start.provider === 'verify' ? { provider: 'verify', verifyFactorSid: start.verifyFactorSid ?? null, pendingFactor: null } : {}),
     ...(start.recovery ? { recovery: start.recovery } : {}),
+    ...(start.moveToVerify && start.provider !== 'verify' && start.authyId ? { moveToVerify: true } : {}),
   };
 }

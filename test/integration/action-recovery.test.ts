@@ -91,7 +91,7 @@ describe('recovery codes in the Action', () => {
     });
     expect(outcome.kind).toBe('deny');
     if (outcome.kind !== 'deny') return;
-    expect(outcome.reason).toMatch(/^Too many wrong codes\. Try again after /);
+    expect(outcome.reason).toMatch(/^Too many wrong codes\. Two-step verification is locked until /);
     expect(stored(login)).toMatchObject({ failures: 5, locked_until: expect.any(String) });
     // Locked: the right code is refused too until the lock ends.
     const next = new Login(action, login.user);
@@ -149,7 +149,7 @@ describe('recovery codes in the Action', () => {
       recovery_hashes: hashes,
     };
     const outcome = await login.continueWith({ state: login.transaction.state, session_token: signHs256(claims, SHARED_SECRET) });
-    expect(outcome).toMatchObject({ kind: 'deny', reason: 'Two-factor login could not be verified. Please try again.' });
+    expect(outcome).toMatchObject({ kind: 'deny', reason: 'Two-step verification could not be checked. Please try again.' });
     expect(stored(login).recovery?.hashes).toHaveLength(10);
   });
 });
@@ -215,7 +215,10 @@ describe('a new phone after a recovery code', () => {
       state: login.transaction.state,
       session_token: result(login, { ...recovery(codes[1]), replacement: verify }),
     });
-    expect(outcome).toMatchObject({ kind: 'deny', reason: 'This second factor does not belong to this account.' });
+    expect(outcome).toMatchObject({
+      kind: 'deny',
+      reason: 'This phone or app is not the one set up for two-step verification on this account.',
+    });
     expect(stored(login)).toMatchObject({ authy_id: '1234' });
   });
 });

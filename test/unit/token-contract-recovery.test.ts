@@ -79,14 +79,15 @@ describe('recovery results', () => {
   });
 
   test.each([
-    ['a string', 'authy:5678'],
-    ['an unknown provider', { provider: 'duo', authy_id: '5678', method: 'app' }],
-    ['an extra field', { provider: 'authy', authy_id: '5678', method: 'app', phone: '+1' }],
-    ['push (no app to push to yet)', { provider: 'authy', authy_id: '5678', method: 'push' }],
-    ['a numeric Authy id', { provider: 'authy', authy_id: 5678, method: 'app' }],
-    ['a factor SID of the wrong kind', { provider: 'verify', factor_sid: `YC${'a'.repeat(32)}` }],
-  ])('a replacement that is %s is refused', (_name, value) => {
-    expect(refused({ ...claimsOf(recovery), replacement: value })).toBe('replacement');
+    ['an unknown provider', { replacement: 'duo', new_authy_id: '5678', new_method: 'app' }, 'replacement'],
+    ['an object', { replacement: { provider: 'authy' } }, 'new_authy_id'],
+    ['without its Authy id', { replacement: 'authy', new_method: 'app' }, 'new_authy_id'],
+    ['push (no app to push to yet)', { replacement: 'authy', new_authy_id: '5678', new_method: 'push' }, 'new_method'],
+    ['a numeric Authy id', { replacement: 'authy', new_authy_id: 5678, new_method: 'app' }, 'new_authy_id'],
+    ['an Authy id of zero', { replacement: 'authy', new_authy_id: '0', new_method: 'app' }, 'new_authy_id'],
+    ['a factor SID of the wrong kind', { replacement: 'verify', new_factor_sid: `YC${'a'.repeat(32)}` }, 'new_factor_sid'],
+  ])('a replacement with %s is refused', (_name, extra, claim) => {
+    expect(refused({ ...claimsOf(recovery), ...extra })).toBe(claim);
   });
 
   test('recovery_hashes only with a proved result: never on a plain recovery, a cancel or a lock', () => {

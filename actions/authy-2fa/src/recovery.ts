@@ -15,10 +15,10 @@
  *   the provider confirms it, as for any new enrollment (with the new codes that came with it).
  */
 import type { Settings } from '../../../lib/action-settings';
-import { ENROLLMENT_KEY, isEnrolled } from '../../../lib/enrollment';
+import { ENROLLMENT_KEY, isEnrolled, type StoredEnrollment } from '../../../lib/enrollment';
 import { isRecord } from '../../../lib/is-record';
 import { burnRecoveryCode, matchRecoveryCode, newRecovery, readRecovery, type StoredRecovery } from '../../../lib/recovery-codes';
-import type { RecoveryReplacement, ResultOutcome, ResultToken } from '../../../lib/token-contract';
+import type { ResultOutcome, ResultToken } from '../../../lib/token-contract';
 import { secToMs } from '../../../lib/time';
 import {
   DENY,
@@ -43,27 +43,25 @@ export function recoveryLeft(appMetadata: unknown): number {
   return storedRecovery(appMetadata)?.hashes.length ?? 0;
 }
 
-/** What to do with a result token, recovery codes included: decideOnContinue, plus the `recovery` outcome and the codes' record. */
+/**
+ * What to do with a result token, recovery codes included: decideOnContinue, or the `recovery`
+ * outcome; then the codes' record in whatever is stored: a proved result's new codes, else the
+ * record the decision set (a burned code), else the user's codes as they were.
+ */
 export function decideWithRecovery(
   token: ResultToken,
   facts: ContinueFacts,
   settings: Settings,
   recovery: StoredRecovery | null,
 ): ContinueDecision {
-  if (token.outcome.kind === 'recovery') return decideRecoveryCode(token, token.outcome, facts, settings, recovery);
-  return withRecoveryRecord(decideOnContinue(token, facts, settings), recovery, token.recoveryHashes ?? null, facts.nowMs);
-}
-
-/** Keeps the user's codes in whatever the decision stores; a verified result's new codes replace them. */
-function withRecoveryRecord(
-  decision: ContinueDecision,
-  recovery: StoredRecovery | null,
-  newHashes: string[] | null,
-  nowMs: number,
-): ContinueDecision {
-  if (!decision.store) return decision;
-  const record = decision.kind === 'allow' && newHashes ? newRecovery(newHashes, new Date(nowMs).toISOString()) : recovery;
-  return record ? { ...decision, store: { ...decision.store, recovery: record } } : decision;
+  const outcome = token.outcome;
+  const decision =
+    outcome.kind === 'recovery' ? decideRecoveryCode(token, outcome, facts, settings, recovery) : decideOnContinue(token, facts, settings);
+  const store = decision.store;
+  if (!store) return decision;
+  const hashes = decision.kind === 'allow' ? token.recoveryHashes : null;
+  const record = hashes ? newRecovery(hashes, new Date(facts.nowMs).toISOString()) : (store.recovery ?? recovery);
+  return record ? { ...decision, store: { ...store, recovery: record } } : decision;
 }
 
 function decideRecoveryCode(
@@ -73,73 +71,64 @@ function decideRecoveryCode(
   settings: Settings,
   recovery: StoredRecovery | null,
 ): ContinueDecision {
-  const deny = (why: ContinueDenyWhy, reason: string): ContinueDecision => ({ kind: 'deny', why, reason, store: null });
+  const deny = (why: ContinueDenyWhy, reason: string, store: StoredEnrollment | null = null): ContinueDecision => ({
+    kind: 'deny',
+    why,
+    reason,
+    store,
+  });
+  const { enrollment, nowMs } = facts;
   const problem = resultTokenProblem(token, facts, settings);
   if (problem) return deny(problem, DENY.invalidResult);
-  const provider = providerFor(facts.enrollment, settings);
+  const provider = providerFor(enrollment, settings);
   if (provider === 'unknown') return deny('unknown-provider', DENY.unknownProvider);
   // Codes belong to an enrollment: a user not enrolled has none to use.
-  if (!isEnrolled(facts.enrollment)) return deny('enrollment-mismatch', DENY.invalidResult);
-  const { enrollment, nowMs } = facts;
+  if (!isEnrolled(enrollment)) return deny('enrollment-mismatch', DENY.invalidResult);
   if (enrollment.lockedUntilMs !== null && enrollment.lockedUntilMs > nowMs) {
-    return deny('locked-meanwhile', DENY.locked(new Date(enrollment.lockedUntilMs)));
+    return deny('locked-meanwhile', DENY.locked(new Date(enrollment.lockedUntilMs), nowMs));
   }
-  const enrolledAt = enrollment.enrolledAt;
-  const keep = recovery ? { recovery } : {};
   const index = recovery ? matchRecoveryCode(recovery.hashes, outcome.code) : -1;
-  if (index < 0 || !recovery) {
+  if (!recovery || index < 0) {
     // A wrong try, counted here (the forms server cannot tell): one more than stored, or than the forms server saw.
     const failures = Math.max(outcome.failures, enrollment.failures + 1);
-    if (failures >= settings.maxFailures) {
-      const until = new Date(nowMs + secToMs(settings.lockSeconds));
-      const store = stored(enrollment, { failures, locked_until: until.toISOString(), ...keep }, enrolledAt);
-      return { kind: 'deny', why: 'locked', reason: DENY.locked(until), store };
-    }
-    return {
-      kind: 'deny',
-      why: 'recovery-refused',
-      reason: DENY.recoveryRefused,
-      store: stored(enrollment, { failures, ...keep }, enrolledAt),
-    };
+    if (failures < settings.maxFailures)
+      return deny('recovery-refused', DENY.recoveryRefused, stored(enrollment, { failures }, enrollment.enrolledAt));
+    const until = new Date(nowMs + secToMs(settings.lockSeconds));
+    return deny(
+      'locked',
+      DENY.locked(until, nowMs),
+      stored(enrollment, { failures, locked_until: until.toISOString() }, enrollment.enrolledAt),
+    );
   }
-  const burned = burnRecoveryCode(recovery, index);
-  if (outcome.replacement) {
-    const codes = token.recoveryHashes ? newRecovery(token.recoveryHashes, new Date(nowMs).toISOString()) : burned;
-    return replaceEnrollment(outcome.replacement, provider, codes, facts, settings);
-  }
-  const store = stored(enrollment, { failures: 0, last_method: 'recovery', recovery: burned }, enrolledAt);
-  const confirm = { statusOf: null, requireRegistered: false, approval: null };
-  return { kind: 'allow', store, method: 'recovery', enrolledNow: false, confirm };
-}
-
-/** The new phone (Authy) or app (Verify) replaces the enrollment, confirmed with the provider like any new enrollment. */
-function replaceEnrollment(
-  replacement: RecoveryReplacement,
-  provider: 'authy' | 'verify',
-  recovery: StoredRecovery,
-  facts: ContinueFacts,
-  settings: Settings,
-): ContinueDecision {
-  // The same provider as the record: a result naming the other one is not for this user.
-  if (replacement.provider !== provider) return { kind: 'deny', why: 'other-device', reason: DENY.otherDevice, store: null };
-  const base = { v: 1 as const, enrolled_at: new Date(facts.nowMs).toISOString(), failures: 0, last_method: 'recovery', recovery };
+  const patch = { failures: 0, last_method: 'recovery', recovery: burnRecoveryCode(recovery, index) };
+  const none: Confirmation = { statusOf: null, requireRegistered: false, approval: null };
+  const allow = (store: StoredEnrollment, confirm: Confirmation, enrolledNow: boolean): ContinueDecision => ({
+    kind: 'allow',
+    store,
+    method: 'recovery',
+    enrolledNow,
+    confirm,
+  });
+  const replacement = outcome.replacement;
+  if (!replacement) return allow(stored(enrollment, patch, enrollment.enrolledAt), none, false);
+  // A new phone or app, confirmed with the provider like any new enrollment; of the provider the record names.
+  if (replacement.provider !== provider) return deny('other-device', DENY.otherDevice);
+  const base = { v: 1 as const, enrolled_at: new Date(nowMs).toISOString(), ...patch };
   if (replacement.provider === 'authy') {
-    const confirm: Confirmation = { statusOf: replacement.authyId, requireRegistered: replacement.method === 'app', approval: null };
-    return { kind: 'allow', store: { ...base, authy_id: replacement.authyId }, method: 'recovery', enrolledNow: true, confirm };
+    return allow(
+      { ...base, authy_id: replacement.authyId },
+      { ...none, statusOf: replacement.authyId, requireRegistered: replacement.method === 'app' },
+      true,
+    );
   }
-  if (!settings.verify) {
-    return { kind: 'deny', why: 'provider-not-configured', reason: DENY.misconfigured('VERIFY_SERVICE_SID'), store: null };
-  }
-  const factorSid = replacement.factorSid;
-  const approved = { method: 'app' as const, result: { kind: 'enrollment' as const, id: factorSid } };
-  const confirm: Confirmation = {
-    statusOf: null,
-    requireRegistered: false,
-    approval: null,
-    verify: { factorSid, approved, maxAgeSeconds: VERIFY_MAX_AGE_SECONDS },
+  if (!settings.verify) return deny('provider-not-configured', DENY.misconfigured('VERIFY_SERVICE_SID'));
+  const id = replacement.factorSid;
+  const verify = {
+    factorSid: id,
+    approved: { method: 'app' as const, result: { kind: 'enrollment' as const, id } },
+    maxAgeSeconds: VERIFY_MAX_AGE_SECONDS,
   };
-  const store = { ...base, provider: 'verify' as const, verify_factor_sid: factorSid };
-  return { kind: 'allow', store, method: 'recovery', enrolledNow: true, confirm };
+  return allow({ ...base, provider: 'verify', verify_factor_sid: id }, { ...none, verify }, true);
 }
 
 /** The ID-token claim's extra field after a recovery login: how many codes are left. */
