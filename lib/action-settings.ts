@@ -6,6 +6,7 @@
  */
 import { MIN_SECRET_BYTES, type SecretName } from './action-secrets';
 import { valueReader, type ValueProblem, type ValueReader, type Values } from './env-values';
+import { MAX_REMEMBER_DAYS, MIN_REMEMBER_DAYS } from './remembered-devices';
 import { parseServiceUrl } from './service-url';
 
 /** How the Action reaches Twilio Verify (lib/providers/verify.ts takes these). */
@@ -53,6 +54,8 @@ export interface Settings {
   auditHashKey: string | null;
   /** Twilio Verify: required with PROVIDER=verify; otherwise set when VERIFY_SERVICE_SID is (users enrolled with Verify), else null. */
   verify: VerifySettings | null;
+  /** "Remember this device" for REMEMBER_DAYS days (1-90); null: off (the default). lib/remembered-devices.ts. */
+  rememberDays: number | null;
 }
 
 /** A setting is missing or malformed. `setting` names it; the message says what is wrong. */
@@ -203,5 +206,6 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
     requireVerifiedEmail: read.flag('REQUIRE_VERIFIED_EMAIL', true),
     auditHashKey: auditHashKey(read),
     verify: verifySettings(read, chosen === 'verify'),
+    rememberDays: read.text('REMEMBER_DAYS') === undefined ? null : read.integer('REMEMBER_DAYS', 0, MIN_REMEMBER_DAYS, MAX_REMEMBER_DAYS),
   };
 }

@@ -65,6 +65,15 @@ export interface Visit extends VisitRecord {
    * visit ends. Never logged.
    */
   pendingFactor?: PendingFactor | null;
+  /** Present when the code page offers "remember this device". */
+  remember?: VisitRemember | null;
+}
+
+/** "Remember this device" (forms-server/plugins/device-cookie.ts): the days offered, this user's cookie name, the box ticked. */
+export interface VisitRemember {
+  days: number;
+  cookie: string;
+  chosen: boolean;
 }
 
 export interface PendingFactor {
@@ -83,7 +92,10 @@ export const STEPS: readonly Step[] = ['enroll', 'code', 'push', 'verified', 'ca
 type TargetFields = 'authyId' | 'pendingAuthyId' | 'provider' | 'verifyFactorSid' | 'pendingFactor';
 
 export function stepOf(visit: Pick<Visit, 'outcome' | 'push' | TargetFields>): Step {
-  if (visit.outcome) return visit.outcome.kind === 'verify-verified' ? 'verified' : visit.outcome.kind;
+  if (visit.outcome) {
+    const kind = visit.outcome.kind;
+    return kind === 'verify-verified' || kind === 'remembered' ? 'verified' : kind;
+  }
   if (visit.push) return 'push';
   return codeTarget(visit) ? 'code' : 'enroll';
 }
@@ -130,6 +142,8 @@ export interface VisitStart {
   /** Verify visits only: the provider and the enrolled factor, if any. */
   provider?: 'verify';
   verifyFactorSid?: string | null;
+  /** "Remember this device" when offered. */
+  remember?: VisitRemember | null;
 }
 
 /** The key of a user's counters and open visits. */
@@ -163,5 +177,6 @@ export function startVisit(start: VisitStart, nowMs: number): Visit {
     notice: null,
     outcome: null,
     ...(start.provider === 'verify' ? { provider: 'verify', verifyFactorSid: start.verifyFactorSid ?? null, pendingFactor: null } : {}),
+    ...(start.remember ? { remember: start.remember } : {}),
   };
 }
