@@ -21,7 +21,7 @@ export interface E2eSandbox extends RunningSandbox {
   stop(): Promise<void>;
 }
 
-export async function startE2eSandbox(options: { provider?: 'authy' | 'verify' } = {}): Promise<E2eSandbox> {
+export async function startE2eSandbox(options: { provider?: 'authy' | 'verify'; rememberDays?: string } = {}): Promise<E2eSandbox> {
   const dataDir = mkdtempSync(join(tmpdir(), 'authy-2fa-e2e-'));
   const sandbox = await startSandbox({
     ports: { demo: 0, tenant: 0, forms: 0, authy: 0 },
@@ -29,6 +29,7 @@ export async function startE2eSandbox(options: { provider?: 'authy' | 'verify' }
     dataDir,
     lockMinutes: String(LOCK_SECONDS / 60),
     maxFailures: '5',
+    ...(options.rememberDays ? { rememberDays: options.rememberDays } : {}),
     log: false,
   });
   return {
@@ -166,7 +167,11 @@ export interface BrowserSession {
  * sandbox (its own ports, data and rate-limit budget) and a new browser context. `use` receives
  * each test's session.
  */
-export function useBrowserSession(use: (session: BrowserSession) => void, contextOptions: BrowserContextOptions = {}): void {
+export function useBrowserSession(
+  use: (session: BrowserSession) => void,
+  contextOptions: BrowserContextOptions = {},
+  sandboxOptions: Parameters<typeof startE2eSandbox>[0] = {},
+): void {
   let browser: Browser | undefined;
   let session: BrowserSession | undefined;
   beforeAll(async () => {
@@ -178,7 +183,7 @@ export function useBrowserSession(use: (session: BrowserSession) => void, contex
   });
   beforeEach(async () => {
     if (!browser) throw new Error('Chromium did not start');
-    const sandbox = await startE2eSandbox();
+    const sandbox = await startE2eSandbox(sandboxOptions);
     const { context, page } = await newPage(browser, contextOptions);
     session = { sandbox, context, page };
     use(session);
