@@ -90,6 +90,7 @@ browserDescribe()('remember this device in Chromium', () => {
     const seen = await loginAgain();
     await waitForDemoHome(page, sandbox);
     expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'remembered' });
+    await screenshot(page, 'demo-signed-in-remembered');
     expect(seen).toContain('GET /2fa');
     expect(seen).not.toContain('GET /2fa/flow');
   }, 60_000);
