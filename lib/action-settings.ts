@@ -56,6 +56,12 @@ export interface Settings {
   verify: VerifySettings | null;
   /** "Remember this device" for REMEMBER_DAYS days (1-90); null: off (the default). lib/remembered-devices.ts. */
   rememberDays: number | null;
+  /**
+   * MOVE_TO_VERIFY (default off; needs PROVIDER=verify): a user still enrolled with Authy, once they
+   * have passed their Authy step, sets up an authenticator app with Verify in the same login, and
+   * is a Verify user from then on (the users `migrate-to-verify` could not move from a seed).
+   */
+  moveToVerify: boolean;
 }
 
 /** A setting is missing or malformed. `setting` names it; the message says what is wrong. */
@@ -180,6 +186,8 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
   }
 
   const chosen = provider(read);
+  const moveToVerify = read.flag('MOVE_TO_VERIFY', false);
+  if (moveToVerify && chosen !== 'verify') throw new SettingsError('MOVE_TO_VERIFY', 'MOVE_TO_VERIFY needs PROVIDER=verify');
   const authyApiKey = chosen === 'authy' ? read.required('AUTHY_API_KEY') : (read.text('AUTHY_API_KEY') ?? null);
   const authyApiUrl = read.url('AUTHY_API_URL', 'https://api.authy.com');
 
@@ -207,5 +215,6 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
     auditHashKey: auditHashKey(read),
     verify: verifySettings(read, chosen === 'verify'),
     rememberDays: read.text('REMEMBER_DAYS') === undefined ? null : read.integer('REMEMBER_DAYS', 0, MIN_REMEMBER_DAYS, MAX_REMEMBER_DAYS),
+    moveToVerify,
   };
 }

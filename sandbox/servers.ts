@@ -42,6 +42,8 @@ export interface SandboxSetup {
   logger: boolean;
   /** PROVIDER=verify: the Verify emulator and the settings that point the Action and the forms server at it; else null. */
   verify: VerifySandbox | null;
+  /** MOVE_TO_VERIFY for the Action (only with verify). */
+  moveToVerify: boolean;
 }
 
 /** Public URLs use `localhost`, the host Auth0-style cookies and tokens name; sockets stay on 127.0.0.1. */
@@ -101,6 +103,7 @@ function tenantServer(setup: SandboxSetup): Promise<FastifyInstance> {
       LOCK_MINUTES: setup.lockMinutes,
       ...(setup.verify ? { PROVIDER: 'verify', ...verifySettings(setup.verify) } : {}),
       ...(setup.rememberDays ? { REMEMBER_DAYS: setup.rememberDays } : {}),
+      ...(setup.moveToVerify ? { MOVE_TO_VERIFY: 'true' } : {}),
     },
     logger: setup.logger,
   });

@@ -3,7 +3,7 @@
  * enrollment, codes, resends and push all happen inside it), and the step it is at.
  * Pure: no Fastify, no I/O.
  */
-import type { ResultOutcome } from '../../lib/token-contract';
+import type { MovedFromAuthy, ResultOutcome } from '../../lib/token-contract';
 import type { VisitRecord } from '../store/types';
 import type { MessageKey } from '../i18n';
 
@@ -67,6 +67,10 @@ export interface Visit extends VisitRecord {
   pendingFactor?: PendingFactor | null;
   /** Present when the code page offers "remember this device". */
   remember?: VisitRemember | null;
+  /** MOVE_TO_VERIFY: once past the Authy step, this Authy user sets up an authenticator app with Verify in this visit. */
+  moveToVerify?: true;
+  /** Set when the Authy step of a move is passed: the visit then goes on as a Verify enrollment, and its result says so. */
+  movedFromAuthy?: MovedFromAuthy;
 }
 
 /** "Remember this device" (forms-server/plugins/device-cookie.ts): the days offered, this user's cookie name, the box ticked. */
@@ -144,6 +148,8 @@ export interface VisitStart {
   verifyFactorSid?: string | null;
   /** "Remember this device" when offered. */
   remember?: VisitRemember | null;
+  /** Authy visits the Action asks to move to Verify (and the forms server can: Verify is configured). */
+  moveToVerify?: true;
 }
 
 /** The key of a user's counters and open visits. */
@@ -178,5 +184,6 @@ export function startVisit(start: VisitStart, nowMs: number): Visit {
     outcome: null,
     ...(start.provider === 'verify' ? { provider: 'verify', verifyFactorSid: start.verifyFactorSid ?? null, pendingFactor: null } : {}),
     ...(start.remember ? { remember: start.remember } : {}),
+    ...(start.moveToVerify && start.provider !== 'verify' && start.authyId ? { moveToVerify: true } : {}),
   };
 }

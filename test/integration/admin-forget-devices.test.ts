@@ -30,7 +30,8 @@ const DEVICES = {
     },
   ],
 };
-const REMEMBERED = { ...CURRENT, app_metadata: { ...CURRENT.app_metadata, authy_2fa_devices: DEVICES, plan: 'gold' } };
+const ENROLLMENT = CURRENT.app_metadata?.authy_2fa;
+const REMEMBERED = { ...CURRENT, app_metadata: { authy_2fa: ENROLLMENT, authy_2fa_devices: DEVICES, plan: 'gold' } };
 
 let clock: FakeClock;
 let tenant: FakeTenant;
@@ -56,7 +57,7 @@ describe('forget-devices', () => {
     const { code, out } = await run(forget, [REMEMBERED.email!, '--yes']);
     expect(code).toBe(0);
     expect(tenant.patches().map((p) => p.body)).toEqual([{ app_metadata: { authy_2fa_devices: null } }]);
-    expect(tenant.users.get(REMEMBERED.user_id)!.app_metadata).toEqual({ authy_2fa: CURRENT.app_metadata.authy_2fa, plan: 'gold' });
+    expect(tenant.users.get(REMEMBERED.user_id)!.app_metadata).toEqual({ authy_2fa: ENROLLMENT, plan: 'gold' });
     expect(out).toContain('app_metadata.authy_2fa_devices: 2 remembered devices (Chrome, 2025-05-20; Firefox, 2025-05-30) -> (removed)');
     expect(out).toContain('Every browser of the user asks for a code at next login.');
     expect(out).not.toContain('aaaaaaaa');

@@ -27,6 +27,7 @@ import {
   decideOnExecute,
   executeAudit,
   methodUrl,
+  movesToVerify,
   providerFor,
   type AuditNote,
   type ExecuteFacts,
@@ -100,9 +101,13 @@ function isSilent(event: PostLoginEvent): boolean {
   return values.includes('none');
 }
 
+/**
+ * The page language: the first well-formed `ui_locales` entry, else `event.transaction.locale`
+ * (the language Auth0 negotiated from the browser's Accept-Language and the tenant's languages).
+ */
 function locale(event: PostLoginEvent): string {
-  const first = event.transaction?.ui_locales?.[0] ?? event.transaction?.locale ?? '';
-  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(first) ? first : '';
+  const tags = [...(event.transaction?.ui_locales ?? []), event.transaction?.locale ?? ''];
+  return tags.find((tag) => /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag)) ?? '';
 }
 
 /** The facts of "remember this device" (remembered.ts): the stored devices and whether the application asks for a fresh factor. */
@@ -210,6 +215,7 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
         lockSeconds: settings.lockSeconds,
         locale: locale(event),
         ...outboundRemember(remember, settings),
+        moveToVerify: movesToVerify(enrollment, settings),
       }),
     });
     api.redirect.sendUserTo(settings.formsUrl.href, { query: { [SESSION_TOKEN_PARAM]: sessionToken } });

@@ -97,7 +97,7 @@ export function decideRemembered(token: ResultToken, facts: RememberedFacts, set
   if (facts.freshFactor) return deny('fresh-factor');
   if (!isEnrolled(facts.enrollment)) return deny('not-enrolled');
   if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs)));
+    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs), facts.nowMs));
   }
   const device = facts.devices.find((d) => d.id === outcome.deviceId);
   if (!device) return deny('device-unknown');
