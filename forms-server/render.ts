@@ -57,7 +57,7 @@ function finalPage(
   deps: RenderDeps,
   outcome: ResultOutcome,
 ) {
-  const form = continueForm(deps, outcome, visit, rememberThisDevice(reply, visit));
+  const form = continueForm(deps, outcome, visit, rememberThisDevice(reply, visit, deps.now()));
   // These pages' only form posts to the trusted tenant's /continue, fixed by the server.
   reply.header('content-security-policy', contentSecurityPolicy(null));
   if (outcome.kind === 'locked') {

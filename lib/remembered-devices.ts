@@ -30,7 +30,7 @@ export const DAY_MS = 24 * 3600 * 1000;
 export const DEVICE_ID = /^[A-Za-z0-9_-]{16}$/;
 export const DEVICE_SECRET = /^[A-Za-z0-9_-]{43}$/;
 export const DEVICE_HASH = /^v1\.[A-Za-z0-9_-]{43}$/;
-const LABEL = /^[A-Za-z0-9 ,.-]{1,40}$/;
+export const DEVICE_LABEL = /^[A-Za-z0-9 ,.-]{1,40}$/;
 const HASH_LABEL = 'authy2fa remembered device v1';
 
 /** A new device: its public id and its secret (the secret lives only in the browser's cookie). */
@@ -63,12 +63,11 @@ export function deviceHash(userId: string, credential: DeviceCredential): string
   return `${DEVICE_FORMAT}.${digest.toString('base64url')}`;
 }
 
-/** True when `credential` is the device stored as `hash` for this user (constant time). */
+/** True when `credential` is the device stored as `hash` for this user (constant time; both are `v1.` + 43 characters). */
 export function deviceMatches(userId: string, credential: DeviceCredential, hash: string): boolean {
-  if (!DEVICE_HASH.test(hash)) return false;
-  const expected = Buffer.from(hash, 'utf8');
-  const given = Buffer.from(deviceHash(userId, credential), 'utf8');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  const expected = Buffer.from(hash);
+  const given = Buffer.from(deviceHash(userId, credential));
+  return DEVICE_HASH.test(hash) && expected.length === given.length && timingSafeEqual(expected, given);
 }
 
 /** The cookie value: `v1.<id>.<secret>`. */
@@ -111,45 +110,42 @@ function isoMs(value: unknown): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
-function storedDevice(value: unknown): StoredDevice | null {
-  if (!isRecord(value)) return null;
-  const { id, hash, label, created_at: created, expires_at: expires } = value;
-  if (typeof id !== 'string' || !DEVICE_ID.test(id) || typeof hash !== 'string' || !DEVICE_HASH.test(hash)) return null;
-  if (typeof label !== 'string' || !LABEL.test(label)) return null;
-  if (isoMs(created) === null || isoMs(expires) === null) return null;
-  return { id, hash, label, created_at: created as string, expires_at: expires as string };
-}
+const text = (value: unknown, pattern: RegExp): boolean => typeof value === 'string' && pattern.test(value);
 
-/** The remembered devices in app_metadata; malformed entries (or a list of another version) count as none. */
+/** The remembered devices in app_metadata, oldest first; malformed entries (or a list of another version) count as none. */
 export function readDevices(appMetadata: unknown): StoredDevice[] {
   const stored = isRecord(appMetadata) ? appMetadata[DEVICES_KEY] : undefined;
   if (!isRecord(stored) || stored.v !== 1 || !Array.isArray(stored.devices)) return [];
   return stored.devices
     .slice(0, 100)
-    .map(storedDevice)
-    .filter((d): d is StoredDevice => d !== null);
+    .flatMap((d: unknown) =>
+      isRecord(d) &&
+      text(d.id, DEVICE_ID) &&
+      text(d.hash, DEVICE_HASH) &&
+      text(d.label, DEVICE_LABEL) &&
+      isoMs(d.created_at) !== null &&
+      isoMs(d.expires_at) !== null
+        ? [{ id: d.id, hash: d.hash, label: d.label, created_at: d.created_at, expires_at: d.expires_at } as StoredDevice]
+        : [],
+    );
 }
 
 /**
- * When a device stops counting: its stored expiry, or REMEMBER_DAYS after it was remembered,
- * whichever is first (so that lowering the setting shortens devices remembered before).
+ * The devices that still count at `nowMs` (none when the feature is off): before their stored
+ * expiry and less than REMEMBER_DAYS after they were remembered, whichever is first (so that
+ * lowering the setting shortens devices remembered before); none remembered in the future.
  */
-export function deviceEndMs(device: StoredDevice, rememberDays: number): number {
-  const expires = isoMs(device.expires_at) ?? 0;
-  const created = isoMs(device.created_at) ?? 0;
-  return Math.min(expires, created + rememberDays * DAY_MS);
-}
-
-/** The devices that still count at `nowMs` (none when the feature is off). */
 export function liveDevices(devices: readonly StoredDevice[], nowMs: number, rememberDays: number | null): StoredDevice[] {
   if (rememberDays === null) return [];
-  return devices.filter((d) => (isoMs(d.created_at) ?? Infinity) <= nowMs + 60_000 && deviceEndMs(d, rememberDays) > nowMs);
+  return devices.filter((d) => {
+    const created = isoMs(d.created_at) ?? Infinity;
+    return created <= nowMs + 60_000 && Math.min(isoMs(d.expires_at) ?? 0, created + rememberDays * DAY_MS) > nowMs;
+  });
 }
 
-/** The live devices plus a new one, newest last, at most MAX_DEVICES (the oldest dropped). */
+/** The live devices plus a new one, newest last (the list is kept in the order devices were added), at most MAX_DEVICES. */
 export function withDevice(devices: readonly StoredDevice[], added: StoredDevice, nowMs: number, rememberDays: number): StoredDevices {
   const kept = liveDevices(devices, nowMs, rememberDays).filter((d) => d.id !== added.id);
-  kept.sort((a, b) => (isoMs(a.created_at) ?? 0) - (isoMs(b.created_at) ?? 0));
   return { v: 1, devices: [...kept, added].slice(-MAX_DEVICES) };
 }
 

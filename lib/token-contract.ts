@@ -13,7 +13,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { signHs256, type JwtClaims } from './jwt-hs256';
 import { normalizeAuthyId } from './enrollment';
-import { DEVICE_HASH, DEVICE_ID, DEVICE_SECRET, MAX_DEVICES, MAX_REMEMBER_DAYS, MIN_REMEMBER_DAYS } from './remembered-devices';
+import {
+  DEVICE_HASH,
+  DEVICE_ID,
+  DEVICE_LABEL,
+  DEVICE_SECRET,
+  MAX_DEVICES,
+  MAX_REMEMBER_DAYS,
+  MIN_REMEMBER_DAYS,
+} from './remembered-devices';
 import { SID } from './providers/verify-http';
 import { nowSec } from './time';
 
@@ -254,10 +262,14 @@ export type ResultOutcome =
   /** The browser presented a remembered device (claims `device_id`, `device_secret`): the Action checks it against its stored hash. */
   | { kind: 'remembered'; deviceId: string; deviceSecret: string };
 
-/** A device to remember, carried by a success (claims `remember_device_id`, `remember_device_hash`): its hash, never its secret. */
+/**
+ * A device to remember, carried by a success (claims `remember_device_id`, `remember_device_hash`,
+ * `remember_device_label`): its hash, never its secret, and the label an admin sees (browser family and date).
+ */
 export interface DeviceRegistration {
   id: string;
   hash: string;
+  label: string;
 }
 
 export interface ResultContext {
@@ -333,6 +345,7 @@ export function signResultToken(outcome: ResultOutcome, context: ResultContext):
   if (context.rememberDevice && (outcome.kind === 'verified' || outcome.kind === 'verify-verified')) {
     claims.remember_device_id = context.rememberDevice.id;
     claims.remember_device_hash = context.rememberDevice.hash;
+    claims.remember_device_label = context.rememberDevice.label;
   }
   return signHs256(claims, context.secret);
 }
@@ -372,9 +385,13 @@ function verifyOutcome(claims: JwtClaims, method: SecondFactorMethod): ResultOut
 function rememberDeviceClaims(claims: JwtClaims, outcome: ResultOutcome): DeviceRegistration | null {
   if (claims.remember_device_id === undefined && claims.remember_device_hash === undefined) return null;
   if (outcome.kind !== 'verified' && outcome.kind !== 'verify-verified') {
-    throw new ContractError('remember_device_id', 'only a success can remember a device');
+    throw new ContractError('remember_device_id', 'not a success');
   }
-  return { id: str(claims, 'remember_device_id', DEVICE_ID), hash: str(claims, 'remember_device_hash', DEVICE_HASH) };
+  return {
+    id: str(claims, 'remember_device_id', DEVICE_ID),
+    hash: str(claims, 'remember_device_hash', DEVICE_HASH),
+    label: str(claims, 'remember_device_label', DEVICE_LABEL),
+  };
 }
 
 /** Reads verified result claims (signature, expiry and state already checked). Throws ContractError. */

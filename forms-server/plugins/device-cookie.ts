@@ -17,6 +17,7 @@ import {
   DAY_MS,
   deviceCookieValue,
   deviceHash,
+  deviceLabel,
   newDeviceCredential,
   parseDeviceCookieValue,
   type DeviceCredential,
@@ -74,13 +75,15 @@ export function rememberedOutcome(request: FastifyRequest, config: FormsServerCo
 export function rememberThisDevice(
   reply: FastifyReply,
   visit: { userId: string; remember?: VisitRemember | null; outcome: ResultOutcome | null },
+  nowMs: number,
 ): DeviceRegistration | null {
   const kind = visit.outcome?.kind;
   const remember = visit.remember;
   if (!remember?.chosen || (kind !== 'verified' && kind !== 'verify-verified')) return null;
   const credential = newDeviceCredential();
   setDeviceCookie(reply, remember.cookie, credential, remember.days);
-  return { id: credential.id, hash: deviceHash(visit.userId, credential) };
+  // The label an admin sees: the browser family (from this request's User-Agent) and the date; nothing else of the request.
+  return { id: credential.id, hash: deviceHash(visit.userId, credential), label: deviceLabel(reply.request.headers['user-agent'], nowMs) };
 }
 
 /** The visit's part at its start, or null when the box is not offered. */

@@ -5,6 +5,7 @@
  * expiry, while the list is there; a device is stored only after a success of that same login.
  */
 import nock from 'nock';
+import { DENY } from '../../actions/authy-2fa/src/decide';
 import { DEVICES_KEY, deviceHash, newDeviceCredential, type DeviceCredential, type StoredDevice } from '../../lib/remembered-devices';
 import { signResultToken, type DeviceRegistration, type ResultOutcome } from '../../lib/token-contract';
 import type { StoredUser } from '../../sandbox/tenant/post-login-runtime';
@@ -124,7 +125,7 @@ describe('a remembered result', () => {
     const { login } = await started(userWith(devices()));
     const outcome = await login.continueWith({ state: login.transaction.state, session_token: sign(login, remembered(credential())) });
     expect(outcome.kind).toBe('deny');
-    if (outcome.kind === 'deny') expect(outcome.reason).toBe('Two-factor login could not be verified. Please try again.');
+    if (outcome.kind === 'deny') expect(outcome.reason).toBe(DENY.invalidResult);
   });
 
   test('with REMEMBER_DAYS unset the right device is denied too', async () => {
@@ -150,7 +151,7 @@ describe('remembering a device', () => {
   test('stored after a success of that login, with the expiry of the Action, hash only', async () => {
     const { login } = await started(userWith(null));
     const before = Date.now();
-    const registration = { id: mine.id, hash: deviceHash('auth0|ana', mine) };
+    const registration = { id: mine.id, hash: deviceHash('auth0|ana', mine), label: 'Chrome, 2026-12-01' };
     const outcome = await login.continueWith({ state: login.transaction.state, session_token: sign(login, verified(), registration) });
     expect(outcome.kind).toBe('allow');
     const stored = login.user.app_metadata[DEVICES_KEY] as { v: number; devices: StoredDevice[] };
@@ -159,7 +160,7 @@ describe('remembering a device', () => {
     expect(stored.devices[0]).toMatchObject({
       id: mine.id,
       hash: registration.hash,
-      label: expect.stringMatching(/^Browser, \d{4}-\d{2}-\d{2}$/),
+      label: 'Chrome, 2026-12-01',
     });
     const expires = Date.parse(stored.devices[0]?.expires_at ?? '');
     expect(expires).toBeGreaterThanOrEqual(before + 30 * DAY_MS);
@@ -168,7 +169,7 @@ describe('remembering a device', () => {
   });
 
   test('a failed login stores nothing; REMEMBER_DAYS unset stores nothing', async () => {
-    const registration = { id: mine.id, hash: deviceHash('auth0|ana', mine) };
+    const registration = { id: mine.id, hash: deviceHash('auth0|ana', mine), label: 'Chrome, 2026-12-01' };
     const { login } = await started(userWith(null));
     const forged = sign(login, { ...verified(), authyId: '9999' } as ResultOutcome, registration);
     expect((await login.continueWith({ state: login.transaction.state, session_token: forged })).kind).toBe('deny');
@@ -184,7 +185,7 @@ describe('remembering a device', () => {
     const devices = Array.from({ length: 10 }, (_, i) => entry(newDeviceCredential(), 'auth0|ana', now - (20 - i) * DAY_MS));
     const expired = entry(newDeviceCredential(), 'auth0|ana', now - 40 * DAY_MS);
     const { login } = await started(userWith([expired, ...devices]));
-    const registration = { id: mine.id, hash: deviceHash('auth0|ana', mine) };
+    const registration = { id: mine.id, hash: deviceHash('auth0|ana', mine), label: 'Chrome, 2026-12-01' };
     await login.continueWith({ state: login.transaction.state, session_token: sign(login, verified(), registration) });
     const ids = (login.user.app_metadata[DEVICES_KEY] as { devices: StoredDevice[] }).devices.map((d) => d.id);
     expect(ids).toEqual([...devices.slice(1).map((d) => d.id), mine.id]);
@@ -205,7 +206,7 @@ describe('remembering a device', () => {
     const user = makeUser({ app_metadata: { [DEVICES_KEY]: { v: 1, devices: [entry(newDeviceCredential(), 'auth0|ana', Date.now())] } } });
     const { login } = await started(user);
     authyConfirmsEnrollment();
-    const registration = { id: mine.id, hash: deviceHash('auth0|ana', mine) };
+    const registration = { id: mine.id, hash: deviceHash('auth0|ana', mine), label: 'Chrome, 2026-12-01' };
     const outcome = await login.continueWith({ state: login.transaction.state, session_token: sign(login, verified(true), registration) });
     expect(outcome.kind).toBe('allow');
     expect((login.user.app_metadata[DEVICES_KEY] as { devices: StoredDevice[] }).devices.map((d) => d.id)).toEqual([mine.id]);

@@ -73,7 +73,11 @@ describe('a right code with the box ticked', () => {
     expect(credential).not.toBeNull();
 
     const token = continueFormOf(done.body)!.sessionToken;
-    expect(decodeResult(token).rememberDevice).toEqual({ id: credential!.id, hash: deviceHash(USER, credential!) });
+    expect(decodeResult(token).rememberDevice).toEqual({
+      id: credential!.id,
+      hash: deviceHash(USER, credential!),
+      label: expect.stringMatching(/^Browser, 2030-01-01$/),
+    });
     expect(decodeResult(token).outcome.kind).toBe('verified');
     expect(token).not.toContain(credential!.secret);
     expect(Buffer.from(token.split('.')[1], 'base64url').toString()).not.toContain(credential!.secret);

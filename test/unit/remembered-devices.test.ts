@@ -107,8 +107,8 @@ describe('the stored list', () => {
   });
 
   test('adding keeps at most 10, drops the oldest, prunes the expired', () => {
-    const devices: StoredDevice[] = Array.from({ length: MAX_DEVICES }, (_, i) => device(NOW - (20 - i) * DAY_MS));
     const expired = device(NOW - 40 * DAY_MS);
+    const devices: StoredDevice[] = Array.from({ length: MAX_DEVICES }, (_, i) => device(NOW - (20 - i) * DAY_MS));
     const added = device(NOW);
     const result = withDevice([expired, ...devices], added, NOW, 30);
     expect(result.devices).toHaveLength(MAX_DEVICES);
@@ -170,9 +170,9 @@ describe("the Action's checks of a remembered result", () => {
     ],
     ['REMEMBER_DAYS lowered below its age', () => decideRemembered(token(), facts(), settings({ REMEMBER_DAYS: '1' })), 'device-expired'],
     ['revoked (no list)', () => decideRemembered(token(), facts({ devices: [] }), settings()), 'device-unknown'],
-    ['feature off', () => decideRemembered(token(), facts(), settings({ REMEMBER_DAYS: '' })), 'remember-off'],
-    ['fresh factor asked', () => decideRemembered(token(), facts({ freshFactor: true }), settings()), 'fresh-factor'],
-    ['not enrolled', () => decideRemembered(token(), facts({ enrollment: readEnrollment({}) }), settings()), 'not-enrolled'],
+    ['feature off', () => decideRemembered(token(), facts(), settings({ REMEMBER_DAYS: '' })), 'not-offered'],
+    ['fresh factor asked', () => decideRemembered(token(), facts({ freshFactor: true }), settings()), 'not-offered'],
+    ['not enrolled', () => decideRemembered(token(), facts({ enrollment: readEnrollment({}) }), settings()), 'not-offered'],
     [
       'locked',
       () => decideRemembered(token(), facts({ enrollment: { ...enrolled, lockedUntilMs: NOW + 60_000 } }), settings()),
@@ -196,8 +196,8 @@ describe("the Action's checks of a remembered result", () => {
   });
 
   test('after a success: the new device with the Action own expiry; a new enrollment forgets the rest', () => {
-    const added = { id: newDeviceCredential().id, hash: deviceHash(USER, newDeviceCredential()) };
-    const base = { ...facts(), label: 'Chrome, 2026-12-01' };
+    const added = { id: newDeviceCredential().id, hash: deviceHash(USER, newDeviceCredential()), label: 'Chrome, 2026-12-01' };
+    const base = facts();
     const kept = devicesAfterSuccess(added, { ...base, enrolledNow: false }, settings());
     expect(kept?.devices.map((d) => d.id)).toEqual([credential.id, added.id]);
     expect(kept?.devices[1]?.expires_at).toBe(new Date(NOW + 30 * DAY_MS).toISOString());
@@ -207,12 +207,11 @@ describe("the Action's checks of a remembered result", () => {
     expect(devicesAfterSuccess(added, { ...base, enrolledNow: false }, settings({ REMEMBER_DAYS: '' }))).toBeUndefined();
   });
 
-  test('a fresh factor: the PAPE multi-factor policy in acr_values, or the client metadata flag', () => {
-    expect(freshFactorRequested([MFA_POLICY], undefined, {})).toBe(true);
-    expect(freshFactorRequested(undefined, `urn:x ${MFA_POLICY}`, undefined)).toBe(true);
-    expect(freshFactorRequested(undefined, undefined, { authy2fa_fresh_factor: 'true' })).toBe(true);
-    expect(freshFactorRequested(['urn:other'], undefined, { authy2fa_fresh_factor: 'yes' })).toBe(false);
-    expect(freshFactorRequested(undefined, undefined, undefined)).toBe(false);
+  test('a fresh factor: the PAPE multi-factor policy in acr_values (the transaction list, else the request query)', () => {
+    expect(freshFactorRequested([MFA_POLICY], undefined)).toBe(true);
+    expect(freshFactorRequested(undefined, `urn:x ${MFA_POLICY}`)).toBe(true);
+    expect(freshFactorRequested(['urn:other'], MFA_POLICY)).toBe(false);
+    expect(freshFactorRequested(undefined, undefined)).toBe(false);
   });
 });
 

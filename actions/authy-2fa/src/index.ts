@@ -7,7 +7,7 @@ import { parseSettings, SettingsError, type Settings } from '../../../lib/action
 import { auditJsonLine, auditKey, auditRecord, type ActionAuditEvent, type AuditFields } from '../../../lib/audit';
 import { isRecord } from '../../../lib/is-record';
 import { ENROLLMENT_KEY, activeEnrollment, isEnrolled, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
-import { DEVICES_KEY, deviceLabel, readDevices } from '../../../lib/remembered-devices';
+import { DEVICES_KEY, readDevices } from '../../../lib/remembered-devices';
 import { seal } from '../../../lib/seal';
 import {
   OUTBOUND_TTL_SECONDS,
@@ -112,7 +112,7 @@ function locale(event: PostLoginEvent): string {
 
 /** The facts of "remember this device" (remembered.ts): the stored devices and whether the application asks for a fresh factor. */
 function rememberFacts(event: PostLoginEvent, enrollment: RememberFacts['enrollment'], nowMs: number): RememberFacts {
-  const freshFactor = freshFactorRequested(event.transaction?.acr_values, event.request.query?.acr_values, event.client.metadata);
+  const freshFactor = freshFactorRequested(event.transaction?.acr_values, event.request.query?.acr_values);
   return { enrollment, devices: readDevices(event.user.app_metadata), freshFactor, nowMs };
 }
 
@@ -262,8 +262,7 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
     // Rule-era users are rewritten in the current shape on their first success.
     for (const key of legacyKeysToRemove(event.user.app_metadata)) api.user.setAppMetadata(key, null);
     // Stored only now, after a confirmed second factor of this login; a new enrollment forgets older devices.
-    const label = deviceLabel(event.request.user_agent, nowMs);
-    const facts = { ...rememberFacts(event, enrollment, nowMs), enrolledNow: decision.enrolledNow, label };
+    const facts = { ...rememberFacts(event, enrollment, nowMs), enrolledNow: decision.enrolledNow };
     const devices = devicesAfterSuccess(token.rememberDevice, facts, settings);
     if (devices !== undefined) api.user.setAppMetadata(DEVICES_KEY, devices);
     if (devices && token.rememberDevice) audit.write('device_remembered', { devices: devices.devices.length });

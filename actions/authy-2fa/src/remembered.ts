@@ -9,7 +9,7 @@
  * - A success may carry a device to remember (its hash only): stored only once that success
  *   is confirmed, with the Action's own expiry. A new enrollment forgets every older device.
  * - An application that needs a fresh second factor (acr_values with the PAPE multi-factor
- *   policy, or the client metadata flag) gets no remembered device and no remembered session.
+ *   policy) gets no remembered device and no earlier factor of the session.
  */
 import type { Settings } from '../../../lib/action-settings';
 import { isEnrolled, type EnrollmentState } from '../../../lib/enrollment';
@@ -26,20 +26,16 @@ import { DENY, resultTokenProblem, type ResultTokenProblem } from './decide';
 
 /** The OpenID PAPE policy an application names in `acr_values` to ask for a fresh second factor. */
 export const MFA_POLICY = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
-/** The client metadata key (value "true") that makes every login of that application ask for a fresh second factor. */
-export const FRESH_FACTOR_METADATA = 'authy2fa_fresh_factor';
 
 /** The method recorded in the session for a login passed by a remembered device (the device id after `#`). */
 export function rememberedMethodUrl(settings: Settings, deviceId: string): string {
   return `${settings.formsOrigin}/remembered#${deviceId}`;
 }
 
-/** What the login asks for, from `transaction.acr_values` (or the authorize query) and the client's metadata. */
-export function freshFactorRequested(acrValues: unknown, queryAcrValues: unknown, clientMetadata: unknown): boolean {
-  const listed = Array.isArray(acrValues) ? acrValues : typeof queryAcrValues === 'string' ? queryAcrValues.split(' ') : [];
-  if (listed.includes(MFA_POLICY)) return true;
-  const metadata = typeof clientMetadata === 'object' && clientMetadata !== null ? (clientMetadata as Record<string, unknown>) : {};
-  return Object.hasOwn(metadata, FRESH_FACTOR_METADATA) && metadata[FRESH_FACTOR_METADATA] === 'true';
+/** True when the login asks for a fresh second factor: the PAPE multi-factor policy in `acr_values` (the transaction, else the query). */
+export function freshFactorRequested(acrValues: unknown, queryAcrValues: unknown): boolean {
+  const listed: unknown[] = Array.isArray(acrValues) ? acrValues : typeof queryAcrValues === 'string' ? queryAcrValues.split(' ') : [];
+  return listed.includes(MFA_POLICY);
 }
 
 export interface RememberFacts {
@@ -66,14 +62,7 @@ export function rememberedSession(sessionMethods: readonly string[], facts: Reme
 }
 
 export type RememberedDenyWhy =
-  | ResultTokenProblem
-  | 'remember-off'
-  | 'fresh-factor'
-  | 'not-enrolled'
-  | 'locked-meanwhile'
-  | 'device-unknown'
-  | 'device-expired'
-  | 'device-mismatch';
+  ResultTokenProblem | 'not-offered' | 'locked-meanwhile' | 'device-unknown' | 'device-expired' | 'device-mismatch';
 
 export type RememberedDecision =
   | { kind: 'deny'; why: RememberedDenyWhy; reason: string }
@@ -87,18 +76,15 @@ export interface RememberedFacts extends RememberFacts {
 
 /** What to do with a `remembered` result that passed `validateToken`. Every branch but the last denies. */
 export function decideRemembered(token: ResultToken, facts: RememberedFacts, settings: Settings): RememberedDecision {
-  const deny = (why: RememberedDenyWhy, reason: string = DENY.invalidResult): RememberedDecision => ({ kind: 'deny', why, reason });
+  const deny = (why: RememberedDenyWhy): RememberedDecision => ({ kind: 'deny', why, reason: DENY.invalidResult });
   const problem = resultTokenProblem(token, facts, settings);
   if (problem) return deny(problem);
   const outcome = token.outcome;
   if (outcome.kind !== 'remembered') return deny('device-unknown');
   const days = settings.rememberDays;
-  if (days === null) return deny('remember-off');
-  if (facts.freshFactor) return deny('fresh-factor');
-  if (!isEnrolled(facts.enrollment)) return deny('not-enrolled');
-  if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs), facts.nowMs));
-  }
+  // Off, a fresh factor asked for, or no enrollment (a new one forgets the devices): no device counts.
+  if (days === null || facts.freshFactor || !isEnrolled(facts.enrollment)) return deny('not-offered');
+  if ((facts.enrollment.lockedUntilMs ?? 0) > facts.nowMs) return deny('locked-meanwhile');
   const device = facts.devices.find((d) => d.id === outcome.deviceId);
   if (!device) return deny('device-unknown');
   if (!deviceMatches(facts.userId, { id: outcome.deviceId, secret: outcome.deviceSecret }, device.hash)) return deny('device-mismatch');
@@ -113,13 +99,13 @@ export function decideRemembered(token: ResultToken, facts: RememberedFacts, set
  */
 export function devicesAfterSuccess(
   registration: DeviceRegistration | null | undefined,
-  facts: RememberFacts & { enrolledNow: boolean; label: string },
+  facts: RememberFacts & { enrolledNow: boolean },
   settings: Settings,
 ): StoredDevices | null | undefined {
   const days = settings.rememberDays;
   const before = facts.enrolledNow ? [] : facts.devices;
   if (registration && days !== null) {
-    return withDevice(before, deviceEntry(registration.id, registration.hash, facts.label, facts.nowMs, days), facts.nowMs, days);
+    return withDevice(before, deviceEntry(registration.id, registration.hash, registration.label, facts.nowMs, days), facts.nowMs, days);
   }
   return facts.enrolledNow && facts.devices.length > 0 ? null : undefined;
 }
