@@ -15,7 +15,7 @@ import { ManagementError } from 'auth0';
 import { secToMs } from '../../lib/time';
 import type { Clock } from './clock';
 import { AdminError } from './errors';
-import { isPermanentNetworkFailure } from './network-errors';
+import { explainNetworkError, isPermanentNetworkFailure } from './network-errors';
 
 export interface HeadersLike {
   get(name: string): string | null;
@@ -79,6 +79,8 @@ function classify(error: unknown): Failure {
     return { kind: 'final' };
   }
   if (error instanceof Error && (error.name === 'ManagementTimeoutError' || error.name === 'TimeoutError')) return { kind: 'transient' };
+  // The SDK's token request lets fetch's own error through: the same rule as above.
+  if (explainNetworkError(error) !== null) return isPermanentNetworkFailure(error) ? { kind: 'final' } : { kind: 'transient' };
   return { kind: 'final' };
 }
 
