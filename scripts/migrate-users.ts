@@ -5,9 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { systemClock } from './admin/clock';
-import { connect, loadSettings, parseCli, runCli, runMain, type CliDeps } from './admin/cli';
-import { readAdminSettings } from './admin/env';
-import { ENVIRONMENT_ONLY } from './admin/env-files';
+import { connect, loadSettings, parseCli, runCli, runMain, toolSettings, type CliDeps } from './admin/cli';
 import { createAdminAudit, outputFor } from './admin/audit';
 import { AdminError } from './admin/errors';
 import { runMigration } from './admin/migrate';
@@ -43,9 +41,7 @@ export async function main(deps: CliDeps): Promise<number> {
     const apply = values.apply;
     // Every setting is checked before the first request, and every missing one named at once.
     const settings = loadSettings(deps, values.env, output);
-    const { credentials } = readAdminSettings(settings.env, settings.settingsSource ?? ENVIRONMENT_ONLY, {
-      auditKey: values.json && apply,
-    });
+    const { credentials } = toolSettings(settings, { auditKey: values.json && apply });
     const connection = connect(settings, output, credentials);
     const cwd = deps.cwd ?? process.cwd();
     // A dry run writes nothing, so it writes no event (and needs no key).

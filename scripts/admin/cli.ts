@@ -7,7 +7,16 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { durationSec } from '../../lib/time';
 import { systemClock, type Clock } from './clock';
 import { describeSource, ENVIRONMENT_ONLY, type SettingsSource } from './env-files';
-import { loadEnvironment, loadNamedEnvironment, readManagementCredentials, type Env, type ManagementCredentials } from './env';
+import {
+  loadEnvironment,
+  loadNamedEnvironment,
+  readAdminSettings,
+  readManagementCredentials,
+  type AdminSettings,
+  type AdminSettingsNeeds,
+  type Env,
+  type ManagementCredentials,
+} from './env';
 import { AdminError } from './errors';
 import { createAdminApi, type AdminApi } from './management';
 import { explainNetworkError, networkMessage } from './network-errors';
@@ -85,6 +94,11 @@ export function loadSettings(deps: CliDeps, envName: string | undefined, output:
   }
   output.err(`settings: ${describeSource(next.settingsSource ?? ENVIRONMENT_ONLY)}${envName !== undefined ? ` (--env ${envName})` : ''}`);
   return next;
+}
+
+/** What the tool needs from the settings loadSettings read, every missing or invalid one named in one error. */
+export function toolSettings(deps: CliDeps, needs: AdminSettingsNeeds = {}): AdminSettings {
+  return readAdminSettings(deps.env, deps.settingsSource ?? ENVIRONMENT_ONLY, needs);
 }
 
 export async function runCli(deps: CliDeps, body: (output: Output) => Promise<number>): Promise<number> {

@@ -8,11 +8,9 @@
  */
 import { AuthyError, createAuthyClient } from '../../lib/authy-client';
 import { createAdminAudit, outputFor } from './audit';
-import { connect, loadSettings, parseCli, type CliDeps } from './cli';
+import { connect, loadSettings, parseCli, toolSettings, type CliDeps } from './cli';
 import { systemClock } from './clock';
 import { describeChange } from './describe-change';
-import { ENVIRONMENT_ONLY } from './env-files';
-import { readAdminSettings } from './env';
 import { AdminError } from './errors';
 import { lastNetworkMessage, recordingFetch } from './network-errors';
 import type { AdminApi, AdminUser } from './management';
@@ -89,7 +87,7 @@ export async function runEnroll(deps: CliDeps, cliOutput: Output): Promise<numbe
     ...(apply ? { authy: 'enroll-2fa --apply registers the phone with the Authy API' } : {}),
     auditKey: values.json && apply,
   };
-  const { credentials: known, authyApiKey: authyKey } = readAdminSettings(settings.env, settings.settingsSource ?? ENVIRONMENT_ONLY, needs);
+  const { credentials: known, authyApiKey: authyKey } = toolSettings(settings, needs);
   const { api, credentials } = connect(settings, output, known);
   // A dry run applies nothing, so it writes no event (and needs no key).
   const audit = createAdminAudit({

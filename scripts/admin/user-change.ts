@@ -8,10 +8,8 @@ import { AuthyError, createAuthyClient } from '../../lib/authy-client';
 import { ENROLLMENT_KEY } from '../../lib/enrollment';
 import { isRecord } from '../../lib/is-record';
 import { createAdminAudit, outputFor, type AdminAudit } from './audit';
-import { connect, loadSettings, parseCli, type CliDeps } from './cli';
+import { connect, loadSettings, parseCli, toolSettings, type CliDeps } from './cli';
 import { systemClock } from './clock';
-import { readAdminSettings } from './env';
-import { ENVIRONMENT_ONLY } from './env-files';
 import { describeChange } from './describe-change';
 import { AdminError } from './errors';
 import { lastNetworkMessage, recordingFetch } from './network-errors';
@@ -103,7 +101,7 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: 
   // Every setting is checked before the first request, and every missing one named at once.
   const settings = loadSettings(deps, values.env, output);
   const needs = { ...(removeAuthy ? { authy: '--remove-from-authy calls the Authy API with it' } : {}), auditKey: values.json };
-  const { credentials: known, authyApiKey: authyKey } = readAdminSettings(settings.env, settings.settingsSource ?? ENVIRONMENT_ONLY, needs);
+  const { credentials: known, authyApiKey: authyKey } = toolSettings(settings, needs);
   const { api, credentials } = connect(settings, output, known);
   const audit = createAdminAudit({
     json: values.json,
