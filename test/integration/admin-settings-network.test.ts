@@ -12,6 +12,7 @@ import type { CliDeps } from '../../scripts/admin/cli';
 import { main as auditHash } from '../../scripts/audit-hash';
 import { main as enroll } from '../../scripts/enroll-2fa';
 import { main as migrate } from '../../scripts/migrate-users';
+import { main as migrateToVerify } from '../../scripts/migrate-to-verify';
 import { main as report } from '../../scripts/report';
 import { main as reset } from '../../scripts/reset-2fa';
 import { main as unlock } from '../../scripts/unlock-2fa';
@@ -60,6 +61,7 @@ const TOOLS: Array<[string, Main, string[]]> = [
   ['enroll-2fa', enroll, [PLAIN.user_id, '--phone', '+12015550123']],
   ['migrate-users', migrate, ['--report', 'report.json']],
   ['audit-hash', auditHash, ['auth0|ana']],
+  ['migrate-to-verify', migrateToVerify, []],
 ];
 
 describe('--env <name>, the same for every tool', () => {
@@ -77,7 +79,7 @@ describe('--env <name>, the same for every tool', () => {
     expect(tenant.requests).toHaveLength(0);
   });
 
-  it.each(TOOLS.filter(([name]) => name !== 'audit-hash'))(
+  it.each(TOOLS.filter(([name]) => name !== 'audit-hash' && name !== 'migrate-to-verify'))(
     '%s --env dev reads .env.dev, says so, and the process environment wins over it',
     async (_name, cli, argv) => {
       tenant.install();
@@ -137,6 +139,26 @@ describe('every missing setting at once, naming the file read', () => {
     }
     expect(err).toContain('  - AUDIT_HASH_KEY must be at least 32 bytes');
     expect(err).not.toContain('too-short');
+    expect(tenant.requests).toHaveLength(0);
+  });
+
+  it('migrate-to-verify --env staging: every Auth0, Authy and Verify gap in one error naming .env.staging', async () => {
+    tenant.install();
+    writeFileSync(join(dir, '.env.staging'), `AUTH0_DOMAIN=${DOMAIN}\nTWILIO_ACCOUNT_SID=AC1\n`);
+    const { code, err } = await run(migrateToVerify, ['--env', 'staging'], { env: {}, processEnv: {}, cwd: dir });
+    expect(code).toBe(2);
+    expect(err).toContain('settings: .env.staging and the environment (--env staging)');
+    expect(err).toContain('error: 6 settings are missing or invalid (read from .env.staging and the environment):');
+    for (const name of [
+      'AUTH0_CLIENT_ID',
+      'AUTH0_CLIENT_SECRET',
+      'AUTHY_API_KEY',
+      'VERIFY_SERVICE_SID',
+      'VERIFY_IDENTITY_KEY',
+      'TWILIO_AUTH_TOKEN',
+    ]) {
+      expect(err).toContain(`  - ${name} is not set: `);
+    }
     expect(tenant.requests).toHaveLength(0);
   });
 
