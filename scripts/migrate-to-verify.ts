@@ -1,5 +1,6 @@
 /**
- * npm run migrate-to-verify -- [--apply] [--remove-from-authy] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json] [--env <name>]
+ * npm run migrate-to-verify -- [--apply] [--remove-from-authy] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json]
+ *   [--env <name>]
  * Moves users enrolled with Authy to Twilio Verify from Authy's TOTP seed export, without
  * re-enrollment; `--remove-from-authy` (a later, separate run) removes the Authy users of migrated
  * users who have logged in since. Dry run unless --apply. See docs/admin-tools.md.
