@@ -102,6 +102,12 @@ export function loadEnvFiles(dir: string, envName: string | undefined, processEn
   return { values: overlayEnvFile(fromFile, processEnv), source };
 }
 
+/** " (here: .env.dev, .env.prod)", or "" when there is none: for a usage message that asks for --env. */
+export function envFilesHint(dir: string): string {
+  const files = envFilesIn(dir).filter((name) => name.startsWith('.env.'));
+  return files.length > 0 ? ` (here: ${files.join(', ')})` : '';
+}
+
 /** "`.env.dev` and the environment", "the environment only (.env.nope does not exist; ...)". */
 export function describeSource(source: SettingsSource): string {
   if (source.file) return `${source.file} and the environment`;

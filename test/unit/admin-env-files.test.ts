@@ -11,6 +11,7 @@ import {
   describeSource,
   ENVIRONMENT_ONLY,
   EnvFileError,
+  envFilesHint,
   envFilesIn,
   loadEnvFiles,
   settingsProblemsMessage,
@@ -82,6 +83,9 @@ describe('envFilesIn and loadEnvFiles', () => {
     mkdirSync(join(dir, '.env.folder'));
     expect(envFilesIn(dir)).toEqual(['.env', '.env.dev']);
     expect(envFilesIn(join(dir, 'missing'))).toEqual([]);
+    // What a command that asks for --env suggests.
+    expect(envFilesHint(dir)).toBe(' (here: .env.dev)');
+    expect(envFilesHint(join(dir, 'missing'))).toBe('');
   });
 
   it('the process environment wins over the file, which fills in the rest; says which file it read', () => {
