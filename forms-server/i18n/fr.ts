@@ -98,6 +98,8 @@ export const fr: Catalogue = {
   verifyUnavailable: 'Le service de vérification est injoignable pour le moment. Réessayez dans un instant.',
   verifyConfig: 'La vérification en deux étapes n’est pas disponible pour le moment. Contactez votre administrateur.',
   verifyFactorMissing: 'Votre application d’authentification doit être configurée à nouveau. Contactez l’assistance.',
+  moveToVerify:
+    'Le code est correct. Encore une étape : votre compte utilise désormais une application d’authentification au lieu d’Authy. Configurez-la maintenant ; dès votre prochaine connexion, utilisez ses codes.',
   errVerifyOff:
     'La vérification en deux étapes avec une application d’authentification n’est pas disponible pour le moment. Contactez votre administrateur.',
 };

@@ -96,5 +96,7 @@ export const it: Catalogue = {
   verifyUnavailable: 'Il servizio di verifica non è raggiungibile in questo momento. Riprova tra poco.',
   verifyConfig: 'La verifica in due passaggi non è disponibile in questo momento. Contatta l’amministratore.',
   verifyFactorMissing: 'La tua app di autenticazione deve essere configurata di nuovo. Contatta l’assistenza.',
+  moveToVerify:
+    'Il codice è corretto. Ancora un passaggio: il tuo account ora usa un’app di autenticazione al posto di Authy. Configurala ora; dal prossimo accesso usa i suoi codici.',
   errVerifyOff: 'La verifica in due passaggi con un’app di autenticazione non è disponibile in questo momento. Contatta l’amministratore.',
 };

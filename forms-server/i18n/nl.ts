@@ -95,5 +95,7 @@ export const nl: Catalogue = {
   verifyUnavailable: 'De verificatiedienst is nu niet bereikbaar. Probeer het zo opnieuw.',
   verifyConfig: 'Verificatie in twee stappen is nu niet beschikbaar. Neem contact op met je beheerder.',
   verifyFactorMissing: 'Je authenticator-app moet opnieuw worden ingesteld. Neem contact op met de support.',
+  moveToVerify:
+    'Die code klopt. Nog één stap: je account gebruikt nu een authenticator-app in plaats van Authy. Stel die nu in; gebruik vanaf je volgende aanmelding de codes daarvan.',
   errVerifyOff: 'Verificatie in twee stappen met een authenticator-app is nu niet beschikbaar. Neem contact op met je beheerder.',
 };

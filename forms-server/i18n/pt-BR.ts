@@ -95,6 +95,8 @@ export const ptBR: Catalogue = {
   verifyUnavailable: 'O serviço de verificação não está acessível no momento. Tente novamente daqui a pouco.',
   verifyConfig: 'A verificação em duas etapas não está disponível no momento. Entre em contato com o administrador.',
   verifyFactorMissing: 'Seu app autenticador precisa ser configurado novamente. Entre em contato com o suporte.',
+  moveToVerify:
+    'O código está certo. Só mais uma etapa: sua conta agora usa um app autenticador em vez do Authy. Configure-o agora; a partir do próximo login, use os códigos dele.',
   errVerifyOff:
     'A verificação em duas etapas com um app autenticador não está disponível no momento. Entre em contato com o administrador.',
 };

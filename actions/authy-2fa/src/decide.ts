@@ -448,7 +448,7 @@ function decideMoveToVerify(
   if (from.authyId !== facts.enrollment.authyId) return deny('other-device', DENY.otherDevice);
   if (outcome.method !== 'app') return deny('method-not-enrolled', DENY.invalidResult);
   if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs)));
+    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs), facts.nowMs));
   }
   const nowIso = new Date(facts.nowMs).toISOString();
   const factorSid = outcome.result.id;
