@@ -14,6 +14,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { signHs256, type JwtClaims } from './jwt-hs256';
 import { normalizeAuthyId } from './enrollment';
 import { RECOVERY_CODE_COUNT, hashRecoveryCodes, isRecoveryHashList, normalizeRecoveryCode } from './recovery-codes';
+import {
+  DEVICE_HASH,
+  DEVICE_ID,
+  DEVICE_LABEL,
+  DEVICE_SECRET,
+  MAX_DEVICES,
+  MAX_REMEMBER_DAYS,
+  MIN_REMEMBER_DAYS,
+} from './remembered-devices';
 import { SID } from './providers/verify-http';
 import { nowSec } from './time';
 
@@ -77,6 +86,10 @@ export interface OutboundInput {
   locale: string;
   /** Recovery codes the user has left (lib/recovery-codes.ts); absent = 0. */
   recoveryLeft?: number;
+  /** REMEMBER_DAYS when "remember this device" is on (the page offers it), else absent. */
+  rememberDays?: number | null;
+  /** The ids (never the hashes) of the user's live remembered devices that may skip the page, else absent. */
+  deviceIds?: readonly string[];
   /**
    * MOVE_TO_VERIFY: this Authy user, once past the Authy step, sets up an authenticator app with
    * Verify in the same visit (claim `move_to_verify: true`; only with an Authy id).
@@ -88,7 +101,11 @@ export interface OutboundInput {
  * The outbound token as the forms server reads it. `provider` and `verifyFactorSid` are there
  * only for Verify (absent = Authy, as in every token before Verify): read them with tokenProvider.
  */
-export interface OutboundToken extends Omit<OutboundInput, 'provider' | 'verifyFactorSid' | 'moveToVerify'> {
+export interface OutboundToken extends Omit<OutboundInput, 'provider' | 'verifyFactorSid' | 'moveToVerify' | 'rememberDays' | 'deviceIds'> {
+  /** `remember_days`: absent when "remember this device" is off. */
+  rememberDays?: number;
+  /** `devices`: ids of the remembered devices the Action would accept; absent: none. */
+  deviceIds?: string[];
   provider?: 'verify';
   /** Present (true) only when the Action asks this Authy user to move to Verify. */
   moveToVerify?: true;
@@ -119,6 +136,8 @@ export function outboundPayload(input: OutboundInput): Record<string, unknown> {
   }
   if (input.sealedEmail) payload.sealed_email = input.sealedEmail;
   if (input.recoveryLeft) payload.recovery_left = input.recoveryLeft;
+  if (input.rememberDays) payload.remember_days = input.rememberDays;
+  if (input.deviceIds && input.deviceIds.length > 0) payload.devices = input.deviceIds.slice(0, MAX_DEVICES);
   if (input.moveToVerify) {
     if (!input.authyId || input.provider === 'verify') throw new RangeError('only an Authy user moves to Verify');
     payload.move_to_verify = true;
@@ -156,6 +175,16 @@ function authyIdClaim(claims: JwtClaims, name: string): string | null {
   return id;
 }
 
+/** The `devices` claim: at most MAX_DEVICES well-formed ids, or none. */
+function deviceIdsClaim(claims: JwtClaims): string[] {
+  const value = claims.devices;
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_DEVICES || !value.every((id) => typeof id === 'string' && DEVICE_ID.test(id))) {
+    throw new ContractError('devices', 'claim devices is malformed');
+  }
+  return value as string[];
+}
+
 /** The provider an outbound token names: authy unless it says verify. */
 export function tokenProvider(token: Pick<OutboundToken, 'provider'>): TokenProvider {
   return token.provider ?? 'authy';
@@ -177,6 +206,9 @@ export function parseOutboundClaims(claims: JwtClaims): OutboundToken {
     locale: str(claims, 'locale', LOCALE),
   };
   if (claims.recovery_left !== undefined) token.recoveryLeft = int(claims, 'recovery_left', 0, RECOVERY_CODE_COUNT);
+  if (claims.remember_days !== undefined) token.rememberDays = int(claims, 'remember_days', MIN_REMEMBER_DAYS, MAX_REMEMBER_DAYS);
+  const deviceIds = deviceIdsClaim(claims);
+  if (deviceIds.length > 0) token.deviceIds = deviceIds;
   const factorSid = optionalStr(claims, 'verify_factor_sid', SID.factor);
   if (providerClaim(claims) === 'verify') {
     if (token.authyId) throw new ContractError('authy_id', 'a Verify user has no Authy id');
@@ -236,7 +268,19 @@ export type ResultOutcome =
    */
   | { kind: 'recovery'; code: string; failures: number; replacement?: RecoveryReplacement }
   /** `lockedUntilSec`: the `locked_until` claim, epoch seconds. */
-  | { kind: 'locked'; failures: number; lockedUntilSec: number };
+  | { kind: 'locked'; failures: number; lockedUntilSec: number }
+  /** The browser presented a remembered device (claims `device_id`, `device_secret`): the Action checks it against its stored hash. */
+  | { kind: 'remembered'; deviceId: string; deviceSecret: string };
+
+/**
+ * A device to remember, carried by a success (claims `remember_device_id`, `remember_device_hash`,
+ * `remember_device_label`): its hash, never its secret, and the label an admin sees (browser family and date).
+ */
+export interface DeviceRegistration {
+  id: string;
+  hash: string;
+  label: string;
+}
 
 /**
  * A new phone (or authenticator app) set up after a recovery code, proved by its first right code:
@@ -269,6 +313,8 @@ export interface ResultContext {
   secret: string;
   /** Epoch seconds; defaults to the clock. */
   nowSec?: number;
+  /** A success only: the device the user asked to remember. */
+  rememberDevice?: DeviceRegistration | null;
 }
 
 /** The result token as the Action reads it. */
@@ -285,6 +331,8 @@ export interface ResultToken {
   outcome: ResultOutcome;
   /** A verified result's new recovery codes, as their stored entries (`recovery_hashes`), or null. */
   recoveryHashes?: string[] | null;
+  /** A success only: the device to remember; null or absent: none. */
+  rememberDevice?: DeviceRegistration | null;
 }
 
 /**
@@ -323,11 +371,20 @@ export function signResultToken(outcome: ResultOutcome, context: ResultContext, 
       claims.from_authy_id = outcome.fromAuthy.authyId;
       claims.from_method = outcome.fromAuthy.method;
     }
+  } else if (outcome.kind === 'remembered') {
+    claims.failures = 0;
+    claims.device_id = outcome.deviceId;
+    claims.device_secret = outcome.deviceSecret;
   } else {
     claims.failures = outcome.failures;
     if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntilSec;
     if (outcome.kind === 'recovery') claims.recovery_code = outcome.code;
     if (outcome.kind === 'recovery' && outcome.replacement) Object.assign(claims, replacementClaims(outcome.replacement));
+  }
+  if (context.rememberDevice && (outcome.kind === 'verified' || outcome.kind === 'verify-verified')) {
+    claims.remember_device_id = context.rememberDevice.id;
+    claims.remember_device_hash = context.rememberDevice.hash;
+    claims.remember_device_label = context.rememberDevice.label;
   }
   const verified =
     outcome.kind === 'verified' || outcome.kind === 'verify-verified' || (outcome.kind === 'recovery' && outcome.replacement);
@@ -378,6 +435,19 @@ function recoveryHashesClaim(claims: JwtClaims, outcome: ResultOutcome): string[
   return [...value];
 }
 
+/** The device a success asks to remember: both claims or neither, and only on a success. */
+function rememberDeviceClaims(claims: JwtClaims, outcome: ResultOutcome): DeviceRegistration | null {
+  if (claims.remember_device_id === undefined && claims.remember_device_hash === undefined) return null;
+  if (outcome.kind !== 'verified' && outcome.kind !== 'verify-verified') {
+    throw new ContractError('remember_device_id', 'not a success');
+  }
+  return {
+    id: str(claims, 'remember_device_id', DEVICE_ID),
+    hash: str(claims, 'remember_device_hash', DEVICE_HASH),
+    label: str(claims, 'remember_device_label', DEVICE_LABEL),
+  };
+}
+
 /** Reads verified result claims (signature, expiry and state already checked). Throws ContractError. */
 export function parseResultClaims(claims: JwtClaims): ResultToken {
   if (claims.v !== CONTRACT_VERSION) throw new ContractError('v', 'unsupported token version');
@@ -426,8 +496,15 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
       outcome = replacement ? { kind: 'recovery', code, failures, replacement } : { kind: 'recovery', code, failures };
       break;
     }
+    case 'remembered':
+      outcome = {
+        kind: 'remembered',
+        deviceId: str(claims, 'device_id', DEVICE_ID),
+        deviceSecret: str(claims, 'device_secret', DEVICE_SECRET),
+      };
+      break;
     default:
       throw new ContractError('result', 'claim result is missing or unknown');
   }
-  return { ...base, outcome, recoveryHashes: recoveryHashesClaim(claims, outcome) };
+  return { ...base, outcome, recoveryHashes: recoveryHashesClaim(claims, outcome), rememberDevice: rememberDeviceClaims(claims, outcome) };
 }

@@ -68,10 +68,19 @@ export interface Visit extends VisitRecord {
   pendingFactor?: PendingFactor | null;
   /** Recovery codes: how many are left, new ones shown in this visit, the recovery page (recovery-steps.ts). */
   recovery?: RecoveryVisit;
+  /** Present when the code page offers "remember this device". */
+  remember?: VisitRemember | null;
   /** MOVE_TO_VERIFY: once past the Authy step, this Authy user sets up an authenticator app with Verify in this visit. */
   moveToVerify?: true;
   /** Set when the Authy step of a move is passed: the visit then goes on as a Verify enrollment, and its result says so. */
   movedFromAuthy?: MovedFromAuthy;
+}
+
+/** "Remember this device" (forms-server/plugins/device-cookie.ts): the days offered, this user's cookie name, the box ticked. */
+export interface VisitRemember {
+  days: number;
+  cookie: string;
+  chosen: boolean;
 }
 
 export interface PendingFactor {
@@ -92,8 +101,7 @@ type TargetFields = 'authyId' | 'pendingAuthyId' | 'provider' | 'verifyFactorSid
 export function stepOf(visit: Pick<Visit, 'outcome' | 'push' | TargetFields>): Step {
   if (visit.outcome) {
     const kind = visit.outcome.kind;
-    // A recovery code ends the visit like a right code: the Action checks it.
-    return kind === 'verify-verified' || kind === 'recovery' ? 'verified' : kind;
+    return kind === 'verify-verified' || kind === 'remembered' || kind === 'recovery' ? 'verified' : kind;
   }
   if (visit.push) return 'push';
   return codeTarget(visit) ? 'code' : 'enroll';
@@ -142,6 +150,8 @@ export interface VisitStart {
   provider?: 'verify';
   verifyFactorSid?: string | null;
   recovery?: RecoveryVisit;
+  /** "Remember this device" when offered. */
+  remember?: VisitRemember | null;
   /** Authy visits the Action asks to move to Verify (and the forms server can: Verify is configured). */
   moveToVerify?: true;
 }
@@ -178,6 +188,7 @@ export function startVisit(start: VisitStart, nowMs: number): Visit {
     outcome: null,
     ...(start.provider === 'verify' ? { provider: 'verify', verifyFactorSid: start.verifyFactorSid ?? null, pendingFactor: null } : {}),
     ...(start.recovery ? { recovery: start.recovery } : {}),
+    ...(start.remember ? { remember: start.remember } : {}),
     ...(start.moveToVerify && start.provider !== 'verify' && start.authyId ? { moveToVerify: true } : {}),
   };
 }
