@@ -15,7 +15,7 @@ import { isLocked } from '../visit/attempts';
 import { next } from '../visit/machine';
 import { attemptLimits, enrolledBefore, startVisit, type Visit } from '../visit/visit';
 import { msToSec, secToMs } from '../../lib/time';
-import { randomBase64url } from '../random';
+import { randomBase64url } from '../../lib/random';
 
 export interface EntryOptions extends RenderDeps {
   config: FormsServerConfig;

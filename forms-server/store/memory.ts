@@ -26,7 +26,7 @@ import {
 import { ExpiryHeap } from './expiry-heap';
 import { VisitTable } from './memory-visits';
 import type { AttemptLimits, AttemptResult, Counter, OpenResult, Reservation, Store, VisitLimits, VisitRecord } from './types';
-import { randomBase64url } from '../random';
+import { randomBase64url } from '../../lib/random';
 
 export const DEFAULT_CAPACITY = 100_000;
 

@@ -33,7 +33,7 @@ export {
   isUnavailable,
   type RedisStoreOptions,
 } from './redis-connection';
-import { randomBase64url } from '../random';
+import { randomBase64url } from '../../lib/random';
 export { LUA_SCRIPTS } from './redis-lua';
 
 type ScriptCall = (...args: string[]) => Promise<unknown>;

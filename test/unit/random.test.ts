@@ -1,4 +1,4 @@
-import { randomBase64url } from '../../forms-server/random';
+import { randomBase64url } from '../../lib/random';
 
 describe('randomBase64url', () => {
   it('gives base64url text of the asked number of bytes', () => {

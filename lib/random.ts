@@ -1,9 +1,9 @@
 /**
- * Random ids (visit ids, CSRF tokens, reservation ids) from node:crypto's CSPRNG, drawn in
- * blocks of 4 KiB rather than one call per id: a call costs about as much as the block (as Node's
- * own randomUUID does, which caches its entropy the same way). Every byte is handed out once and
- * wiped once handed out. The forms server is a long-lived process; the Action (whose container
- * a platform might snapshot and clone) keeps one randomBytes call per value.
+ * Random ids (the forms server's visit ids, CSRF tokens and reservation ids, the outbound
+ * token's nonce) from node:crypto's CSPRNG, drawn in blocks of 4 KiB rather than one call per
+ * id: a call costs about as much as the block (Node's own randomUUID caches its entropy the same
+ * way). Every byte is handed out once and wiped once handed out. Keys and IVs are not drawn
+ * from here: seal.ts takes its IV from randomBytes, one call per seal.
  */
 import { randomFillSync } from 'node:crypto';
 
