@@ -95,7 +95,11 @@ export function auditKey(source: AuditKeySource): Buffer {
 
 /** The keyed hash of a user id, as audit lines carry it. */
 export function userHash(key: Buffer, userId: string): string {
-  return createHmac('sha256', key).update(userId, 'utf8').digest().subarray(0, USER_HASH_BYTES).toString('hex');
+  // The first USER_HASH_BYTES bytes in hex: the digest's first 2 * USER_HASH_BYTES hex digits.
+  return createHmac('sha256', key)
+    .update(userId, 'utf8')
+    .digest('hex')
+    .slice(0, 2 * USER_HASH_BYTES);
 }
 
 /**
