@@ -17,7 +17,7 @@ const STYLE = `
   a:focus,button:focus{outline:3px solid #1a56db;outline-offset:2px}
   table{width:100%;border-collapse:collapse;font-size:.95rem}
   th,td{text-align:left;padding:.4rem;border-bottom:1px solid #ddd;vertical-align:top;word-break:break-word}
-  code{font-family:ui-monospace,Menlo,Consolas,monospace}
+  code{font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
   tr.highlight{background:#e7f5ec} .ok{color:#1f6f43;font-weight:700}
   .error{background:#fde8e8;color:#8a1c1c;padding:.75rem 1rem;border-radius:4px}
   form{display:inline}
