@@ -6,7 +6,13 @@ import type { FastifyReply } from 'fastify';
 import { secToMs, msToSec } from '../lib/time';
 import { relativeTime } from '../lib/relative-time';
 import { utcMinute } from '../lib/utc-minute';
-import { SESSION_TOKEN_PARAM, signResultToken, type DeviceRegistration, type ResultOutcome } from '../lib/token-contract';
+import {
+  SESSION_TOKEN_PARAM,
+  signResultToken,
+  type DeviceRegistration,
+  type ResultOutcome,
+  type ResultRecovery,
+} from '../lib/token-contract';
 import type { FormsServerConfig } from './config';
 import { catalogueFor, format, message, type Catalogue, type MessageKey } from './i18n';
 import { rememberThisDevice } from './plugins/device-cookie';
@@ -14,9 +20,10 @@ import { contentSecurityPolicy } from './plugins/security-headers';
 import type { Store } from './store/types';
 import { MAX_PUSHES_PER_VISIT } from './visit/attempts';
 import { countryOptions, defaultCountry } from './visit/phone';
+import { countrySelectOptions } from './country-select';
 import { totpQrSvg } from '../lib/providers/qr';
 import { stepOf, type Visit } from './visit/visit';
-import { codesToIssue, onRecoveryPage } from './visit/recovery-steps';
+import { onRecoveryPage, resultRecovery } from './visit/recovery-steps';
 import { recoveryDonePage, recoveryPage, recoveryPanel } from './recovery-pages';
 
 export interface RenderDeps {
@@ -38,7 +45,7 @@ export function continueForm(
   outcome: ResultOutcome,
   to: { continueUrl: string; audience: string; userId: string; state: string },
   rememberDevice: DeviceRegistration | null = null,
-  recoveryCodes?: readonly string[],
+  recovery: ResultRecovery = {},
 ): ContinueForm {
   const token = signResultToken(
     outcome,
@@ -51,7 +58,7 @@ export function continueForm(
       nowSec: msToSec(deps.now()),
       rememberDevice,
     },
-    recoveryCodes,
+    recovery,
   );
   return { action: to.continueUrl, state: to.state, tokenName: SESSION_TOKEN_PARAM, token };
 }
@@ -64,7 +71,7 @@ function finalPage(
   deps: RenderDeps,
   outcome: ResultOutcome,
 ) {
-  const form = continueForm(deps, outcome, visit, rememberThisDevice(reply, visit, deps.now()), codesToIssue(visit));
+  const form = continueForm(deps, outcome, visit, rememberThisDevice(reply, visit, deps.now()), resultRecovery(visit));
   // These pages' only form posts to the trusted tenant's /continue, fixed by the server.
   reply.header('content-security-policy', contentSecurityPolicy(null));
   if (outcome.kind === 'locked') {
@@ -73,7 +80,7 @@ function finalPage(
     return reply.view('locked', { ...page, continueForm: form, intro });
   }
   // After a recovery code, the page that says how many are left; with a new phone, it signs in at once.
-  if (outcome.kind === 'recovery' && !outcome.replacement) return recoveryDonePage(reply, visit, t, page, form);
+  if (outcome.kind === 'recovery') return recoveryDonePage(reply, visit, t, page, form);
   const cancelled = outcome.kind === 'cancelled';
   return reply.view('done', {
     ...page,
@@ -124,10 +131,10 @@ export async function renderVisit(
   }
   // A refused number is shown again so the user can correct it rather than retype it.
   const typed = options.typed ?? {};
+  const country = typed.country ?? defaultCountry(visit.locale);
   return reply.view('enroll', {
     ...page,
-    countries: countryOptions(visit.locale),
-    country: typed.country ?? defaultCountry(visit.locale),
+    countryOptions: countrySelectOptions(countryOptions(visit.locale), country),
     phone: typed.phone ?? '',
   });
 }

@@ -24,7 +24,8 @@ export const RECOVERY_FORMAT_VERSION = 1;
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const CODE_CHARS = 12;
-const CODE = /^[0-9A-HJKMNP-TV-Z]{12}$/;
+/** A code in its canonical form: 12 symbols of Crockford's base32, upper case, no dashes. */
+export const RECOVERY_CODE = /^[0-9A-HJKMNP-TV-Z]{12}$/;
 const SALT_BYTES = 16;
 const HASH_LABEL = 'authy2fa recovery code v1\n';
 /** One stored entry: base64url salt (16 bytes) and base64url SHA-256 (32 bytes). */
@@ -59,7 +60,7 @@ export function generateRecoveryCodes(count = RECOVERY_CODE_COUNT): string[] {
 export function normalizeRecoveryCode(raw: unknown): string | null {
   if (typeof raw !== 'string' || raw.length > 64) return null;
   const code = raw.replace(/[\s-]/g, '').toUpperCase().replace(/[IL]/g, '1').replace(/O/g, '0');
-  return CODE.test(code) ? code : null;
+  return RECOVERY_CODE.test(code) ? code : null;
 }
 
 function digest(salt: Buffer, code: string): Buffer {
@@ -79,31 +80,29 @@ export function hashRecoveryCodes(codes: readonly string[]): string[] {
 }
 
 /**
- * The index of the entry `code` matches, or -1. Every entry is hashed and compared in constant
- * time, whatever matched before, so the time taken says nothing about which (or whether) one did.
+ * The index of the entry `code` (canonical, or as shown: dashes are dropped) matches, or -1. Every
+ * entry is hashed and compared in constant time, whatever matched before, so the time taken says
+ * nothing about which (or whether) one did. Typed input is read with normalizeRecoveryCode first.
  */
 export function matchRecoveryCode(hashes: readonly string[], code: string): number {
-  const canonical = normalizeRecoveryCode(code);
+  const plain = code.replace(/-/g, '');
+  // The format is no secret: only a well-formed code is compared.
+  if (!RECOVERY_CODE.test(plain)) return -1;
   let found = -1;
   hashes.forEach((entry, i) => {
     const [salt = '', hash = ''] = entry.split('.');
     const expected = Buffer.from(hash, 'base64url');
-    const actual = digest(Buffer.from(salt, 'base64url'), canonical ?? '');
+    const actual = digest(Buffer.from(salt, 'base64url'), plain);
     // A malformed entry (not 32 bytes) matches nothing; the others are all compared, in constant time.
-    if (expected.length === actual.length && timingSafeEqual(actual, expected) && canonical !== null && found < 0) found = i;
+    if (expected.length === actual.length && timingSafeEqual(actual, expected) && found < 0) found = i;
   });
   return found;
 }
 
-/** At least `min` and at most 10 well-formed, distinct entries. */
-function hashList(value: unknown, min: number): value is string[] {
+/** A list of entries: `min` (1 in a result token, 0 in a stored record) to 10 well-formed, distinct entries. */
+export function isRecoveryHashList(value: unknown, min = 1): value is string[] {
   if (!Array.isArray(value) || value.length < min || value.length > RECOVERY_CODE_COUNT) return false;
   return value.every((entry) => typeof entry === 'string' && RECOVERY_HASH.test(entry)) && new Set(value).size === value.length;
-}
-
-/** A list of entries as a result token carries it: 1 to 10 well-formed, distinct entries. */
-export function isRecoveryHashList(value: unknown): value is string[] {
-  return hashList(value, 1);
 }
 
 /**
@@ -112,8 +111,9 @@ export function isRecoveryHashList(value: unknown): value is string[] {
  */
 export function readRecovery(enrollmentRecord: unknown): StoredRecovery | null {
   const stored = isRecord(enrollmentRecord) ? enrollmentRecord.recovery : null;
-  if (!isRecord(stored) || stored.v !== RECOVERY_FORMAT_VERSION || stored.alg !== 'sha256' || !hashList(stored.hashes, 0)) return null;
-  return newRecovery(stored.hashes, typeof stored.issued_at === 'string' ? stored.issued_at : '');
+  if (!isRecord(stored) || stored.v !== RECOVERY_FORMAT_VERSION || stored.alg !== 'sha256' || !isRecoveryHashList(stored.hashes, 0))
+    return null;
+  return stored as unknown as StoredRecovery;
 }
 
 /** A new record for freshly issued codes' entries. */

@@ -10,10 +10,11 @@
  *   `state` (checked by `api.redirect.validateToken`), `iat`, `exp` (two minutes), `jti`,
  *   and the outcome.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { randomBase64url } from './random';
 import { signHs256, type JwtClaims } from './jwt-hs256';
 import { normalizeAuthyId } from './enrollment';
-import { RECOVERY_CODE_COUNT, hashRecoveryCodes, isRecoveryHashList, normalizeRecoveryCode } from './recovery-codes';
+import { RECOVERY_CODE, RECOVERY_CODE_COUNT, hashRecoveryCodes, isRecoveryHashList } from './recovery-codes';
 import {
   DEVICE_HASH,
   DEVICE_ID,
@@ -127,7 +128,7 @@ export function outboundPayload(input: OutboundInput): Record<string, unknown> {
     locale: input.locale,
     // Random per redirect: Auth0's tokens are otherwise the same for two logins of one user in
     // one second, and the forms server opens one visit per token.
-    nonce: randomBytes(16).toString('base64url'),
+    nonce: randomBase64url(16),
   };
   if (input.authyId) payload.authy_id = input.authyId;
   if (input.provider === 'verify') {
@@ -266,7 +267,7 @@ export type ResultOutcome =
    * A recovery code as typed (canonical form), for the Action to check against its stored hashes
    * and burn; `failures` counts it already (the forms server cannot check it, so it counts as a try).
    */
-  | { kind: 'recovery'; code: string; failures: number; replacement?: RecoveryReplacement }
+  | { kind: 'recovery'; code: string; failures: number }
   /** `lockedUntilSec`: the `locked_until` claim, epoch seconds. */
   | { kind: 'locked'; failures: number; lockedUntilSec: number }
   /** The browser presented a remembered device (claims `device_id`, `device_secret`): the Action checks it against its stored hash. */
@@ -283,25 +284,14 @@ export interface DeviceRegistration {
 }
 
 /**
- * A new phone (or authenticator app) set up after a recovery code, proved by its first right code:
- * it replaces the stored enrollment only if the recovery code is right (claim `replacement`).
+ * What a result carries of recovery codes besides a `recovery` outcome, only with a success:
+ * `codes`, new codes shown to the user (sent as their salted hashes, `recovery_hashes`), and
+ * `code`, with a new enrollment: the recovery code that let the user set up this new phone or app
+ * (`recovery_code`), which the Action checks and burns before the new enrollment replaces the old.
  */
-export type RecoveryReplacement =
-  { provider: 'authy'; authyId: string; method: 'app' | 'sms' | 'call' } | { provider: 'verify'; factorSid: string };
-
-/** Claims `replacement` = `authy` (with `new_authy_id`, `new_method`) or `verify` (with `new_factor_sid`). */
-function replacementClaims(replacement: RecoveryReplacement): JwtClaims {
-  if (replacement.provider === 'verify') return { replacement: 'verify', new_factor_sid: replacement.factorSid };
-  return { replacement: 'authy', new_authy_id: replacement.authyId, new_method: replacement.method };
-}
-
-function parseReplacement(claims: JwtClaims): RecoveryReplacement | undefined {
-  const provider = claims.replacement;
-  if (provider === undefined) return undefined;
-  if (provider === 'verify') return { provider, factorSid: str(claims, 'new_factor_sid', SID.factor) };
-  const authyId = str(claims, 'new_authy_id', /^[1-9][0-9]{0,14}$/);
-  if (provider !== 'authy') throw new ContractError('replacement', 'claim replacement is unknown');
-  return { provider, authyId, method: str(claims, 'new_method', /^(app|sms|call)$/) as 'app' | 'sms' | 'call' };
+export interface ResultRecovery {
+  codes?: readonly string[] | null;
+  code?: string | null;
 }
 
 export interface ResultContext {
@@ -331,15 +321,14 @@ export interface ResultToken {
   outcome: ResultOutcome;
   /** A verified result's new recovery codes, as their stored entries (`recovery_hashes`), or null. */
   recoveryHashes?: string[] | null;
+  /** A new enrollment after a recovery code: that code (canonical), or null. */
+  recoveryCode?: string | null;
   /** A success only: the device to remember; null or absent: none. */
   rememberDevice?: DeviceRegistration | null;
 }
 
-/**
- * Signs the forms server's result for Auth0's `/continue`. `recoveryCodes`: new codes shown to the
- * user, sent only as salted hashes and only with a verified result (the Action stores them).
- */
-export function signResultToken(outcome: ResultOutcome, context: ResultContext, recoveryCodes?: readonly string[]): string {
+/** Signs the forms server's result for Auth0's `/continue` (with `recovery`, see ResultRecovery). */
+export function signResultToken(outcome: ResultOutcome, context: ResultContext, recovery: ResultRecovery = {}): string {
   const issuedAtSec = context.nowSec ?? nowSec();
   const claims: JwtClaims = {
     v: CONTRACT_VERSION,
@@ -379,16 +368,16 @@ export function signResultToken(outcome: ResultOutcome, context: ResultContext, 
     claims.failures = outcome.failures;
     if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntilSec;
     if (outcome.kind === 'recovery') claims.recovery_code = outcome.code;
-    if (outcome.kind === 'recovery' && outcome.replacement) Object.assign(claims, replacementClaims(outcome.replacement));
   }
   if (context.rememberDevice && (outcome.kind === 'verified' || outcome.kind === 'verify-verified')) {
     claims.remember_device_id = context.rememberDevice.id;
     claims.remember_device_hash = context.rememberDevice.hash;
     claims.remember_device_label = context.rememberDevice.label;
   }
-  const verified =
-    outcome.kind === 'verified' || outcome.kind === 'verify-verified' || (outcome.kind === 'recovery' && outcome.replacement);
-  if (verified && recoveryCodes && recoveryCodes.length > 0) claims.recovery_hashes = hashRecoveryCodes(recoveryCodes);
+  if (outcome.kind === 'verified' || outcome.kind === 'verify-verified') {
+    if (recovery.codes && recovery.codes.length > 0) claims.recovery_hashes = hashRecoveryCodes(recovery.codes);
+    if (recovery.code && outcome.enrolledNow) claims.recovery_code = recovery.code;
+  }
   return signHs256(claims, context.secret);
 }
 
@@ -427,11 +416,8 @@ function verifyOutcome(claims: JwtClaims, method: SecondFactorMethod): ResultOut
 function recoveryHashesClaim(claims: JwtClaims, outcome: ResultOutcome): string[] | null {
   const value = claims.recovery_hashes;
   if (value === undefined) return null;
-  const proved = outcome.kind === 'verified' || outcome.kind === 'verify-verified' || (outcome.kind === 'recovery' && outcome.replacement);
-  if (!proved) {
-    throw new ContractError('recovery_hashes', 'only a verified result carries recovery_hashes');
-  }
-  if (!isRecoveryHashList(value)) throw new ContractError('recovery_hashes', 'claim recovery_hashes is malformed');
+  if ((outcome.kind !== 'verified' && outcome.kind !== 'verify-verified') || !isRecoveryHashList(value))
+    throw new ContractError('recovery_hashes', 'not on this result, or malformed');
   return [...value];
 }
 
@@ -490,10 +476,7 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
       outcome = { kind: 'locked', failures, lockedUntilSec: int(claims, 'locked_until', 0, Number.MAX_SAFE_INTEGER) };
       break;
     case 'recovery': {
-      const code = normalizeRecoveryCode(claims.recovery_code);
-      if (code === null || code !== claims.recovery_code) throw new ContractError('recovery_code', 'claim recovery_code is malformed');
-      const replacement = parseReplacement(claims);
-      outcome = replacement ? { kind: 'recovery', code, failures, replacement } : { kind: 'recovery', code, failures };
+      outcome = { kind: 'recovery', code: str(claims, 'recovery_code', RECOVERY_CODE), failures };
       break;
     }
     case 'remembered':
@@ -506,5 +489,14 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
     default:
       throw new ContractError('result', 'claim result is missing or unknown');
   }
-  return { ...base, outcome, recoveryHashes: recoveryHashesClaim(claims, outcome), rememberDevice: rememberDeviceClaims(claims, outcome) };
+  // A recovery code besides the outcome: only with a new enrollment (a new phone after that code).
+  const recoveryCode = outcome.kind === 'recovery' ? null : optionalStr(claims, 'recovery_code', RECOVERY_CODE);
+  if (recoveryCode && !('enrolledNow' in outcome && outcome.enrolledNow)) throw new ContractError('recovery_code', 'not here');
+  return {
+    ...base,
+    outcome,
+    recoveryHashes: recoveryHashesClaim(claims, outcome),
+    recoveryCode,
+    rememberDevice: rememberDeviceClaims(claims, outcome),
+  };
 }

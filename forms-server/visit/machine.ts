@@ -21,7 +21,7 @@ import { MAX_PUSHES_PER_VISIT, checkSend, isLocked, normalizeCode, parseChannel,
 import { isCountry, parsePhone } from './phone';
 import type { EffectOutcome, SendUndo, Transition, UserAction, VisitEvent } from './events';
 import { onVerifyAction, onVerifyOutcome } from './verify-steps';
-import { RECOVERY_ACTIONS, asReplacement, onRecoveryAction, onRecoverySent } from './recovery-steps';
+import { RECOVERY_ACTIONS, onRecoveryAction, onRecoverySent } from './recovery-steps';
 import { codeTarget, stepOf, type Channel, type Notice, type Visit } from './visit';
 
 export type { Effect, EffectOutcome, SendUndo, Transition, UserAction, VisitEvent } from './events';
@@ -231,5 +231,5 @@ function isUserAction(event: VisitEvent): event is UserAction {
 /** The one transition function of a visit. */
 export function next(visit: Visit, event: VisitEvent, nowMs: number): Transition {
   if (isUserAction(event)) return onUserAction(visit, event, nowMs);
-  return stay(asReplacement(onOutcome(visit, event, nowMs)));
+  return stay(onOutcome(visit, event, nowMs));
 }

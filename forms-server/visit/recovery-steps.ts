@@ -10,13 +10,13 @@
  *   or at the limit), and the visit ends with a `recovery` result that carries the code to the
  *   Action, which alone holds the hashes: it checks the code, burns it, and counts a wrong one.
  * - A new phone: on the page after a recovery code, `replacePhone` starts an enrollment in the same
- *   visit (with new codes); its first right code ends the visit with the recovery result naming the
- *   new phone or app (`replacement`), which the Action stores only if the recovery code is right.
+ *   visit (with new codes); its first right code ends the visit with that enrollment's result,
+ *   carrying the recovery code too: the Action stores the new phone only if that code is right.
  *   `skipReplace` goes back to the plain recovery result.
  */
 import type { Counter } from '../store/types';
 import { normalizeRecoveryCode } from '../../lib/recovery-codes';
-import type { RecoveryReplacement, ResultOutcome } from '../../lib/token-contract';
+import type { ResultRecovery } from '../../lib/token-contract';
 import type { Transition, UserAction } from './events';
 import { enrolledBefore, stepOf, type Visit } from './visit';
 
@@ -100,28 +100,11 @@ export function canReplace(visit: Visit): boolean {
 /** The visit after a recovery code, turned into an enrollment of a new phone (or app), or null when it cannot be. */
 function replacing(visit: Visit, codes: string[]): Visit | null {
   const outcome = visit.outcome;
-  if (outcome?.kind !== 'recovery' || outcome.replacement || !canReplace(visit)) return null;
+  if (outcome?.kind !== 'recovery' || !canReplace(visit)) return null;
   const used = { code: outcome.code, failures: outcome.failures };
   const fresh = withRecovery(visit, { used, codes, entering: false });
   const target = visit.provider === 'verify' ? { verifyFactorSid: null, pendingFactor: null } : { authyId: null, pendingAuthyId: null };
   return { ...fresh, ...target, channel: 'app', outcome: null, notice: null };
-}
-
-function replacementOf(outcome: ResultOutcome): RecoveryReplacement | null {
-  if (outcome.kind === 'verified' && outcome.enrolledNow) {
-    return { provider: 'authy', authyId: outcome.authyId, method: outcome.method === 'push' ? 'app' : outcome.method };
-  }
-  if (outcome.kind === 'verify-verified' && outcome.result.kind === 'enrollment')
-    return { provider: 'verify', factorSid: outcome.result.id };
-  return null;
-}
-
-/** A new phone proved by its first right code: the visit ends with the recovery result that names it. */
-export function asReplacement(visit: Visit): Visit {
-  const used = visit.recovery?.used;
-  const replacement = used && visit.outcome ? replacementOf(visit.outcome) : null;
-  if (!used || !replacement) return visit;
-  return { ...visit, outcome: { kind: 'recovery', code: used.code, failures: used.failures, replacement } };
 }
 
 /** The recovery code passed the attempt check: the visit ends with it, for the Action to check. */
@@ -129,11 +112,13 @@ export function onRecoverySent(visit: Visit, code: string, counter: Counter): Vi
   return { ...withRecovery(visit, { entering: false }), push: null, outcome: { kind: 'recovery', code, failures: counter.failures } };
 }
 
-/** The new codes to send (as hashes) with a verified result, if any. */
-export function codesToIssue(visit: Visit): string[] | undefined {
+/**
+ * What the result carries of recovery codes, only with a success: the new codes shown (sent as
+ * hashes), and, for a new phone set up after a recovery code, that code (its enrollment is the result).
+ */
+export function resultRecovery(visit: Visit): ResultRecovery {
   const outcome = visit.outcome;
-  const proved =
-    outcome?.kind === 'verified' || outcome?.kind === 'verify-verified' || (outcome?.kind === 'recovery' && outcome.replacement);
-  if (!proved) return undefined;
-  return visit.recovery?.codes ?? undefined;
+  if (outcome?.kind !== 'verified' && outcome?.kind !== 'verify-verified') return {};
+  const used = outcome.enrolledNow ? visit.recovery?.used : null;
+  return { codes: visit.recovery?.codes ?? null, code: used?.code ?? null };
 }

@@ -27,7 +27,7 @@ import { browserDescribe } from './helpers/browser';
 const ALICE = 'alice@example.com';
 const ALICE_PHONE = '2015550123';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const REFUSED = 'That recovery code is not valid or was already used. Please try again.';
+const REFUSED = 'That recovery code is not valid or was already used.';
 
 async function shownCodes(page: Page): Promise<string[]> {
   return (await page.locator('#recovery-codes code').allInnerTexts()).map((code) => code.trim());

@@ -14,18 +14,18 @@ const action = loadBundledAction();
 const CLAIM = `${FORMS_ORIGIN}/second_factor`;
 const codes = generateRecoveryCodes();
 const canonical = (code: string) => code.replace(/-/g, '');
-const REFUSED = 'That recovery code is not valid or was already used. Please try again.';
+const REFUSED = 'That recovery code is not valid or was already used.';
 
 function userWithCodes(failures = 0, list: readonly string[] = codes) {
   const recovery = newRecovery(hashRecoveryCodes(list), '2026-11-01T00:00:00.000Z');
   return makeUser({ app_metadata: { authy_2fa: { v: 1, authy_id: '1234', enrolled_at: '2026-01-01T00:00:00.000Z', failures, recovery } } });
 }
 
-function result(login: Login, outcome: ResultOutcome, recoveryCodes?: string[]): string {
+function result(login: Login, outcome: ResultOutcome, recoveryCodes?: string[], recoveryCode?: string): string {
   return signResultToken(
     outcome,
     { formsOrigin: FORMS_ORIGIN, audience: 'localhost', userId: login.user.user_id, state: login.transaction.state, secret: SHARED_SECRET },
-    recoveryCodes,
+    { codes: recoveryCodes ?? null, code: recoveryCode ?? null },
   );
 }
 
@@ -156,7 +156,8 @@ describe('recovery codes in the Action', () => {
 
 describe('a new phone after a recovery code', () => {
   const AUTHY = 'https://api.authy.com';
-  const replacement = { provider: 'authy' as const, authyId: '5678', method: 'sms' as const };
+  /** The new phone's first right code: an enrollment result, with the recovery code that allowed it. */
+  const newPhone: ResultOutcome = { kind: 'verified', method: 'sms', authyId: '5678', enrolledNow: true, approvalUuid: null };
 
   afterEach(() => nock.cleanAll());
 
@@ -173,7 +174,7 @@ describe('a new phone after a recovery code', () => {
     const fresh = generateRecoveryCodes();
     const outcome = await login.continueWith({
       state: login.transaction.state,
-      session_token: result(login, { ...recovery(codes[1]), replacement }, fresh),
+      session_token: result(login, newPhone, fresh, canonical(codes[1])),
     });
     expect(outcome.kind).toBe('allow');
     if (outcome.kind !== 'allow') return;
@@ -187,7 +188,7 @@ describe('a new phone after a recovery code', () => {
     const { login } = await resumed();
     const outcome = await login.continueWith({
       state: login.transaction.state,
-      session_token: result(login, { ...recovery(generateRecoveryCodes(1)[0]), replacement }, generateRecoveryCodes()),
+      session_token: result(login, newPhone, generateRecoveryCodes(), canonical(generateRecoveryCodes(1)[0])),
     });
     expect(outcome).toMatchObject({ kind: 'deny', reason: REFUSED });
     expect(stored(login)).toMatchObject({ authy_id: '1234', failures: 1 });
@@ -201,7 +202,7 @@ describe('a new phone after a recovery code', () => {
       .reply(200, { status: { authy_id: 5678, registered: false, phone_number: 'XX-XXX-0199', account_disabled: true }, success: true });
     const outcome = await login.continueWith({
       state: login.transaction.state,
-      session_token: result(login, { ...recovery(codes[1]), replacement }),
+      session_token: result(login, newPhone, undefined, canonical(codes[1])),
     });
     expect(outcome.kind).toBe('deny');
     expect(stored(login)).toMatchObject({ authy_id: '1234' });
@@ -210,15 +211,38 @@ describe('a new phone after a recovery code', () => {
 
   test('a Verify factor for an Authy user is refused', async () => {
     const { login } = await resumed();
-    const verify = { provider: 'verify' as const, factorSid: `YF${'0'.repeat(32)}` };
+    const verify: ResultOutcome = {
+      kind: 'verify-verified',
+      method: 'app',
+      enrolledNow: true,
+      result: { kind: 'enrollment', id: `YF${'0'.repeat(32)}` },
+    };
     const outcome = await login.continueWith({
       state: login.transaction.state,
-      session_token: result(login, { ...recovery(codes[1]), replacement: verify }),
+      session_token: result(login, verify, undefined, canonical(codes[1])),
     });
     expect(outcome).toMatchObject({
       kind: 'deny',
       reason: 'This phone or app is not the one set up for two-step verification on this account.',
     });
     expect(stored(login)).toMatchObject({ authy_id: '1234' });
+  });
+
+  test('a recovery code on a login that is not a new enrollment is refused (the token breaks the contract)', async () => {
+    const { login } = await resumed();
+    const code: ResultOutcome = { kind: 'verified', method: 'app', authyId: '1234', enrolledNow: false, approvalUuid: null };
+    const outcome = await login.continueWith({
+      state: login.transaction.state,
+      session_token: result(login, code, undefined, canonical(codes[1])),
+    });
+    // The forms server never signs one (signResultToken leaves it out); a hand-made one is refused.
+    expect(outcome.kind).toBe('allow');
+    const claims = { ...verifyHs256(result(login, code), SHARED_SECRET), recovery_code: canonical(codes[1]) };
+    const again = await resumed(login.user);
+    const forged = await again.login.continueWith({
+      state: again.login.transaction.state,
+      session_token: signHs256({ ...claims, state: again.login.transaction.state }, SHARED_SECRET),
+    });
+    expect(forged).toMatchObject({ kind: 'deny', reason: 'Two-step verification could not be checked. Please try again.' });
   });
 });

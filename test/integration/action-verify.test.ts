@@ -261,12 +261,20 @@ describe('onContinuePostLogin with Verify: what Twilio confirms', () => {
 describe('recovery codes with Verify', () => {
   const recoveryCodes = generateRecoveryCodes();
   const withCodes = () => verifyUser({ recovery: newRecovery(hashRecoveryCodes(recoveryCodes), '2026-11-01T00:00:00.000Z') });
-  const used = (replacement?: { provider: 'verify'; factorSid: string }): ResultOutcome => ({
-    kind: 'recovery',
-    code: recoveryCodes[0].replace(/-/g, ''),
-    failures: 1,
-    ...(replacement ? { replacement } : {}),
-  });
+  const used = (): ResultOutcome => ({ kind: 'recovery', code: recoveryCodes[0].replace(/-/g, ''), failures: 1 });
+  /** A new app's first right code, with the recovery code that allowed it. */
+  const newApp = (login: Login) =>
+    signResultToken(
+      enrollment(OTHER_YF),
+      {
+        formsOrigin: FORMS_ORIGIN,
+        audience: 'localhost',
+        userId: login.user.user_id,
+        state: login.transaction.state,
+        secret: SHARED_SECRET,
+      },
+      { code: recoveryCodes[0].replace(/-/g, '') },
+    );
 
   test('a right recovery code passes without asking Twilio; the factor stays', async () => {
     const login = await resumed(withCodes());
@@ -286,7 +294,7 @@ describe('recovery codes with Verify', () => {
       .reply(200, factor(IDENTITY, { sid: OTHER_YF, date_updated: now() }));
     const outcome = await login.continueWith({
       state: login.transaction.state,
-      session_token: result(login, used({ provider: 'verify', factorSid: OTHER_YF })),
+      session_token: newApp(login),
     });
     expect(outcome.kind).toBe('allow');
     expect(login.user.app_metadata.authy_2fa).toMatchObject({ provider: 'verify', verify_factor_sid: OTHER_YF, failures: 0 });
@@ -300,7 +308,7 @@ describe('recovery codes with Verify', () => {
       .reply(404, twilioError(20404, 404, 'not found'));
     const outcome = await login.continueWith({
       state: login.transaction.state,
-      session_token: result(login, used({ provider: 'verify', factorSid: OTHER_YF })),
+      session_token: newApp(login),
     });
     expect(outcome.kind).toBe('deny');
     expect(login.user.app_metadata.authy_2fa).toMatchObject({ verify_factor_sid: YF });

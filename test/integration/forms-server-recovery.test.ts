@@ -241,7 +241,7 @@ describe('a new phone after a recovery code', () => {
     return { ...server, visit, page };
   }
 
-  test('set up a new phone: enroll, new codes, first right code; the result names it, with the recovery code and new hashes', async () => {
+  test('set up a new phone: enroll, new codes, first right code; its enrollment result carries the recovery code and the new hashes', async () => {
     const { visit, page, clock } = await afterRecoveryCode();
     expect(page.body).toContain('action="/2fa/recovery/new-phone"');
     const enroll = await visit.post('/2fa/recovery/new-phone');
@@ -260,12 +260,9 @@ describe('a new phone after a recovery code', () => {
     // Signed in at once (the auto-submitted page): the new codes were shown already.
     expect(headingOf(done.body)).toBe('Signing you in…');
     const result = decodeResult(resultOf(done), clock.ms);
-    expect(result.outcome).toEqual({
-      kind: 'recovery',
-      code: 'ABCDEFGHJKMN',
-      failures: 0,
-      replacement: { provider: 'authy', authyId: '5678', method: 'app' },
-    });
+    // The new phone's enrollment, with the recovery code that allowed it (the Action checks it first).
+    expect(result.outcome).toEqual({ kind: 'verified', method: 'app', authyId: '5678', enrolledNow: true, approvalUuid: null });
+    expect(result.recoveryCode).toBe('ABCDEFGHJKMN');
     expect(matchRecoveryCode(result.recoveryHashes ?? [], codes[2])).toBe(2);
   });
 

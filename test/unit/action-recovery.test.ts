@@ -116,13 +116,20 @@ describe('a recovery result', () => {
 
   test('a new phone: stored with the new codes and confirmed with Authy, only with a right code', () => {
     const fresh = hashRecoveryCodes(generateRecoveryCodes());
-    const outcome: ResultOutcome = { ...used(codes[1]), replacement: { provider: 'authy', authyId: '77', method: 'app' } } as ResultOutcome;
-    const decision = decideWithRecovery(token(outcome, { recoveryHashes: fresh }), facts(), settings, recovery);
-    expect(decision).toMatchObject({ kind: 'allow', enrolledNow: true, confirm: { statusOf: '77', requireRegistered: true } });
+    const newPhone: ResultOutcome = { kind: 'verified', method: 'app', authyId: '77', enrolledNow: true, approvalUuid: null };
+    const right = token(newPhone, { recoveryHashes: fresh, recoveryCode: canonical(codes[1]) });
+    const decision = decideWithRecovery(right, facts(), settings, recovery);
+    expect(decision).toMatchObject({
+      kind: 'allow',
+      method: 'recovery',
+      enrolledNow: true,
+      confirm: { statusOf: '77', requireRegistered: true },
+    });
     expect(decision.store).toMatchObject({ authy_id: '77', failures: 0, recovery: { hashes: fresh } });
-    const wrong = { ...outcome, code: canonical(generateRecoveryCodes(1)[0]) } as ResultOutcome;
-    const refused = decideWithRecovery(token(wrong, { recoveryHashes: fresh }), facts(), settings, recovery);
-    expect(refused).toMatchObject({ kind: 'deny', store: { authy_id: '42', recovery } });
+    const wrong = token(newPhone, { recoveryHashes: fresh, recoveryCode: canonical(generateRecoveryCodes(1)[0]) });
+    expect(decideWithRecovery(wrong, facts(), settings, recovery)).toMatchObject({ kind: 'deny', store: { authy_id: '42', recovery } });
+    // Without a recovery code, an enrolled user's "new enrollment" is what it always was: refused.
+    expect(decideWithRecovery(token(newPhone), facts(), settings, recovery)).toMatchObject({ kind: 'deny', why: 'other-device' });
   });
 });
 

@@ -1,4 +1,4 @@
-/** The token contract's recovery claims: `recovery_left` outbound; `recovery_code`, `replacement` and `recovery_hashes` in results. */
+/** The token contract's recovery claims: `recovery_left` outbound; `recovery_code` and `recovery_hashes` in results. */
 import { verifyHs256, type JwtClaims } from '../../lib/jwt-hs256';
 import { generateRecoveryCodes, hashRecoveryCodes, matchRecoveryCode } from '../../lib/recovery-codes';
 import {
@@ -12,7 +12,8 @@ import {
 
 const SECRET = 'c'.repeat(32);
 const context = { formsOrigin: 'https://2fa.example.com', audience: 'tenant.example.com', userId: 'auth0|1', state: 's', secret: SECRET };
-const claimsOf = (outcome: ResultOutcome, codes?: string[]) => verifyHs256(signResultToken(outcome, context, codes), SECRET);
+const claimsOf = (outcome: ResultOutcome, codes?: string[], code?: string) =>
+  verifyHs256(signResultToken(outcome, context, { codes: codes ?? null, code: code ?? null }), SECRET);
 const recovery: ResultOutcome = { kind: 'recovery', code: 'ABCDEFGHJKMN', failures: 2 };
 
 function parsed(claims: JwtClaims) {
@@ -68,26 +69,28 @@ describe('recovery results', () => {
     expect(refused({ ...claimsOf(recovery), recovery_code: value })).toBe('recovery_code');
   });
 
-  test('a replacement round-trips (Authy and Verify) and carries new hashes', () => {
+  test('a new enrollment after a recovery code carries it (Authy and Verify), with new hashes', () => {
     const codes = generateRecoveryCodes();
-    const authy: ResultOutcome = { ...recovery, replacement: { provider: 'authy', authyId: '5678', method: 'call' } };
-    const token = parsed(claimsOf(authy, codes));
-    expect(token.outcome).toEqual(authy);
+    const authy: ResultOutcome = { kind: 'verified', method: 'call', authyId: '5678', enrolledNow: true, approvalUuid: null };
+    const token = parsed(claimsOf(authy, codes, 'ABCDEFGHJKMN'));
+    expect(token).toMatchObject({ outcome: authy, recoveryCode: 'ABCDEFGHJKMN' });
     expect(matchRecoveryCode(token.recoveryHashes ?? [], codes[5])).toBe(5);
-    const verify: ResultOutcome = { ...recovery, replacement: { provider: 'verify', factorSid: `YF${'a'.repeat(32)}` } };
-    expect(parsed(claimsOf(verify)).outcome).toEqual(verify);
+    const verify: ResultOutcome = {
+      kind: 'verify-verified',
+      method: 'app',
+      enrolledNow: true,
+      result: { kind: 'enrollment', id: `YF${'a'.repeat(32)}` },
+    };
+    expect(parsed(claimsOf(verify, undefined, 'ABCDEFGHJKMN')).recoveryCode).toBe('ABCDEFGHJKMN');
   });
 
-  test.each([
-    ['an unknown provider', { replacement: 'duo', new_authy_id: '5678', new_method: 'app' }, 'replacement'],
-    ['an object', { replacement: { provider: 'authy' } }, 'new_authy_id'],
-    ['without its Authy id', { replacement: 'authy', new_method: 'app' }, 'new_authy_id'],
-    ['push (no app to push to yet)', { replacement: 'authy', new_authy_id: '5678', new_method: 'push' }, 'new_method'],
-    ['a numeric Authy id', { replacement: 'authy', new_authy_id: 5678, new_method: 'app' }, 'new_authy_id'],
-    ['an Authy id of zero', { replacement: 'authy', new_authy_id: '0', new_method: 'app' }, 'new_authy_id'],
-    ['a factor SID of the wrong kind', { replacement: 'verify', new_factor_sid: `YC${'a'.repeat(32)}` }, 'new_factor_sid'],
-  ])('a replacement with %s is refused', (_name, extra, claim) => {
-    expect(refused({ ...claimsOf(recovery), ...extra })).toBe(claim);
+  test('the forms server signs a recovery code only with a new enrollment; a token with one elsewhere is refused', () => {
+    const code: ResultOutcome = { kind: 'verified', method: 'app', authyId: '42', enrolledNow: false, approvalUuid: null };
+    expect(claimsOf(code, undefined, 'ABCDEFGHJKMN')).not.toHaveProperty('recovery_code');
+    expect(refused({ ...claimsOf(code), recovery_code: 'ABCDEFGHJKMN' })).toBe('recovery_code');
+    expect(refused({ ...claimsOf({ kind: 'cancelled', failures: 0 }), recovery_code: 'ABCDEFGHJKMN' })).toBe('recovery_code');
+    const enrolled: ResultOutcome = { ...code, enrolledNow: true };
+    expect(refused({ ...claimsOf(enrolled), recovery_code: 'abcd-efgh-jkmn' })).toBe('recovery_code');
   });
 
   test('recovery_hashes only with a proved result: never on a plain recovery, a cancel or a lock', () => {
@@ -104,7 +107,7 @@ describe('recovery results', () => {
   test('the plaintext codes never reach the token', () => {
     const codes = generateRecoveryCodes();
     const verified: ResultOutcome = { kind: 'verified', method: 'app', authyId: '42', enrolledNow: true, approvalUuid: null };
-    const token = signResultToken(verified, context, codes);
+    const token = signResultToken(verified, context, { codes });
     const payload = Buffer.from(token.split('.')[1], 'base64url').toString('utf8');
     for (const code of codes) expect(payload).not.toContain(code.replace(/-/g, ''));
   });

@@ -35,7 +35,7 @@ export const DENY = {
     'Two-step verification for this account is stored in a form this sign-in does not know. Please contact your administrator.',
   noEmail: 'An email address is needed to set up two-step verification.',
   unverifiedEmail: 'Verify your email address before setting up two-step verification.',
-  recoveryRefused: 'That recovery code is not valid or was already used. Please try again.',
+  recoveryRefused: 'That recovery code is not valid or was already used.',
   internal: 'Two-step verification failed. Please try again.',
 } as const;
 

@@ -15,32 +15,24 @@
  *   the provider confirms it, as for any new enrollment (with the new codes that came with it).
  */
 import type { Settings } from '../../../lib/action-settings';
-import { ENROLLMENT_KEY, isEnrolled, type StoredEnrollment } from '../../../lib/enrollment';
+import { ENROLLMENT_KEY, enrollmentProvider, isEnrolled, type EnrollmentState, type StoredEnrollment } from '../../../lib/enrollment';
 import { isRecord } from '../../../lib/is-record';
-import { burnRecoveryCode, matchRecoveryCode, newRecovery, readRecovery, type StoredRecovery } from '../../../lib/recovery-codes';
-import type { ResultOutcome, ResultToken } from '../../../lib/token-contract';
+import { matchRecoveryCode, readRecovery, type StoredRecovery } from '../../../lib/recovery-codes';
+import type { ResultToken } from '../../../lib/token-contract';
 import { secToMs } from '../../../lib/time';
 import {
   DENY,
-  VERIFY_MAX_AGE_SECONDS,
   decideOnContinue,
-  providerFor,
   resultTokenProblem,
   stored,
   type ContinueDecision,
   type ContinueDenyWhy,
   type ContinueFacts,
-  type Confirmation,
 } from './decide';
 
 /** The user's stored recovery codes (hashes), or null. */
 export function storedRecovery(appMetadata: unknown): StoredRecovery | null {
   return readRecovery(isRecord(appMetadata) ? appMetadata[ENROLLMENT_KEY] : undefined);
-}
-
-/** How many recovery codes the user has left, for the outbound token. */
-export function recoveryLeft(appMetadata: unknown): number {
-  return storedRecovery(appMetadata)?.hashes.length ?? 0;
 }
 
 /**
@@ -55,18 +47,26 @@ export function decideWithRecovery(
   recovery: StoredRecovery | null,
 ): ContinueDecision {
   const outcome = token.outcome;
-  const decision =
-    outcome.kind === 'recovery' ? decideRecoveryCode(token, outcome, facts, settings, recovery) : decideOnContinue(token, facts, settings);
+  const code = outcome.kind === 'recovery' ? outcome.code : token.recoveryCode;
+  const decision = code ? decideRecoveryCode(token, code, facts, settings, recovery) : decideOnContinue(token, facts, settings);
   const store = decision.store;
   if (!store) return decision;
   const hashes = decision.kind === 'allow' ? token.recoveryHashes : null;
-  const record = hashes ? newRecovery(hashes, new Date(facts.nowMs).toISOString()) : (store.recovery ?? recovery);
+  const record = hashes
+    ? { v: 1 as const, alg: 'sha256' as const, hashes, issued_at: new Date(facts.nowMs).toISOString() }
+    : (store.recovery ?? recovery);
   return record ? { ...decision, store: { ...store, recovery: record } } : decision;
 }
 
+/**
+ * A recovery code: a `recovery` result, or a new enrollment (a new phone or app) set up after it.
+ * Checked first, in both cases; then the login passes on the code alone, or the new enrollment is
+ * decided (stored, and confirmed with the provider) as a user's first enrollment would be, with
+ * the provider the record names, and replaces the old one.
+ */
 function decideRecoveryCode(
   token: ResultToken,
-  outcome: Extract<ResultOutcome, { kind: 'recovery' }>,
+  code: string,
   facts: ContinueFacts,
   settings: Settings,
   recovery: StoredRecovery | null,
@@ -78,19 +78,19 @@ function decideRecoveryCode(
     store,
   });
   const { enrollment, nowMs } = facts;
+  const outcome = token.outcome;
+  const provider = enrollmentProvider(enrollment);
   const problem = resultTokenProblem(token, facts, settings);
   if (problem) return deny(problem, DENY.invalidResult);
-  const provider = providerFor(enrollment, settings);
-  if (provider === 'unknown') return deny('unknown-provider', DENY.unknownProvider);
-  // Codes belong to an enrollment: a user not enrolled has none to use.
-  if (!isEnrolled(enrollment)) return deny('enrollment-mismatch', DENY.invalidResult);
+  // Codes belong to an enrollment: a user not enrolled (or whose record is unreadable) has none to use.
+  if (!isEnrolled(enrollment) || provider === 'unknown') return deny('enrollment-mismatch', DENY.invalidResult);
   if (enrollment.lockedUntilMs !== null && enrollment.lockedUntilMs > nowMs) {
     return deny('locked-meanwhile', DENY.locked(new Date(enrollment.lockedUntilMs), nowMs));
   }
-  const index = recovery ? matchRecoveryCode(recovery.hashes, outcome.code) : -1;
+  const index = recovery ? matchRecoveryCode(recovery.hashes, code) : -1;
   if (!recovery || index < 0) {
     // A wrong try, counted here (the forms server cannot tell): one more than stored, or than the forms server saw.
-    const failures = Math.max(outcome.failures, enrollment.failures + 1);
+    const failures = Math.max('failures' in outcome ? outcome.failures : 0, enrollment.failures + 1);
     if (failures < settings.maxFailures)
       return deny('recovery-refused', DENY.recoveryRefused, stored(enrollment, { failures }, enrollment.enrolledAt));
     const until = new Date(nowMs + secToMs(settings.lockSeconds));
@@ -100,35 +100,20 @@ function decideRecoveryCode(
       stored(enrollment, { failures, locked_until: until.toISOString() }, enrollment.enrolledAt),
     );
   }
-  const patch = { failures: 0, last_method: 'recovery', recovery: burnRecoveryCode(recovery, index) };
-  const none: Confirmation = { statusOf: null, requireRegistered: false, approval: null };
-  const allow = (store: StoredEnrollment, confirm: Confirmation, enrolledNow: boolean): ContinueDecision => ({
-    kind: 'allow',
-    store,
-    method: 'recovery',
-    enrolledNow,
-    confirm,
-  });
-  const replacement = outcome.replacement;
-  if (!replacement) return allow(stored(enrollment, patch, enrollment.enrolledAt), none, false);
-  // A new phone or app, confirmed with the provider like any new enrollment; of the provider the record names.
-  if (replacement.provider !== provider) return deny('other-device', DENY.otherDevice);
-  const base = { v: 1 as const, enrolled_at: new Date(nowMs).toISOString(), ...patch };
-  if (replacement.provider === 'authy') {
-    return allow(
-      { ...base, authy_id: replacement.authyId },
-      { ...none, statusOf: replacement.authyId, requireRegistered: replacement.method === 'app' },
-      true,
-    );
+  const burned = { ...recovery, hashes: recovery.hashes.filter((_, i) => i !== index) };
+  if (outcome.kind === 'recovery') {
+    const store = stored(enrollment, { failures: 0, last_method: 'recovery', recovery: burned }, enrollment.enrolledAt);
+    return {
+      kind: 'allow',
+      store,
+      method: 'recovery',
+      enrolledNow: false,
+      confirm: { statusOf: null, requireRegistered: false, approval: null },
+    };
   }
-  if (!settings.verify) return deny('provider-not-configured', DENY.misconfigured('VERIFY_SERVICE_SID'));
-  const id = replacement.factorSid;
-  const verify = {
-    factorSid: id,
-    approved: { method: 'app' as const, result: { kind: 'enrollment' as const, id } },
-    maxAgeSeconds: VERIFY_MAX_AGE_SECONDS,
-  };
-  return allow({ ...base, provider: 'verify', verify_factor_sid: id }, { ...none, verify }, true);
+  const none: EnrollmentState = { authyId: null, source: 'none', failures: 0, lockedUntilMs: null, enrolledAt: null };
+  const decision = decideOnContinue(token, { ...facts, enrollment: none }, { ...settings, provider });
+  return decision.kind === 'allow' ? { ...decision, method: 'recovery', store: { ...decision.store, recovery: burned } } : decision;
 }
 
 /** The ID-token claim's extra field after a recovery login: how many codes are left. */
