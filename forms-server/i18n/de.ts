@@ -100,4 +100,14 @@ export const de: Catalogue = {
   verifyFactorMissing: 'Ihre Authenticator-App muss neu eingerichtet werden. Wenden Sie sich an den Support.',
   errVerifyOff:
     'Die Bestätigung in zwei Schritten mit einer Authenticator-App ist gerade nicht verfügbar. Wenden Sie sich an Ihre Administration.',
+  // Auswege, erster Code per SMS, frühere Versuche
+  backToVisit: 'Zurück zur Anmeldeseite',
+  closeTab: 'Schließen Sie diesen Tab und melden Sie sich in der Anwendung erneut an.',
+  linkUsedHeading: 'Dieser Link wurde schon verwendet',
+  errLinkExpired:
+    'Dieser Anmeldelink ist abgelaufen: Jeder Link gilt 10 Minuten. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',
+  codeIntroSms: 'Wir haben Ihnen einen Code per SMS geschickt. Geben Sie ihn hier ein. Ein Code aus der Authy-App geht auch.',
+  codeIntroCall: 'Wir rufen Sie mit einem Code an. Geben Sie ihn hier ein. Ein Code aus der Authy-App geht auch.',
+  triesLeftEarlierOne: 'Noch {left} Versuch, frühere Versuche eingerechnet.',
+  triesLeftEarlierOther: 'Noch {left} Versuche, frühere Versuche eingerechnet.',
 };

@@ -96,4 +96,14 @@ export const es: Catalogue = {
   verifyConfig: 'La verificación en dos pasos no está disponible ahora. Contacte con su administrador.',
   verifyFactorMissing: 'Hay que volver a configurar su app de autenticación. Contacte con el soporte.',
   errVerifyOff: 'La verificación en dos pasos con una app de autenticación no está disponible ahora. Contacte con su administrador.',
+  // Salidas, primer código por SMS, intentos anteriores
+  backToVisit: 'Volver a la página de inicio de sesión',
+  closeTab: 'Cierre esta pestaña e inicie sesión de nuevo desde la aplicación.',
+  linkUsedHeading: 'Este enlace ya se usó',
+  errLinkExpired:
+    'Este enlace de inicio de sesión ha caducado: cada enlace sirve 10 minutos. Vuelva a la aplicación e inicie sesión de nuevo.',
+  codeIntroSms: 'Le enviamos un código por SMS. Escríbalo aquí. Un código de la app Authy también sirve.',
+  codeIntroCall: 'Le estamos llamando con un código. Escríbalo aquí. Un código de la app Authy también sirve.',
+  triesLeftEarlierOne: 'Queda {left} intento, contando los anteriores.',
+  triesLeftEarlierOther: 'Quedan {left} intentos, contando los anteriores.',
 };

@@ -4,6 +4,7 @@
  */
 import { escapeHtml } from '../shared/html';
 import type { SeedUser } from './user-store';
+import type { WayBack } from './way-back';
 
 /** Pages carry no script: inline styles only, no framing. */
 const STYLE = `
@@ -14,6 +15,7 @@ const STYLE = `
   label{display:block;font-weight:600;margin:.75rem 0 .25rem}
   input{width:100%;padding:.6rem;font-size:1rem;border:1px solid #6b7482;border-radius:4px}
   input:focus,button:focus,a:focus{outline:3px solid #1a56db;outline-offset:2px}
+  a.button{display:inline-block;padding:.7rem 1rem;font-weight:600;color:#fff;background:#1a56db;border-radius:4px;text-decoration:none}
   button{margin-top:1rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600;color:#fff;background:#1a56db;border:0;border-radius:4px;
     cursor:pointer}
   .error{background:#fde8e8;color:#8a1c1c;padding:.6rem .8rem;border-radius:4px;margin:.75rem 0}
@@ -63,8 +65,12 @@ ${input.error ? `<p class="error" role="alert">${escapeHtml(input.error)}</p>` :
   );
 }
 
-export function errorPage(title: string, message: string): string {
-  const body = `<h1>${escapeHtml(title)}</h1><p class="error" role="alert">${escapeHtml(message)}</p>`;
+/** An error page, always with a way on: a link back to the application, or (none known) how to start again. */
+export function errorPage(title: string, message: string, way: WayBack | null = null): string {
+  const next = way
+    ? `<p><a class="button" href="${escapeHtml(way.href)}">${escapeHtml(way.label)}</a></p>`
+    : '<p>Close this tab, then sign in again from the application.</p>';
+  const body = `<h1>${escapeHtml(title)}</h1><p class="error" role="alert">${escapeHtml(message)}</p>${next}`;
   return layout(`${title} · sandbox tenant`, body);
 }
 

@@ -11,6 +11,7 @@ import type { TenantClient, TenantContext } from '../context';
 import { errorPage, loginPage } from '../pages';
 import { LOGIN_TTL_MS, type AuthorizeRequest } from '../records';
 import { sessionOf } from '../sessions';
+import { wayBackTo } from '../way-back';
 
 function authorizeRequest(client: TenantClient, redirectUri: string, q: FlatQuery): AuthorizeRequest {
   return {
@@ -33,7 +34,8 @@ export function authorizeRoutes(app: FastifyInstance, ctx: TenantContext): void 
     // Never redirect to an unregistered URL: that is how open redirects and code theft start.
     const redirectUri = q.redirect_uri ?? '';
     if (!client.redirect_uris.includes(redirectUri)) {
-      return sendHtml(reply, 400, errorPage('Callback URL mismatch', 'The redirect_uri is not registered for this application.'));
+      const message = 'The redirect_uri is not registered for this application.';
+      return sendHtml(reply, 400, errorPage('Callback URL mismatch', message, wayBackTo(client)));
     }
     const authz = authorizeRequest(client, redirectUri, q);
     if (q.response_type !== 'code') {

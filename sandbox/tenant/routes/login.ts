@@ -6,8 +6,10 @@ import type { TenantContext } from '../context';
 import { bodyOf, str } from '../form-fields';
 import { errorPage, loginPage } from '../pages';
 import { openSession } from '../sessions';
+import { finishedWayBack, rememberFinished, wayBackTo } from '../way-back';
 
-const EXPIRED = 'This login page has expired. Go back to the application and sign in again.';
+const EXPIRED = 'This login page has expired or was already used. Go back to the application and sign in again.';
+const UNKNOWN = 'It is not known here which application it was for.';
 
 export function loginRoutes(app: FastifyInstance, ctx: TenantContext): void {
   app.post('/login', async (request, reply) => {
@@ -16,7 +18,8 @@ export function loginRoutes(app: FastifyInstance, ctx: TenantContext): void {
     const pending = ctx.pendingLogins.get(txId);
     if (!pending || pending.expiresAtMs < Date.now()) {
       ctx.pendingLogins.delete(txId);
-      return sendHtml(reply, 400, errorPage('Login expired', EXPIRED));
+      const way = pending ? wayBackTo(pending.authz.client, pending.authz.redirectUri) : finishedWayBack(ctx, txId);
+      return sendHtml(reply, 400, errorPage('Login expired', way ? EXPIRED : `${EXPIRED} ${UNKNOWN}`, way));
     }
     const email = str(body.email) ?? '';
     const user = ctx.users.authenticate(email, str(body.password) ?? '');
@@ -25,6 +28,7 @@ export function loginRoutes(app: FastifyInstance, ctx: TenantContext): void {
       return sendHtml(reply, 401, loginPage({ txId, clientName, email, error: 'Wrong email or password.', users: ctx.users.seeds() }));
     }
     ctx.pendingLogins.delete(txId);
+    rememberFinished(ctx, txId, wayBackTo(pending.authz.client, pending.authz.redirectUri));
     const session = openSession(ctx, reply, user.user_id);
     return startBrowserLogin(ctx, request, reply, { authz: pending.authz, session, silent: false });
   });
