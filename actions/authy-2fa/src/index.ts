@@ -11,6 +11,7 @@ import { seal } from '../../../lib/seal';
 import { OUTBOUND_TTL_SECONDS, SESSION_TOKEN_PARAM, outboundPayload, parseResultClaims } from '../../../lib/token-contract';
 import type { PostLoginApi, PostLoginEvent } from './auth0-types';
 import { askProviders } from './confirm';
+import { refreshClaim } from './refresh-claim';
 import {
   DENY,
   allowedProvider,
@@ -139,9 +140,11 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
       return;
     }
     if (decision.kind === 'allow') {
+      const provider = enrollment.provider === 'verify' ? 'verify' : 'authy';
       if (decision.why === 'verified-in-session') {
-        const provider = enrollment.provider === 'verify' ? 'verify' : 'authy';
         api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider, method: 'session' });
+      } else if (decision.why === 'refresh-token' && isEnrolled(enrollment)) {
+        api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, refreshClaim(provider, event.user.app_metadata));
       }
       return;
     }
