@@ -19,6 +19,7 @@ import { secToMs } from '../lib/time';
 import { loadOrCreateSecrets } from './local-secrets';
 import { LISTEN_HOST, freePort, portsFromEnv, resolvePorts, type PortName } from './ports';
 import { SERVERS, sandboxUrls, type SandboxSetup, type SandboxUrls } from './servers';
+import { demoUsersNow, resetSandboxData, wantsFresh } from './sandbox-data';
 import { readSeedFile, type SeedUser } from './tenant/user-store';
 import { DEFAULT_VERIFY_PORT, providerFrom, verifySandbox, verifyServer, type SandboxProvider } from './verify-setup';
 
@@ -44,6 +45,8 @@ export interface SandboxOptions {
   provider?: SandboxProvider;
   /** The Verify emulator's port (default 3004, SANDBOX_VERIFY_PORT; 0: a free one). */
   verifyPort?: number;
+  /** Forget the saved logins first (`npm start -- --fresh`): every demo user is new. */
+  fresh?: boolean;
 }
 
 export interface RunningSandbox {
@@ -51,11 +54,14 @@ export interface RunningSandbox {
   /** With provider verify: the Verify emulator's URL and phone page; else null. */
   verify: { url: string; phone: string } | null;
   users: readonly SeedUser[];
+  /** The data folder (secrets, users' metadata, emulator state). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
 async function sandboxSetup(options: SandboxOptions): Promise<SandboxSetup> {
   const dataDir = resolve(options.dataDir ?? join(ROOT, 'sandbox', '.data'));
+  if (options.fresh) resetSandboxData(dataDir);
   const actionFile = resolve(options.actionFile ?? join(ROOT, 'actions', 'authy-2fa', 'code.js'));
   if (!existsSync(actionFile)) throw new Error(`${actionFile} does not exist: run \`npm run build\` first`);
   const seedUsers = readSeedFile(resolve(options.seedFile ?? join(ROOT, 'sandbox', 'seed-users.json')));
@@ -100,10 +106,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     throw error;
   }
   const verify = setup.verify ? { url: setup.verify.url, phone: setup.verify.phone } : null;
-  return { urls: setup.urls, users: setup.seedUsers, verify, close };
+  return { urls: setup.urls, users: setup.seedUsers, dataDir: setup.dataDir, verify, close };
 }
 
-function banner(sandbox: RunningSandbox): string {
+function banner(sandbox: RunningSandbox, fresh: boolean): string {
   const { urls } = sandbox;
   return [
     '',
@@ -121,7 +127,10 @@ function banner(sandbox: RunningSandbox): string {
       : []),
     '',
     'Demo users (password shown on the login page too):',
-    ...sandbox.users.map((u) => `  ${u.email.padEnd(22)} ${u.password.padEnd(18)} ${u.note ?? ''}`),
+    ...demoUsersNow(sandbox.users, sandbox.dataDir).map((u) => `  ${u.email.padEnd(22)} ${u.password.padEnd(18)} ${u.note ?? ''}`),
+    fresh
+      ? '(started clean: --fresh)'
+      : 'Saved logins are kept in the data folder; `npm start -- --fresh` or `npm run sandbox:reset` starts clean.',
     '',
     `Ready in ${Math.round(secToMs(process.uptime()))} ms after the process started.`,
     '',
@@ -132,6 +141,7 @@ async function main(): Promise<void> {
   const ports = portsFromEnv();
   const dataDir = process.env.SANDBOX_DATA_DIR || undefined;
   const provider = providerFrom(process.argv.slice(2), process.env);
+  const fresh = wantsFresh(process.argv.slice(2));
   const verifyPort = process.env.SANDBOX_VERIFY_PORT ? Number(process.env.SANDBOX_VERIFY_PORT) : undefined;
   if (verifyPort !== undefined && (!Number.isInteger(verifyPort) || verifyPort < 0 || verifyPort > 65_535)) {
     throw new Error('SANDBOX_VERIFY_PORT must be a port number');
@@ -142,8 +152,9 @@ async function main(): Promise<void> {
     provider,
     ...(verifyPort !== undefined ? { verifyPort } : {}),
     ...(dataDir ? { dataDir } : {}),
+    fresh,
   });
-  console.log(banner(sandbox));
+  console.log(banner(sandbox, fresh));
 
   let stopping = false;
   const stop = (signal: string) => {

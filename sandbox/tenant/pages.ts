@@ -19,8 +19,8 @@ const STYLE = `
   button{margin-top:1rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600;color:#fff;background:#1a56db;border:0;border-radius:4px;
     cursor:pointer}
   .error{background:#fde8e8;color:#8a1c1c;padding:.6rem .8rem;border-radius:4px;margin:.75rem 0}
-  table{width:100%;border-collapse:collapse;margin-top:.5rem;font-size:.9rem}
-  th,td{text-align:left;padding:.35rem .25rem;border-bottom:1px solid #d4d9e0;word-break:break-all}
+  ul.users{list-style:none;margin:.5rem 0 0;padding:0;font-size:.9rem}
+  ul.users li{padding:.45rem 0;border-bottom:1px solid #d4d9e0;overflow-wrap:break-word}
   code{font-family:ui-monospace,Menlo,Consolas,monospace} .note{color:#4a5361;font-size:.9rem}
   @media (max-width:400px){main{margin:0;border-radius:0;min-height:100vh}}
 `;
@@ -42,10 +42,17 @@ export interface LoginPageInput {
   users: readonly SeedUser[];
 }
 
+/** The demo users as a list (a three-column table broke emails and notes mid-word on a phone). */
+function demoUserList(users: readonly SeedUser[]): string {
+  const items = users.map(
+    (u) =>
+      `<li><code>${escapeHtml(u.email)}</code> <span class="note">password</span> <code>${escapeHtml(u.password)}</code>` +
+      `<br><span class="note">${escapeHtml(u.note ?? '')}</span></li>`,
+  );
+  return `<ul class="users">${items.join('')}</ul>`;
+}
+
 export function loginPage(input: LoginPageInput): string {
-  const cell = (value: string, code: boolean) => `<td>${code ? `<code>${escapeHtml(value)}</code>` : escapeHtml(value)}</td>`;
-  const rows = input.users.map((u) => `<tr>${cell(u.email, true)}${cell(u.password, true)}${cell(u.note ?? '', false)}</tr>`).join('');
-  const head = '<thead><tr><th scope="col">Email</th><th scope="col">Password</th><th scope="col">Note</th></tr></thead>';
   return layout(
     'Sign in · sandbox tenant',
     `<h1>Sign in</h1>
@@ -61,7 +68,7 @@ ${input.error ? `<p class="error" role="alert">${escapeHtml(input.error)}</p>` :
 </form>
 <h2 style="font-size:1.05rem;margin-top:1.5rem">Demo users</h2>
 <p class="note">This tenant is a local stand-in: these accounts exist only on this machine.</p>
-<table>${head}<tbody>${rows}</tbody></table>`,
+${demoUserList(input.users)}`,
   );
 }
 

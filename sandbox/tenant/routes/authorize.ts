@@ -8,6 +8,7 @@ import { flatQuery, sendHtml, type FlatQuery } from '../../shared/page-headers';
 import { randomId } from '../../shared/random-id';
 import { backToApp, startBrowserLogin } from '../browser-login';
 import type { TenantClient, TenantContext } from '../context';
+import { demoUsers } from '../demo-users';
 import { errorPage, loginPage } from '../pages';
 import { LOGIN_TTL_MS, type AuthorizeRequest } from '../records';
 import { sessionOf } from '../sessions';
@@ -50,6 +51,10 @@ export function authorizeRoutes(app: FastifyInstance, ctx: TenantContext): void 
     if (session && !prompts.includes('login')) return startBrowserLogin(ctx, request, reply, { authz, session, silent: false });
     const txId = randomId();
     ctx.pendingLogins.set(txId, { authz, expiresAtMs: Date.now() + LOGIN_TTL_MS });
-    return sendHtml(reply, 200, loginPage({ txId, clientName: client.name, users: ctx.users.seeds() }));
+    return sendHtml(
+      reply,
+      200,
+      loginPage({ txId, clientName: client.name, users: demoUsers(ctx.users.seeds(), (id) => ctx.users.get(id)) }),
+    );
   });
 }

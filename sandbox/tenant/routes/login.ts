@@ -4,6 +4,7 @@ import { sendHtml } from '../../shared/page-headers';
 import { startBrowserLogin } from '../browser-login';
 import type { TenantContext } from '../context';
 import { bodyOf, str } from '../form-fields';
+import { demoUsers } from '../demo-users';
 import { errorPage, loginPage } from '../pages';
 import { openSession } from '../sessions';
 import { finishedWayBack, rememberFinished, wayBackTo } from '../way-back';
@@ -25,7 +26,17 @@ export function loginRoutes(app: FastifyInstance, ctx: TenantContext): void {
     const user = ctx.users.authenticate(email, str(body.password) ?? '');
     if (!user) {
       const clientName = pending.authz.client.name;
-      return sendHtml(reply, 401, loginPage({ txId, clientName, email, error: 'Wrong email or password.', users: ctx.users.seeds() }));
+      return sendHtml(
+        reply,
+        401,
+        loginPage({
+          txId,
+          clientName,
+          email,
+          error: 'Wrong email or password.',
+          users: demoUsers(ctx.users.seeds(), (id) => ctx.users.get(id)),
+        }),
+      );
     }
     ctx.pendingLogins.delete(txId);
     rememberFinished(ctx, txId, wayBackTo(pending.authz.client, pending.authz.redirectUri));
