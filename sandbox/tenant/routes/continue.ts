@@ -21,7 +21,7 @@ const OTHER_BROWSER = 'This sign-in was started in another browser or tab that i
 /** The page for a state that is no login of this browser, with the way back to the application when it is known. */
 function refused(ctx: TenantContext, reply: FastifyReply, state: string, entry: AwaitingContinue | undefined) {
   const finished = finishedWayBack(ctx, state);
-  if (finished) return sendHtml(reply, 400, errorPage('Already signed in', FINISHED, finished));
+  if (finished) return sendHtml(reply, 400, errorPage('Sign-in already finished', FINISHED, finished));
   if (entry && entry.expiresAtMs >= Date.now()) {
     return sendHtml(reply, 400, errorPage('Invalid request', OTHER_BROWSER, wayBackTo(entry.authz.client, entry.authz.redirectUri)));
   }
