@@ -46,7 +46,7 @@ export interface LoginPageInput {
 function demoUserList(users: readonly SeedUser[]): string {
   const items = users.map(
     (u) =>
-      `<li><code>${escapeHtml(u.email)}</code> <span class="note">password</span> <code>${escapeHtml(u.password)}</code>` +
+      `<li><code>${escapeHtml(u.email)}</code><br><span class="note">password</span> <code>${escapeHtml(u.password)}</code>` +
       `<br><span class="note">${escapeHtml(u.note ?? '')}</span></li>`,
   );
   return `<ul class="users">${items.join('')}</ul>`;

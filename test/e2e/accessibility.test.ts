@@ -20,6 +20,7 @@ import {
   type AxeViolation,
 } from './helpers/browser';
 import {
+  askFor,
   clickAndLoad,
   enroll,
   heading,
@@ -177,6 +178,9 @@ browserDescribe()('accessibility and 375 px layout in Chromium', () => {
     await submitPassword(page, bob);
     await waitForForms(page, sandbox);
     await audit('code-enrolled');
+    await askFor(page, 'sms');
+    expect(await page.locator('#notice[role=status]').count()).toBe(1);
+    await audit('code-sms-asked');
     await clickAndLoad(page, page.getByRole('button', { name: 'Send a request to my Authy app' }));
     await audit('push');
     // Its two buttons keep apart.
@@ -202,7 +206,7 @@ browserDescribe()('accessibility and 375 px layout in Chromium', () => {
     await page.goto(sandbox.urls.phone);
     await audit('phone');
 
-    expectAllPass(['code-enrolled', 'push', 'locked', 'demo-access-denied', 'error-bad-link', 'phone']);
+    expectAllPass(['code-enrolled', 'code-sms-asked', 'push', 'locked', 'demo-access-denied', 'error-bad-link', 'phone']);
   }, 40_000);
 
   it('the ways on: the tenant after Back, a used link, a page with nothing known, earlier attempts, an approved push', async () => {
