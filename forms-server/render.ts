@@ -4,6 +4,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import { secToMs, msToSec } from '../lib/time';
+import { relativeTime } from '../lib/relative-time';
 import { utcMinute } from '../lib/utc-minute';
 import { SESSION_TOKEN_PARAM, signResultToken, type ResultOutcome } from '../lib/token-contract';
 import type { FormsServerConfig } from './config';
@@ -57,8 +58,9 @@ function finalPage(
   // These pages' only form posts to the trusted tenant's /continue, fixed by the server.
   reply.header('content-security-policy', contentSecurityPolicy(null));
   if (outcome.kind === 'locked') {
-    const until = utcMinute(new Date(secToMs(outcome.lockedUntilSec)));
-    return reply.view('locked', { ...page, continueForm: form, intro: format(t.lockedIntro, { until }) });
+    const untilMs = secToMs(outcome.lockedUntilSec);
+    const intro = format(t.lockedIntro, { until: utcMinute(new Date(untilMs)), relative: relativeTime(untilMs, deps.now(), t.lang) });
+    return reply.view('locked', { ...page, continueForm: form, intro });
   }
   const cancelled = outcome.kind === 'cancelled';
   return reply.view('done', {

@@ -53,6 +53,12 @@ export interface Settings {
   auditHashKey: string | null;
   /** Twilio Verify: required with PROVIDER=verify; otherwise set when VERIFY_SERVICE_SID is (users enrolled with Verify), else null. */
   verify: VerifySettings | null;
+  /**
+   * MOVE_TO_VERIFY (default off; needs PROVIDER=verify): a user still enrolled with Authy, once they
+   * have passed their Authy step, sets up an authenticator app with Verify in the same login, and
+   * is a Verify user from then on (the users `migrate-to-verify` could not move from a seed).
+   */
+  moveToVerify: boolean;
 }
 
 /** A setting is missing or malformed. `setting` names it; the message says what is wrong. */
@@ -177,6 +183,8 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
   }
 
   const chosen = provider(read);
+  const moveToVerify = read.flag('MOVE_TO_VERIFY', false);
+  if (moveToVerify && chosen !== 'verify') throw new SettingsError('MOVE_TO_VERIFY', 'MOVE_TO_VERIFY needs PROVIDER=verify');
   const authyApiKey = chosen === 'authy' ? read.required('AUTHY_API_KEY') : (read.text('AUTHY_API_KEY') ?? null);
   const authyApiUrl = read.url('AUTHY_API_URL', 'https://api.authy.com');
 
@@ -203,5 +211,6 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
     requireVerifiedEmail: read.flag('REQUIRE_VERIFIED_EMAIL', true),
     auditHashKey: auditHashKey(read),
     verify: verifySettings(read, chosen === 'verify'),
+    moveToVerify,
   };
 }

@@ -41,6 +41,8 @@ export interface StoredEnrollment {
   locked_until?: string;
   /** How the last successful second factor was given. */
   last_method?: string;
+  /** Verify records moved from Authy by migrate-to-verify: when (authy_id is kept beside it until the Authy user is removed). */
+  verify_migrated_at?: string;
 }
 
 export type EnrollmentSource = 'current' | 'legacy-authyID' | 'legacy-mfa' | 'none';
@@ -61,6 +63,11 @@ export interface EnrollmentState {
   provider?: 'verify' | 'unknown';
   /** Twilio Verify TOTP factor SID (YF...), when enrolled with Verify. */
   verifyFactorSid?: string;
+  /**
+   * A Verify record written by `migrate-to-verify`: the Authy id the user came from and when, kept
+   * by every later write until `migrate-to-verify --remove-from-authy` has removed the Authy user.
+   */
+  migratedFromAuthy?: { authyId: string; at: string };
 }
 
 /** The provider an enrollment state names: 'authy' when none is stored. */
@@ -122,7 +129,10 @@ export function readEnrollment(appMetadata: unknown): EnrollmentState {
   const enrolledAt =
     current && typeof current.enrolled_at === 'string' && isoToMillis(current.enrolled_at) !== null ? current.enrolled_at : null;
   if (current && current.provider !== undefined && current.provider !== 'authy') {
-    return { ...verifyRecord(current), authyId: null, source: 'current', failures, lockedUntilMs, enrolledAt };
+    const at = current.verify_migrated_at;
+    const migrated =
+      currentId && typeof at === 'string' && isoToMillis(at) !== null ? { migratedFromAuthy: { authyId: currentId, at } } : {};
+    return { ...verifyRecord(current), ...migrated, authyId: null, source: 'current', failures, lockedUntilMs, enrolledAt };
   }
   if (currentId) return { authyId: currentId, source: 'current', failures, lockedUntilMs, enrolledAt };
   const legacy = readLegacyAuthyId(appMetadata);

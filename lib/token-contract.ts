@@ -74,14 +74,21 @@ export interface OutboundInput {
   lockSeconds: number;
   /** First of the login's `ui_locales`, or "". */
   locale: string;
+  /**
+   * MOVE_TO_VERIFY: this Authy user, once past the Authy step, sets up an authenticator app with
+   * Verify in the same visit (claim `move_to_verify: true`; only with an Authy id).
+   */
+  moveToVerify?: boolean;
 }
 
 /**
  * The outbound token as the forms server reads it. `provider` and `verifyFactorSid` are there
  * only for Verify (absent = Authy, as in every token before Verify): read them with tokenProvider.
  */
-export interface OutboundToken extends Omit<OutboundInput, 'provider' | 'verifyFactorSid'> {
+export interface OutboundToken extends Omit<OutboundInput, 'provider' | 'verifyFactorSid' | 'moveToVerify'> {
   provider?: 'verify';
+  /** Present (true) only when the Action asks this Authy user to move to Verify. */
+  moveToVerify?: true;
   verifyFactorSid?: string;
   userId: string;
   /** Tenant host as Auth0 set it in `iss`. */
@@ -108,6 +115,10 @@ export function outboundPayload(input: OutboundInput): Record<string, unknown> {
     if (input.verifyFactorSid) payload.verify_factor_sid = input.verifyFactorSid;
   }
   if (input.sealedEmail) payload.sealed_email = input.sealedEmail;
+  if (input.moveToVerify) {
+    if (!input.authyId || input.provider === 'verify') throw new RangeError('only an Authy user moves to Verify');
+    payload.move_to_verify = true;
+  }
   return payload;
 }
 
@@ -169,6 +180,11 @@ export function parseOutboundClaims(claims: JwtClaims): OutboundToken {
   } else if (factorSid) {
     throw new ContractError('verify_factor_sid', 'an Authy user has no Verify factor');
   }
+  if (claims.move_to_verify !== undefined) {
+    if (claims.move_to_verify !== true) throw new ContractError('move_to_verify', 'claim move_to_verify is malformed');
+    if (!token.authyId || token.provider === 'verify') throw new ContractError('move_to_verify', 'only an Authy user moves to Verify');
+    token.moveToVerify = true;
+  }
   if (!token.authyId && !token.verifyFactorSid && !token.sealedEmail) {
     throw new ContractError('sealed_email', 'an unenrolled user needs sealed_email');
   }
@@ -187,6 +203,12 @@ export interface VerifyResultRef {
   id: string;
 }
 
+/** The Authy step of a move to Verify. */
+export interface MovedFromAuthy {
+  authyId: string;
+  method: SecondFactorMethod;
+}
+
 /**
  * A result's outcome. `verified` is Authy's (claims `provider: "authy"`, `authy_id`, ...);
  * `verify-verified` is a success with Twilio Verify (claims `result: "verified"`, `provider:
@@ -194,7 +216,14 @@ export interface VerifyResultRef {
  */
 export type ResultOutcome =
   | { kind: 'verified'; method: SecondFactorMethod; authyId: string; enrolledNow: boolean; approvalUuid: string | null }
-  | { kind: 'verify-verified'; method: 'app' | 'sms' | 'call'; enrolledNow: boolean; result: VerifyResultRef }
+  | {
+      kind: 'verify-verified';
+      method: 'app' | 'sms' | 'call';
+      enrolledNow: boolean;
+      result: VerifyResultRef;
+      /** A move from Authy (move_to_verify): the Authy id whose step was passed first, and how (claims `from_authy_id`, `from_method`). */
+      fromAuthy?: MovedFromAuthy;
+    }
   | { kind: 'cancelled'; failures: number }
   /** `lockedUntilSec`: the `locked_until` claim, epoch seconds. */
   | { kind: 'locked'; failures: number; lockedUntilSec: number };
@@ -252,6 +281,11 @@ export function signResultToken(outcome: ResultOutcome, context: ResultContext):
     claims.failures = 0;
     claims.result_kind = outcome.result.kind;
     claims.result_id = outcome.result.id;
+    if (outcome.fromAuthy) {
+      if (outcome.result.kind !== 'enrollment') throw new RangeError('a move to Verify ends with an enrollment');
+      claims.from_authy_id = outcome.fromAuthy.authyId;
+      claims.from_method = outcome.fromAuthy.method;
+    }
   } else {
     claims.failures = outcome.failures;
     if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntilSec;
@@ -276,7 +310,18 @@ function verifyOutcome(claims: JwtClaims, method: SecondFactorMethod): ResultOut
   if (kind !== 'enrollment' && kind !== 'code') throw new ContractError('result_kind', 'claim result_kind is missing or unknown');
   if ((kind === 'enrollment') !== claims.enrolled) throw new ContractError('result_kind', 'claim result_kind does not match enrolled');
   const id = str(claims, 'result_id', verifyResultPattern(method, kind));
-  return { kind: 'verify-verified', method, enrolledNow: claims.enrolled, result: { kind, id } };
+  const outcome: ResultOutcome = { kind: 'verify-verified', method, enrolledNow: claims.enrolled, result: { kind, id } };
+  const fromAuthyId = authyIdClaim(claims, 'from_authy_id');
+  const fromMethod = claims.from_method;
+  if (fromAuthyId === null) {
+    if (fromMethod !== undefined) throw new ContractError('from_method', 'claim from_method needs from_authy_id');
+    return outcome;
+  }
+  if (kind !== 'enrollment') throw new ContractError('from_authy_id', 'a move to Verify ends with an enrollment');
+  if (typeof fromMethod !== 'string' || !(METHODS as readonly string[]).includes(fromMethod)) {
+    throw new ContractError('from_method', 'claim from_method is malformed');
+  }
+  return { ...outcome, fromAuthy: { authyId: fromAuthyId, method: fromMethod as SecondFactorMethod } };
 }
 
 /** Reads verified result claims (signature, expiry and state already checked). Throws ContractError. */

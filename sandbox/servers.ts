@@ -40,6 +40,8 @@ export interface SandboxSetup {
   logger: boolean;
   /** PROVIDER=verify: the Verify emulator and the settings that point the Action and the forms server at it; else null. */
   verify: VerifySandbox | null;
+  /** MOVE_TO_VERIFY for the Action (only with verify). */
+  moveToVerify: boolean;
 }
 
 /** Public URLs use `localhost`, the host Auth0-style cookies and tokens name; sockets stay on 127.0.0.1. */
@@ -97,6 +99,7 @@ function tenantServer(setup: SandboxSetup): Promise<FastifyInstance> {
       MAX_FAILURES: setup.maxFailures,
       LOCK_MINUTES: setup.lockMinutes,
       ...(setup.verify ? { PROVIDER: 'verify', ...verifySettings(setup.verify) } : {}),
+      ...(setup.moveToVerify ? { MOVE_TO_VERIFY: 'true' } : {}),
     },
     logger: setup.logger,
   });

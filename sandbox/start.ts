@@ -21,7 +21,7 @@ import { LISTEN_HOST, freePort, portsFromEnv, resolvePorts, type PortName } from
 import { SERVERS, sandboxUrls, type SandboxSetup, type SandboxUrls } from './servers';
 import { demoUsersNow, resetSandboxData, wantsFresh } from './sandbox-data';
 import { readSeedFile, type SeedUser } from './tenant/user-store';
-import { DEFAULT_VERIFY_PORT, providerFrom, verifySandbox, verifyServer, type SandboxProvider } from './verify-setup';
+import { DEFAULT_VERIFY_PORT, moveToVerifyFrom, providerFrom, verifySandbox, verifyServer, type SandboxProvider } from './verify-setup';
 
 export { loadOrCreateSecrets } from './local-secrets';
 export { DEMO_CLIENT_ID, type SandboxUrls } from './servers';
@@ -45,6 +45,8 @@ export interface SandboxOptions {
   provider?: SandboxProvider;
   /** The Verify emulator's port (default 3004, SANDBOX_VERIFY_PORT; 0: a free one). */
   verifyPort?: number;
+  /** With provider verify: MOVE_TO_VERIFY=true for the Action (Authy users move to Verify at their next login). */
+  moveToVerify?: boolean;
   /** Forget the saved logins first (`npm start -- --fresh`): every demo user is new. */
   fresh?: boolean;
 }
@@ -80,6 +82,7 @@ async function sandboxSetup(options: SandboxOptions): Promise<SandboxSetup> {
     lockMinutes: options.lockMinutes ?? process.env.SANDBOX_LOCK_MINUTES ?? '15',
     logger: options.log ?? false,
     verify,
+    moveToVerify: verify !== null && options.moveToVerify === true,
   };
 }
 
@@ -141,6 +144,7 @@ async function main(): Promise<void> {
   const ports = portsFromEnv();
   const dataDir = process.env.SANDBOX_DATA_DIR || undefined;
   const provider = providerFrom(process.argv.slice(2), process.env);
+  const moveToVerify = moveToVerifyFrom(process.argv.slice(2), process.env, provider);
   const fresh = wantsFresh(process.argv.slice(2));
   const verifyPort = process.env.SANDBOX_VERIFY_PORT ? Number(process.env.SANDBOX_VERIFY_PORT) : undefined;
   if (verifyPort !== undefined && (!Number.isInteger(verifyPort) || verifyPort < 0 || verifyPort > 65_535)) {
@@ -150,6 +154,7 @@ async function main(): Promise<void> {
     ports,
     log: process.env.SANDBOX_LOG === 'true',
     provider,
+    moveToVerify,
     ...(verifyPort !== undefined ? { verifyPort } : {}),
     ...(dataDir ? { dataDir } : {}),
     fresh,

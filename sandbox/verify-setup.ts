@@ -33,6 +33,16 @@ export function providerFrom(argv: readonly string[], env: NodeJS.ProcessEnv): S
   return value;
 }
 
+/**
+ * `--move-to-verify` (or MOVE_TO_VERIFY=true): users enrolled with Authy set up an authenticator
+ * app with Verify at their next login, after their Authy step. Only with the Verify provider.
+ */
+export function moveToVerifyFrom(argv: readonly string[], env: NodeJS.ProcessEnv, provider: SandboxProvider): boolean {
+  const asked = argv.includes('--move-to-verify') || env.MOVE_TO_VERIFY === 'true';
+  if (asked && provider !== 'verify') throw new Error('--move-to-verify needs the Verify provider (--provider verify)');
+  return asked;
+}
+
 interface VerifySecrets {
   accountSid: string;
   authToken: string;

@@ -9,7 +9,7 @@ export const de: Catalogue = {
     'Geben Sie Ihre Mobilnummer ein. Wir registrieren sie bei Authy und fragen dann nach einem Code aus der Authy-App, per SMS oder per Anruf.',
   country: 'Land',
   phone: 'Mobilnummer',
-  phoneHint: 'Zum Beispiel 0151 23456789. Ohne Ländervorwahl.',
+  phoneHint: 'Zum Beispiel 0151 23456789. Die Ländervorwahl ist freiwillig; wenn Sie sie angeben, beginnen Sie mit + (+49 151 23456789).',
   enrollSubmit: 'Weiter',
   codeHeading: 'Code eingeben',
   codeIntroEnrolled: 'Öffnen Sie die Authy-App auf Ihrem Telefon und geben Sie den angezeigten Code ein.',
@@ -35,7 +35,8 @@ export const de: Catalogue = {
   cancelledHeading: 'Anmeldung abgebrochen',
   cancelledIntro: 'Zurück zur Anwendung.',
   lockedHeading: 'Zu viele falsche Codes',
-  lockedIntro: 'Zu Ihrer Sicherheit ist die Bestätigung in zwei Schritten bis {until} UTC gesperrt. Bitte versuchen Sie es dann erneut.',
+  lockedIntro:
+    'Zu Ihrer Sicherheit ist die Bestätigung in zwei Schritten bis {until} UTC gesperrt ({relative}). Bitte versuchen Sie es dann erneut.',
   lockedSubmit: 'Zurück zur Anwendung',
   errorHeading: 'Etwas ist schiefgelaufen',
   triesLeftOne: 'Noch {left} Versuch.',
@@ -55,7 +56,7 @@ export const de: Catalogue = {
   pushWithdrawn: 'Die Anfrage wurde zurückgezogen. {triesLeft}',
   phoneEmpty: 'Geben Sie Ihre Mobilnummer ein.',
   phoneTooLong: 'Diese Nummer ist zu lang.',
-  phoneLetters: 'Nur Ziffern, Leerzeichen und Bindestriche verwenden.',
+  phoneLetters: 'Verwenden Sie nur Ziffern, Leerzeichen, Klammern, Punkte, Binde- und Schrägstriche; ein + nur am Anfang.',
   phoneInvalid: 'Diese Nummer ist für das gewählte Land nicht gültig.',
   phoneWrongCountry: 'Diese Nummer gehört zu einem anderen Land. Wählen Sie dieses Land.',
   phoneLandline: 'Diese Nummer kann keine Codes empfangen (Festnetz oder gebührenfrei). Verwenden Sie eine Mobilnummer.',
@@ -74,7 +75,7 @@ export const de: Catalogue = {
   backToApp: 'Zurück zur Anwendung',
   errBadLink: 'Dieser Anmeldelink ist ungültig oder abgelaufen. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',
   errSession:
-    'Ihre Bestätigungssitzung ist beendet oder diese Seite wurde in einem anderen Browser geöffnet. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',
+    'Ihre Sitzung zur Bestätigung in zwei Schritten ist beendet oder diese Seite wurde in einem anderen Browser geöffnet. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',
   errBadForm: 'Das Formular konnte nicht gelesen werden. Gehen Sie zurück und versuchen Sie es erneut.',
   errTooLarge: 'Das war viel zu viel Text. Gehen Sie zurück und versuchen Sie es erneut.',
   errNotFound: 'Diese Seite gibt es nicht.',
@@ -98,6 +99,8 @@ export const de: Catalogue = {
   verifyUnavailable: 'Der Bestätigungsdienst ist gerade nicht erreichbar. Versuchen Sie es gleich noch einmal.',
   verifyConfig: 'Die Bestätigung in zwei Schritten ist gerade nicht verfügbar. Wenden Sie sich an Ihre Administration.',
   verifyFactorMissing: 'Ihre Authenticator-App muss neu eingerichtet werden. Wenden Sie sich an den Support.',
+  moveToVerify:
+    'Der Code war richtig. Noch ein Schritt: Ihr Konto verwendet jetzt eine Authenticator-App statt Authy. Richten Sie sie jetzt ein; ab der nächsten Anmeldung nutzen Sie deren Codes.',
   errVerifyOff:
     'Die Bestätigung in zwei Schritten mit einer Authenticator-App ist gerade nicht verfügbar. Wenden Sie sich an Ihre Administration.',
   // Auswege, erster Code per SMS, frühere Versuche

@@ -6,7 +6,7 @@ export const en = {
   enrollIntro: 'Enter your mobile number. We register it with Authy, then ask for a code from the Authy app, a text message or a call.',
   country: 'Country',
   phone: 'Mobile number',
-  phoneHint: 'For example 201 555 0123. No country code needed.',
+  phoneHint: 'For example (201) 555-0123. The country code is optional; to add it, start with + (+1 201 555 0123).',
   enrollSubmit: 'Continue',
   codeHeading: 'Enter your code',
   codeIntroEnrolled: 'Open the Authy app on your phone and enter the code it shows.',
@@ -31,7 +31,7 @@ export const en = {
   cancelledHeading: 'Sign-in cancelled',
   cancelledIntro: 'Returning to the application.',
   lockedHeading: 'Too many wrong codes',
-  lockedIntro: 'For your security, two-step verification is locked until {until} UTC. Please come back then.',
+  lockedIntro: 'For your security, two-step verification is locked until {until} UTC ({relative}). Please come back then.',
   lockedSubmit: 'Back to the application',
   errorHeading: 'Something went wrong',
   // Notices
@@ -53,7 +53,7 @@ export const en = {
   pushWithdrawn: 'The request was withdrawn. {triesLeft}',
   phoneEmpty: 'Enter your mobile number.',
   phoneTooLong: 'That number is too long.',
-  phoneLetters: 'Use only digits, spaces and dashes.',
+  phoneLetters: 'Use only digits, spaces, brackets, dots, dashes and slashes, with + only at the start.',
   phoneInvalid: 'That is not a valid phone number for the country you chose.',
   phoneWrongCountry: 'That number belongs to another country. Choose its country.',
   phoneLandline: 'That number cannot receive codes (landline or toll-free). Use a mobile number.',
@@ -72,7 +72,7 @@ export const en = {
   errLinkUsed: 'This sign-in link was already opened, in another tab or browser. Go back to the application and sign in again.',
   errBadLink: 'This sign-in link is not valid or has expired. Go back to the application and sign in again.',
   errSession:
-    'Your verification session has ended or this page was opened in another browser. Go back to the application and sign in again.',
+    'Your two-step verification session has ended or this page was opened in another browser. Go back to the application and sign in again.',
   errBadForm: 'The form could not be read. Go back and try again.',
   errTooLarge: 'That was far too much text. Go back and try again.',
   errNotFound: 'This page does not exist.',
@@ -94,6 +94,8 @@ export const en = {
   verifyUnavailable: 'The verification service is not reachable right now. Try again in a moment.',
   verifyConfig: 'Two-step verification is not available right now. Please contact your administrator.',
   verifyFactorMissing: 'Your authenticator app needs to be set up again. Please contact support.',
+  moveToVerify:
+    'That code was right. One more step: your account now uses an authenticator app instead of Authy. Set it up now; from your next sign-in, use its codes.',
   errVerifyOff: 'Two-step verification with an authenticator app is not available right now. Please contact your administrator.',
   // Ways on, first code by SMS, earlier attempts
   backToVisit: 'Back to the sign-in page',

@@ -9,7 +9,7 @@ export const es: Catalogue = {
     'Introduzca su número de móvil. Lo registramos en Authy y después le pedimos un código de la app Authy, de un SMS o de una llamada.',
   country: 'País',
   phone: 'Número de móvil',
-  phoneHint: 'Por ejemplo 612 34 56 78. Sin prefijo internacional.',
+  phoneHint: 'Por ejemplo 612 34 56 78. El prefijo del país es opcional; si lo añade, empiece por + (+34 612 34 56 78).',
   enrollSubmit: 'Continuar',
   codeHeading: 'Introduzca su código',
   codeIntroEnrolled: 'Abra la app Authy en su teléfono e introduzca el código que muestra.',
@@ -34,7 +34,8 @@ export const es: Catalogue = {
   cancelledHeading: 'Inicio de sesión cancelado',
   cancelledIntro: 'Volviendo a la aplicación.',
   lockedHeading: 'Demasiados códigos incorrectos',
-  lockedIntro: 'Por su seguridad, la verificación en dos pasos está bloqueada hasta las {until} UTC. Vuelva a intentarlo entonces.',
+  lockedIntro:
+    'Por su seguridad, la verificación en dos pasos está bloqueada hasta las {until} UTC ({relative}). Vuelva a intentarlo entonces.',
   lockedSubmit: 'Volver a la aplicación',
   errorHeading: 'Algo ha ido mal',
   triesLeftOne: 'Queda {left} intento.',
@@ -54,7 +55,7 @@ export const es: Catalogue = {
   pushWithdrawn: 'La solicitud se ha retirado. {triesLeft}',
   phoneEmpty: 'Introduzca su número de móvil.',
   phoneTooLong: 'Ese número es demasiado largo.',
-  phoneLetters: 'Use solo dígitos, espacios y guiones.',
+  phoneLetters: 'Use solo dígitos, espacios, paréntesis, puntos, guiones y barras, y el signo + solo al principio.',
   phoneInvalid: 'Ese número no es válido para el país elegido.',
   phoneWrongCountry: 'Ese número es de otro país. Elija su país.',
   phoneLandline: 'Ese número no puede recibir códigos (fijo o gratuito). Use un móvil.',
@@ -72,7 +73,7 @@ export const es: Catalogue = {
   backToApp: 'Volver a la aplicación',
   errBadLink: 'Este enlace de inicio de sesión no es válido o ha caducado. Vuelva a la aplicación e inicie sesión de nuevo.',
   errSession:
-    'Su sesión de verificación ha terminado o esta página se abrió en otro navegador. Vuelva a la aplicación e inicie sesión de nuevo.',
+    'Su sesión de verificación en dos pasos ha terminado o esta página se abrió en otro navegador. Vuelva a la aplicación e inicie sesión de nuevo.',
   errBadForm: 'No se pudo leer el formulario. Vuelva atrás e inténtelo de nuevo.',
   errTooLarge: 'Ha enviado demasiado texto. Vuelva atrás e inténtelo de nuevo.',
   errNotFound: 'Esta página no existe.',
@@ -95,6 +96,8 @@ export const es: Catalogue = {
   verifyUnavailable: 'El servicio de verificación no está disponible ahora. Inténtelo de nuevo en un momento.',
   verifyConfig: 'La verificación en dos pasos no está disponible ahora. Contacte con su administrador.',
   verifyFactorMissing: 'Hay que volver a configurar su app de autenticación. Contacte con el soporte.',
+  moveToVerify:
+    'El código es correcto. Un paso más: su cuenta usa ahora una app de autenticación en lugar de Authy. Configúrela ahora; desde su próximo inicio de sesión, use sus códigos.',
   errVerifyOff: 'La verificación en dos pasos con una app de autenticación no está disponible ahora. Contacte con su administrador.',
   // Salidas, primer código por SMS, intentos anteriores
   backToVisit: 'Volver a la página de inicio de sesión',

@@ -1,19 +1,37 @@
 /**
- * One catalogue per language; the page language follows the login's `ui_locales` (carried by
- * the outbound token), with English as the fallback for anything missing.
+ * One catalogue per language; the page language follows the login's locale (carried by the
+ * outbound token: the Action takes the login's `ui_locales`, else the language Auth0 negotiated
+ * from the browser's `Accept-Language`), with English as the fallback for anything missing.
  */
 import { de } from './de';
 import { en, type Catalogue, type MessageKey } from './en';
 import { es } from './es';
+import { fr } from './fr';
+import { it } from './it';
+import { nl } from './nl';
+import { ptBR } from './pt-BR';
 
 export type { Catalogue, MessageKey };
 
-const CATALOGUES: Record<string, Catalogue> = { en, es, de };
+/**
+ * By primary language subtag. Portuguese has one catalogue, Brazilian: "pt", "pt-BR" and also
+ * "pt-PT" get it, since Brazilian Portuguese reads far better to a Portuguese reader than the
+ * English fallback would.
+ */
+const CATALOGUES: Record<string, Catalogue> = { en, es, de, fr, pt: ptBR, it, nl };
 
-/** The catalogue for a locale such as "es", "de-AT" or "" (English). */
+/** The catalogues, each once (English first). */
+export const LANGUAGES: readonly Catalogue[] = Object.values(CATALOGUES);
+
+/** The catalogue for a locale such as "es", "de-AT", "pt-PT" or "" (English). */
 export function catalogueFor(locale: string): Catalogue {
+  return supportedCatalogue(locale) ?? en;
+}
+
+/** The catalogue of a locale, or null when there is none for its language. */
+export function supportedCatalogue(locale: string): Catalogue | null {
   const language = locale.toLowerCase().split('-')[0] ?? '';
-  return Object.hasOwn(CATALOGUES, language) ? CATALOGUES[language] : en;
+  return Object.hasOwn(CATALOGUES, language) ? CATALOGUES[language] : null;
 }
 
 /** Fills `{name}` placeholders. Values are escaped by the template that prints the result. */

@@ -5,18 +5,21 @@
  */
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { MessageKey } from '../i18n';
 import { CsrfError, ExpiredLinkError, InvalidLinkError, PageError } from '../errors';
+import { supportedCatalogue, type MessageKey } from '../i18n';
 import type { Observer } from '../observe';
 import { renderError, type RenderDeps } from '../render';
 import { StoreUnavailableError } from '../store/types';
 import { wayFromExpiredLink, wayFromVisit, type WayOn } from '../way-on';
 
-/** The page language for errors raised before a visit is known: the browser's first language. */
+/**
+ * The page language for errors raised before a visit is known: the first of the browser's
+ * languages (in the header's order) that has a catalogue, else "" (English).
+ */
 export function localeOf(request: FastifyRequest): string {
   const header = request.headers['accept-language'];
-  const first = typeof header === 'string' ? ((header.split(',')[0] ?? '').split(';')[0]?.trim() ?? '') : '';
-  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(first) ? first : '';
+  const tags = typeof header === 'string' ? header.split(',').map((part) => part.split(';')[0]?.trim() ?? '') : [];
+  return tags.find((tag) => /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag) && supportedCatalogue(tag) !== null) ?? '';
 }
 
 function statusOf(error: unknown): number {

@@ -28,7 +28,7 @@ export interface EntryOptions extends RenderDeps {
 
 const randomId = (): string => randomBytes(32).toString('base64url');
 
-function visitFor(link: Link, nowMs: number, maxVisitSeconds: number): Visit {
+function visitFor(link: Link, nowMs: number, maxVisitSeconds: number, verifyEnabled: boolean): Visit {
   const { outbound } = link;
   return startVisit(
     {
@@ -42,6 +42,8 @@ function visitFor(link: Link, nowMs: number, maxVisitSeconds: number): Visit {
       locale: outbound.locale,
       authyId: outbound.authyId,
       ...(outbound.provider === 'verify' ? { provider: 'verify', verifyFactorSid: outbound.verifyFactorSid ?? null } : {}),
+      // Without Verify here the move is left out: the user signs in with Authy, and the Action, seeing an Authy result, keeps them there.
+      ...(outbound.moveToVerify && verifyEnabled ? { moveToVerify: true } : {}),
       email: link.email,
       maxFailures: outbound.maxFailures,
       lockSeconds: outbound.lockSeconds,
@@ -68,7 +70,7 @@ export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options
       request.log.error({ step: 'entry', provider: 'verify' }, 'a Verify link, and Verify is not configured (VERIFY_SERVICE_SID)');
       return renderError(reply, 503, 'errVerifyOff', link.outbound.locale, cancelForm(options, link));
     }
-    let visit = visitFor(link, now(), config.visitMaxSeconds);
+    let visit = visitFor(link, now(), config.visitMaxSeconds, options.verifyEnabled === true);
     const counter = await store.raiseFailures(visit.userKey, link.outbound.failures, attemptLimits(visit, now()));
     // Locked already (here or by the Action): the visit starts at its end.
     if (isLocked(counter, now())) visit = next(visit, { type: 'attemptRefused', reason: 'locked', counter }, now()).visit;

@@ -55,6 +55,26 @@ function reportedMethod(channel: Channel): 'app' | 'sms' | 'call' {
   return channel === 'push' ? 'app' : channel;
 }
 
+/**
+ * The end of an Authy step: the login's result, or, for a user moving to Verify (MOVE_TO_VERIFY),
+ * the same visit going on as a Verify enrollment (the enroll step: set up an authenticator app),
+ * whose result will name the Authy step passed.
+ */
+function authyPassed(visit: Visit, outcome: Extract<Visit['outcome'], { kind: 'verified' }>): Visit {
+  if (!visit.moveToVerify || outcome.enrolledNow) return { ...visit, push: null, outcome };
+  const { moveToVerify: _asked, ...rest } = visit;
+  return {
+    ...rest,
+    push: null,
+    channel: 'app',
+    provider: 'verify',
+    verifyFactorSid: null,
+    pendingFactor: null,
+    movedFromAuthy: { authyId: outcome.authyId, method: outcome.method },
+    notice: { key: 'moveToVerify', kind: 'info' },
+  };
+}
+
 // ---------------------------------------------------------------- user actions
 
 function onEnroll(visit: Visit, action: Extract<UserAction, { type: 'enroll' }>): Transition {
@@ -160,17 +180,13 @@ function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
     case 'providerFailed':
       return withNotice(visit, event.notice, 'error');
     case 'codeRight':
-      return {
-        ...visit,
-        push: null,
-        outcome: {
-          kind: 'verified',
-          method: reportedMethod(visit.channel),
-          authyId: event.authyId,
-          enrolledNow: !visit.authyId,
-          approvalUuid: null,
-        },
-      };
+      return authyPassed(visit, {
+        kind: 'verified',
+        method: reportedMethod(visit.channel),
+        authyId: event.authyId,
+        enrolledNow: !visit.authyId,
+        approvalUuid: null,
+      });
     case 'codeWrong':
       return afterFailure(visit, event.counter, 'wrongCode', nowMs);
     case 'codeReused':
@@ -188,11 +204,7 @@ function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
       return withNotice(withoutStartingPush(visit), event.notice, 'error');
     case 'pushApproved':
       if (!visit.authyId || visit.push?.uuid !== event.uuid) return visit;
-      return {
-        ...visit,
-        push: null,
-        outcome: { kind: 'verified', method: 'push', authyId: visit.authyId, enrolledNow: false, approvalUuid: event.uuid },
-      };
+      return authyPassed(visit, { kind: 'verified', method: 'push', authyId: visit.authyId, enrolledNow: false, approvalUuid: event.uuid });
     case 'pushPending':
       return withNotice(visit, 'pushPending', 'info');
     case 'pushEnded': {

@@ -67,6 +67,7 @@ export function parsePhone(country: unknown, raw: unknown): PhoneResult {
 export function defaultCountry(locale: string): string {
   const region = locale.split('-')[1];
   if (region && /^[A-Z]{2}$/i.test(region)) return region.toUpperCase();
-  const byLanguage: Record<string, string> = { de: 'DE', es: 'ES', fr: 'FR', it: 'IT', pt: 'PT', nl: 'NL' };
+  // Plain "pt" reads the Brazilian catalogue, so it preselects Brazil too ("pt-PT" names its region).
+  const byLanguage: Record<string, string> = { de: 'DE', es: 'ES', fr: 'FR', it: 'IT', pt: 'BR', nl: 'NL' };
   return byLanguage[locale.toLowerCase().split('-')[0] ?? ''] ?? 'US';
 }

@@ -65,7 +65,13 @@ export function onVerifyOutcome(visit: Visit, event: EffectOutcome, nowMs: numbe
         ...visit,
         push: null,
         pendingFactor: null,
-        outcome: { kind: 'verify-verified', method: 'app', enrolledNow: !enrolledBefore(visit), result: event.result },
+        outcome: {
+          kind: 'verify-verified',
+          method: 'app',
+          enrolledNow: !enrolledBefore(visit),
+          result: event.result,
+          ...(visit.movedFromAuthy ? { fromAuthy: visit.movedFromAuthy } : {}),
+        },
       };
     case 'providerLimit':
       return afterLimit(visit, event.counter, event.dropFactor, nowMs, (v) => lock(v, event.counter));

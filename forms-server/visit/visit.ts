@@ -3,7 +3,7 @@
  * enrollment, codes, resends and push all happen inside it), and the step it is at.
  * Pure: no Fastify, no I/O.
  */
-import type { ResultOutcome } from '../../lib/token-contract';
+import type { MovedFromAuthy, ResultOutcome } from '../../lib/token-contract';
 import type { VisitRecord } from '../store/types';
 import type { MessageKey } from '../i18n';
 
@@ -67,6 +67,10 @@ export interface Visit extends VisitRecord {
    * visit ends. Never logged.
    */
   pendingFactor?: PendingFactor | null;
+  /** MOVE_TO_VERIFY: once past the Authy step, this Authy user sets up an authenticator app with Verify in this visit. */
+  moveToVerify?: true;
+  /** Set when the Authy step of a move is passed: the visit then goes on as a Verify enrollment, and its result says so. */
+  movedFromAuthy?: MovedFromAuthy;
 }
 
 export interface PendingFactor {
@@ -132,6 +136,8 @@ export interface VisitStart {
   /** Verify visits only: the provider and the enrolled factor, if any. */
   provider?: 'verify';
   verifyFactorSid?: string | null;
+  /** Authy visits the Action asks to move to Verify (and the forms server can: Verify is configured). */
+  moveToVerify?: true;
 }
 
 /** The key of a user's counters and open visits. */
@@ -165,5 +171,6 @@ export function startVisit(start: VisitStart, nowMs: number): Visit {
     notice: null,
     outcome: null,
     ...(start.provider === 'verify' ? { provider: 'verify', verifyFactorSid: start.verifyFactorSid ?? null, pendingFactor: null } : {}),
+    ...(start.moveToVerify && start.provider !== 'verify' && start.authyId ? { moveToVerify: true } : {}),
   };
 }

@@ -33,7 +33,21 @@ function layout(title: string, body: string): string {
 </html>`;
 }
 
-const ACTION_NOTE = 'which runs the Authy 2FA Action.';
+const ACTION_NOTE = 'which runs the two-step verification Action (Authy or Twilio Verify).';
+
+/** One link per language of the forms pages; without one, the browser's own languages decide. */
+const LANGUAGE_LINKS: readonly (readonly [string, string])[] = [
+  ['es', 'Español'],
+  ['de', 'Deutsch'],
+  ['fr', 'Français'],
+  ['pt-BR', 'Português (Brasil)'],
+  ['it', 'Italiano'],
+  ['nl', 'Nederlands'],
+];
+
+function languageLinks(): string {
+  return LANGUAGE_LINKS.map(([tag, name]) => `<a href="/login?ui_locales=${tag}" lang="${tag}">${name}</a>`).join(' · ');
+}
 
 export function signedOutPage(tenantUrl: string): string {
   return layout(
@@ -43,7 +57,8 @@ export function signedOutPage(tenantUrl: string): string {
 <p>This application signs you in with the local sandbox tenant (<code>${escapeHtml(tenantUrl)}</code>), ${ACTION_NOTE}</p>
 <p><a class="button" href="/login">Sign in</a>
 <a class="button secondary" href="/login?prompt=none">Try a silent sign-in (prompt=none)</a></p>
-<p>Sign in in another language: <a href="/login?ui_locales=es">Español</a> · <a href="/login?ui_locales=de">Deutsch</a></p>
+<p>Sign in in another language: ${languageLinks()}</p>
+<p>Without one of these, the pages follow your browser's languages (Accept-Language).</p>
 </div>`,
   );
 }
@@ -68,8 +83,8 @@ export function signedInPage(view: SignedInView): string {
     .join('');
   const factorLine =
     factor !== undefined
-      ? `<span class="ok">Second factor done:</span> <code>${escapeHtml(JSON.stringify(factor))}</code>`
-      : 'No second-factor claim in this ID token.';
+      ? `<span class="ok">Two-step verification done:</span> <code>${escapeHtml(JSON.stringify(factor))}</code>`
+      : 'No two-step verification claim in this ID token.';
   const refreshForm = '<form method="post" action="/refresh"><button type="submit" class="secondary">Refresh tokens</button></form>';
   return layout(
     'Signed in · Demo application',

@@ -83,7 +83,7 @@ function eventRequest(ctx: TenantContext, request: FastifyRequest, query: Record
     query,
     body,
     ...(typeof ua === 'string' ? { userAgent: ua } : {}),
-    ...(typeof language === 'string' ? { language: language.split(',')[0]?.trim() ?? '' } : {}),
+    ...(typeof language === 'string' ? { language: language.split(',')[0]?.trim() ?? '', acceptLanguage: language } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * sandbox are filled; everything is a fresh copy, so an Action that mutates `event` cannot
  * touch the tenant's own records.
  */
+import { transactionLocale } from './languages';
 
 /** One completed authentication method, as in `event.authentication.methods`. */
 export interface AuthenticationMethod {
@@ -95,6 +96,8 @@ export interface BuildEventInput {
     body?: Record<string, unknown>;
     userAgent?: string;
     language?: string;
+    /** The browser's Accept-Language header, matched against the tenant's languages for `transaction.locale`. */
+    acceptLanguage?: string;
   };
   transaction: {
     id: string;
@@ -181,7 +184,7 @@ export function buildEvent(input: BuildEventInput): PostLoginEvent {
       protocol: transaction.protocol,
       requested_scopes: words(transaction.scope),
       ui_locales: uiLocales,
-      locale: uiLocales[0] ?? 'en',
+      locale: transactionLocale(uiLocales, request.acceptLanguage),
       metadata: {},
       ...(transaction.redirectUri !== undefined ? { redirect_uri: transaction.redirectUri } : {}),
       ...(prompt.length > 0 ? { prompt } : {}),

@@ -132,7 +132,7 @@ browserDescribe()('sign-in journeys in Chromium', () => {
     expect(await readDemoError(page)).toEqual({
       heading: 'Access denied',
       error: 'access_denied',
-      description: 'Two-factor login needs an interactive sign-in.',
+      description: 'Two-step verification needs an interactive sign-in.',
     });
     expect(formsRequests.length).toBe(visitsBefore);
   }, 40_000);
@@ -144,7 +144,7 @@ browserDescribe()('sign-in journeys in Chromium', () => {
     expect(await readDemoError(page)).toEqual({
       heading: 'Access denied',
       error: 'access_denied',
-      description: 'Two-factor login was cancelled.',
+      description: 'Two-step verification was cancelled.',
     });
     await screenshot(page, 'demo-access-denied');
 

@@ -1,26 +1,30 @@
 /**
  * Twilio Verify in Chromium, against the whole sandbox started with PROVIDER=verify (the Verify
  * emulator, the stand-in tenant's Action and the forms server configured for Verify): a new user
- * sets up an authenticator app by reading the key shown for manual entry (the QR code beside it
- * encodes the same otpauth URI), computes the TOTP with lib/totp.ts and is signed in; a second
+ * sets up an authenticator app by scanning the QR code (a screenshot decoded by jsQR; the key shown
+ * for manual entry is the same), computes the TOTP with lib/totp.ts and is signed in; a second
  * login takes a new code; a wrong code counts. Plus an axe check of the setup pages at 375 px.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { totpQrSvg } from '../../lib/providers/qr';
-import { base32Decode, secondsLeft, totp } from '../../lib/totp';
+import { base32Decode, totp } from '../../lib/totp';
 import { PHONE, axeViolations, browserDescribe, isBlocking, launchChromium, newPage, scrollWidth, screenshot } from './helpers/browser';
 import {
   clickAndLoad,
   heading,
   noticeText,
+  readDemoError,
   readSignedIn,
+  recordRequests,
   signInToForms,
   signOut,
   typeCode,
   typeWrongCode,
+  waitForDemoCallback,
   waitForDemoHome,
+  waitForForms,
 } from './helpers/journey';
-import { hideActionLog, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
+import { appCodeFor, scanKey, scanQr } from './helpers/qr-scan';
+import { LOCK_SECONDS, hideActionLog, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
 
 interface PhoneFactor {
   factor_sid: string;
@@ -37,14 +41,16 @@ async function factors(sandbox: E2eSandbox): Promise<PhoneFactor[]> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The code an authenticator app shows now for this key, waiting for the next step when it is about to change or was used. */
-async function appCodeFor(secret: string, used: ReadonlySet<string> = new Set()): Promise<string> {
-  for (;;) {
-    const now = Date.now();
-    const code = totp(base32Decode(secret), now, 6, 30);
-    if (secondsLeft(now, 30) >= 3 && !used.has(code)) return code;
-    await sleep(500);
-  }
+/** Sets up the authenticator app of a new user from the scanned QR code and signs in; returns the app's key and the codes used. */
+async function enrollWithApp(page: Page, sandbox: E2eSandbox, email: string): Promise<{ secret: string; used: Set<string> }> {
+  await signInToForms(page, sandbox, sandbox.user(email));
+  await clickAndLoad(page, page.getByRole('button', { name: 'Set up the app' }));
+  const secret = await scanKey(page.locator('.qr'));
+  const used = new Set([await appCodeFor(secret)]);
+  await typeCode(page, [...used][0]);
+  await waitForDemoHome(page, sandbox);
+  await signOut(page, sandbox);
+  return { secret, used };
 }
 
 browserDescribe()('Twilio Verify in Chromium', () => {
@@ -74,7 +80,7 @@ browserDescribe()('Twilio Verify in Chromium', () => {
     await sandbox?.stop();
   });
 
-  it('a new user sets up an authenticator app from the key on the page, signs in; a second login takes a new code; a wrong code counts', async () => {
+  it('a new user sets up an authenticator app from the scanned QR code, signs in; a second login takes a new code; a wrong code counts', async () => {
     const alice = sandbox.user('alice@example.com');
     await signInToForms(page, sandbox, alice);
     expect(await heading(page)).toBe('Set up an authenticator app');
@@ -95,18 +101,19 @@ browserDescribe()('Twilio Verify in Chromium', () => {
     // Read just before: the code of now, or of the step that just ended.
     const now = Date.now();
     expect([now, now - 30_000].map((at) => totp(base32Decode(secret), at, 6, 30))).toContain(factor?.code);
-    // The QR code draws exactly the otpauth URI Twilio returned (the same drawing of the same text).
+    // Scanned as a phone would (a screenshot decoded by jsQR): the otpauth URI Twilio returned, with the key shown beside it.
     const uri = `otpauth://totp/Sandbox:localhost?secret=${secret}&issuer=Sandbox&algorithm=SHA1&digits=6&period=30`;
-    const expected = await totpQrSvg(uri);
-    const modules = (svg: string) => [...svg.matchAll(/ d="([^"]+)"/g)].map((m) => m[1]);
-    expect(modules(await page.locator('.qr').innerHTML())).toEqual(modules(expected));
-    expect(await qr.getAttribute('viewBox')).toBe(/viewBox="([^"]+)"/.exec(expected)?.[1]);
+    const scanned = await scanQr(page.locator('.qr'));
+    expect(scanned).toBe(uri);
+    const scannedSecret = new URL(scanned).searchParams.get('secret') ?? '';
+    expect(scannedSecret).toBe(secret);
     const qrPage = await axeViolations(page);
     const width = await scrollWidth(page);
     await screenshot(page, '375-verify-qr');
 
     const used = new Set<string>();
-    const first = await appCodeFor(secret);
+    // The app set up from the scan gives the first code.
+    const first = await appCodeFor(scannedSecret);
     used.add(first);
     await typeCode(page, first);
     await waitForDemoHome(page, sandbox);
@@ -132,4 +139,57 @@ browserDescribe()('Twilio Verify in Chromium', () => {
     expect(width).toBeLessThanOrEqual(PHONE.width);
     expect(cspErrors).toEqual([]);
   }, 90_000);
+
+  it('five wrong codes lock the Verify user: locked page, access denied, refused during the lock, then a right code signs in', async () => {
+    const { secret, used } = await enrollWithApp(page, sandbox, 'bob@example.com');
+    await signInToForms(page, sandbox, sandbox.user('bob@example.com'));
+    expect(await heading(page)).toBe('Enter your code');
+    const wrong = (): string => {
+      const right = totp(base32Decode(secret), Date.now(), 6, 30);
+      return right === '000000' ? '111111' : '000000';
+    };
+    for (const left of [4, 3, 2, 1]) {
+      await typeWrongCode(page, wrong());
+      expect(await noticeText(page)).toMatch(new RegExp(`${left} tr(y|ies) left`));
+    }
+    await typeWrongCode(page, wrong());
+    const lockEndsBy = Date.now() + (LOCK_SECONDS + 1) * 1000;
+    expect(await heading(page)).toBe('Too many wrong codes');
+    await page.getByRole('button', { name: 'Back to the application' }).click();
+    await waitForDemoCallback(page, sandbox);
+    expect(await readDemoError(page)).toMatchObject({
+      error: 'access_denied',
+      description: expect.stringMatching(/^Too many wrong codes/),
+    });
+
+    // During the lock the Action refuses by itself: no visit to the forms server.
+    const formsRequests = recordRequests(page, sandbox.urls.forms);
+    await clickAndLoad(page, page.getByRole('link', { name: 'Sign in again' }));
+    await waitForDemoCallback(page, sandbox);
+    expect(Date.now()).toBeLessThan(lockEndsBy);
+    expect((await readDemoError(page)).error).toBe('access_denied');
+    expect(formsRequests).toEqual([]);
+
+    await sleep(Math.max(0, lockEndsBy - Date.now()) + 500);
+    await clickAndLoad(page, page.getByRole('link', { name: 'Sign in again' }));
+    await waitForForms(page, sandbox);
+    expect(await heading(page)).toBe('Enter your code');
+    await typeCode(page, await appCodeFor(secret, used));
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'verify', method: 'app' });
+  }, 90_000);
+
+  it('Cancel on the Verify code page ends the login with access_denied, and the factor stays for the next login', async () => {
+    const { secret, used } = await enrollWithApp(page, sandbox, 'alice@example.com');
+    await signInToForms(page, sandbox, sandbox.user('alice@example.com'));
+    await page.getByRole('button', { name: 'Cancel and go back' }).click();
+    await waitForDemoCallback(page, sandbox);
+    expect(await readDemoError(page)).toMatchObject({ error: 'access_denied', description: expect.stringMatching(/cancelled/) });
+    await clickAndLoad(page, page.getByRole('link', { name: 'Sign in again' }));
+    await waitForForms(page, sandbox);
+    expect(await heading(page)).toBe('Enter your code');
+    await typeCode(page, await appCodeFor(secret, used));
+    await waitForDemoHome(page, sandbox);
+    expect((await factors(sandbox)).map((f) => f.status)).toEqual(['verified']);
+  }, 60_000);
 });

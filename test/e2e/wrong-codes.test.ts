@@ -22,7 +22,8 @@ import {
 } from './helpers/journey';
 import { LOCK_SECONDS, deliveredCode, wrongCode, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
 
-const LOCKED_REASON = /^Too many wrong codes\. Try again after \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\.$/;
+const LOCKED_REASON =
+  /^Too many wrong codes\. Two-step verification is locked until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(in \d+ minutes?\)\.$/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 browserDescribe()('wrong codes and the lock in Chromium', () => {
@@ -62,7 +63,7 @@ browserDescribe()('wrong codes and the lock in Chromium', () => {
     // The forms server rounds the lock's end up to the second.
     const lockEndsBy = Date.now() + (LOCK_SECONDS + 1) * 1000;
     expect(await heading(page)).toBe('Too many wrong codes');
-    expect(await page.locator('[role=alert]').innerText()).toMatch(/locked until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(await page.locator('[role=alert]').innerText()).toMatch(/locked until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(in \d+ minutes?\)\./);
     expect(await page.locator('#code').count()).toBe(0);
     await screenshot(page, 'locked');
 

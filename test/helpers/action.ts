@@ -78,6 +78,8 @@ export interface LoginOptions {
   protocol?: 'oidc-basic-profile' | 'oauth2-refresh-token' | 'oauth2-resource-owner' | 'oauth2-password';
   prompt?: string;
   uiLocales?: string;
+  /** The browser's Accept-Language header (the tenant derives `transaction.locale` from it when there is no ui_locales). */
+  acceptLanguage?: string;
   sessionMethods?: AuthenticationMethod[];
   secrets?: Record<string, string | undefined>;
   state?: string;
@@ -105,7 +107,14 @@ export class Login {
     return buildEvent({
       user: this.user,
       client: { client_id: 'demo-client', name: 'Demo' },
-      request: { ip: '203.0.113.7', host: TENANT_HOST, method, query, body },
+      request: {
+        ip: '203.0.113.7',
+        host: TENANT_HOST,
+        method,
+        query,
+        body,
+        ...(this.options.acceptLanguage !== undefined ? { acceptLanguage: this.options.acceptLanguage } : {}),
+      },
       transaction: {
         id: this.transaction.id,
         protocol: this.options.protocol ?? 'oidc-basic-profile',

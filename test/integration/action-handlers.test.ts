@@ -110,6 +110,19 @@ describe('onExecutePostLogin', () => {
     expect(claims.sealed_email).toBeUndefined();
   });
 
+  // Without ui_locales the page language is the one Auth0 negotiated (event.transaction.locale)
+  // from the browser's Accept-Language and the tenant's languages.
+  test.each([
+    ['ui_locales first, whatever the browser asks for', { uiLocales: 'it fr', acceptLanguage: 'nl' }, 'it'],
+    ['no ui_locales: the tenant language matched from Accept-Language', { acceptLanguage: 'nl-BE,nl;q=0.9,en;q=0.5' }, 'nl'],
+    ["no ui_locales: pt-PT gets the tenant's pt-BR", { acceptLanguage: 'pt-PT' }, 'pt-BR'],
+    ['no ui_locales: an unknown browser language gets the tenant default', { acceptLanguage: 'sv-SE' }, 'en'],
+    ['neither: the tenant default', {}, 'en'],
+  ])('the outbound locale: %s', async (_name, options, locale) => {
+    const login = new Login(action, enrolledUser(), options);
+    expect(verifyHs256(redirectQuery(await login.execute()).get('session_token'), SHARED_SECRET).locale).toBe(locale);
+  });
+
   test('a new user carries the email sealed, never readable', async () => {
     const login = new Login(action, makeUser());
     const token = redirectQuery(await login.execute()).get('session_token') ?? '';
@@ -154,7 +167,7 @@ describe('onExecutePostLogin', () => {
 
   test('a password grant is denied by default and allowed only with the opt-out', async () => {
     const denied = await new Login(action, enrolledUser(), { protocol: 'oauth2-password' }).execute();
-    expect(denied).toMatchObject({ kind: 'deny', reason: 'This sign-in method cannot complete two-factor login.' });
+    expect(denied).toMatchObject({ kind: 'deny', reason: 'This sign-in method cannot complete two-step verification.' });
     const allowed = await new Login(action, enrolledUser(), {
       protocol: 'oauth2-password',
       secrets: { ALLOW_NON_INTERACTIVE: 'true' },
@@ -167,7 +180,7 @@ describe('onExecutePostLogin: a verified email to enroll (REQUIRE_VERIFIED_EMAIL
   test('a user not enrolled yet with an unverified email is denied, never sent to enrollment', async () => {
     const outcome = await new Login(action, makeUser({ email_verified: false })).execute();
     expect(outcome).toEqual(
-      expect.objectContaining({ kind: 'deny', reason: 'Verify your email address before setting up two-factor login.' }),
+      expect.objectContaining({ kind: 'deny', reason: 'Verify your email address before setting up two-step verification.' }),
     );
   });
 
@@ -362,7 +375,7 @@ describe('onContinuePostLogin: push, lock and cancel', () => {
       state: login.transaction.state,
       session_token: result(login, { kind: 'cancelled', failures: 3 }),
     });
-    expect(outcome).toMatchObject({ kind: 'deny', reason: 'Two-factor login was cancelled.' });
+    expect(outcome).toMatchObject({ kind: 'deny', reason: 'Two-step verification was cancelled.' });
     expect(login.user.app_metadata.authy_2fa).toMatchObject({ failures: 3, authy_id: '1234' });
   });
 });

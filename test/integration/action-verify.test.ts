@@ -204,7 +204,7 @@ describe('onContinuePostLogin with Verify: what Twilio confirms', () => {
       const login = await resumed();
       nock(TWILIO).get(`${ENTITY}/Challenges/${YC}`).reply(status, body);
       const outcome = await login.continueWith({ state: login.transaction.state, session_token: result(login, code()) });
-      expect(outcome).toMatchObject({ kind: 'deny', reason: 'Two-factor login could not be confirmed. Please try again.' });
+      expect(outcome).toMatchObject({ kind: 'deny', reason: 'Two-step verification could not be confirmed. Please try again.' });
       expect(lines().at(-1)).toMatchObject({ reason: 'not_confirmed', verify: why });
     }
   });

@@ -161,7 +161,8 @@ test('wrong codes count across logins; the lock reaches the Action and stops the
   expect(await post(visit1, '/2fa/verify', { csrf: visit1.csrf, code: '1111111' })).toContain('4 tries left');
   expect(await post(visit1, '/2fa/verify', { csrf: visit1.csrf, code: '1111111' })).toContain('3 tries left');
   const cancelled = await post(visit1, '/2fa/cancel', { csrf: visit1.csrf });
-  expect(await first.continueWith(continueForm(cancelled).body)).toMatchObject({ kind: 'deny', reason: 'Two-factor login was cancelled.' });
+  const back = await first.continueWith(continueForm(cancelled).body);
+  expect(back).toMatchObject({ kind: 'deny', reason: 'Two-step verification was cancelled.' });
   user = first.user;
   expect(user.app_metadata.authy_2fa).toMatchObject({ failures: 2 });
 

@@ -47,7 +47,7 @@ import { outboundPayload } from '../../lib/token-contract';
 guardAuthyCalls();
 
 const BAD_LINK = /^This sign-in link is not valid or has expired\. Go back to the application and sign in again\.$/;
-const SESSION_ENDED = /^Your verification session has ended or this page was opened in another browser\./;
+const SESSION_ENDED = /^Your two-step verification session has ended or this page was opened in another browser\./;
 const COUNTER = `${TENANT_HOST}|${USER}`;
 
 async function entry(server: TestServer, url: string): Promise<Page> {
@@ -316,8 +316,16 @@ describe('phone numbers', () => {
     ['only spaces', { country: 'US', phone: '   ' }, 'Enter your mobile number.'],
     ['missing', { country: 'US' }, 'Enter your mobile number.'],
     ['too long', { country: 'US', phone: '2'.repeat(33) }, 'That number is too long.'],
-    ['letters', { country: 'US', phone: '201-555-CALL' }, 'Use only digits, spaces and dashes.'],
-    ['markup', { country: 'US', phone: '<script>' }, 'Use only digits, spaces and dashes.'],
+    [
+      'letters',
+      { country: 'US', phone: '201-555-CALL' },
+      'Use only digits, spaces, brackets, dots, dashes and slashes, with + only at the start.',
+    ],
+    [
+      'markup',
+      { country: 'US', phone: '<script>' },
+      'Use only digits, spaces, brackets, dots, dashes and slashes, with + only at the start.',
+    ],
     ['too short', { country: 'US', phone: '12' }, 'That is not a valid phone number for the country you chose.'],
     [
       'a German number with US chosen',

@@ -235,6 +235,12 @@ describe('an enrolled user', () => {
 });
 
 describe('the lock', () => {
+  async function startedVisit(app: Visit['app']): Promise<Visit> {
+    const visit = new Visit(app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    return visit;
+  }
+
   async function fiveWrong(visit: Visit): Promise<Page> {
     authyVerify('9999999').times(5).reply(401, authyReplies.tokenInvalid);
     let page: Page | null = null;
@@ -255,7 +261,7 @@ describe('the lock', () => {
     expectNoInlineScript(locked.body);
     expect(headingOf(locked.body)).toBe('Too many wrong codes');
     expect(alertsOf(locked.body)).toEqual([
-      'For your security, two-step verification is locked until 2030-01-01 12:15 UTC. Please come back then.',
+      'For your security, two-step verification is locked until 2030-01-01 12:15 UTC (in 15 minutes). Please come back then.',
     ]);
     expect(locked.body).not.toContain('action="/2fa/verify"');
     const form = continueOf(locked);
@@ -269,6 +275,21 @@ describe('the lock', () => {
     // The locked visit's old code form, replayed: still locked, and Authy is not asked.
     const replay = await visit.post('/2fa/verify', { code: '1234567' });
     expect(headingOf(replay.body)).toBe('Too many wrong codes');
+  });
+
+  test.each([
+    ['fr', 'Pour votre sécurité, la vérification en deux étapes est bloquée jusqu’à 2030-01-01 12:15 UTC (dans 14 minutes).'],
+    ['pt-PT', 'Para sua segurança, a verificação em duas etapas está bloqueada até 2030-01-01 12:15 UTC (em 14 minutos).'],
+    ['it', 'Per la tua sicurezza, la verifica in due passaggi è bloccata fino a 2030-01-01 12:15 UTC (tra 14 minuti).'],
+    ['nl', 'Voor je veiligheid is verificatie in twee stappen geblokkeerd tot 2030-01-01 12:15 UTC (over 14 minuten).'],
+    ['es', 'Por su seguridad, la verificación en dos pasos está bloqueada hasta las 2030-01-01 12:15 UTC (dentro de 14 minutos).'],
+    ['de', 'Zu Ihrer Sicherheit ist die Bestätigung in zwei Schritten bis 2030-01-01 12:15 UTC gesperrt (in 14 Minuten).'],
+  ])('the locked page of a later login (locale %s) tells the time left in its language, and the UTC time', async (locale, intro) => {
+    const { app, clock } = await buildTestServer();
+    await fiveWrong(await startedVisit(app));
+    clock.advance(60);
+    const page = await new Visit(app).start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms, locale }), 'state-login-2');
+    expect(alertsOf(page.body)[0]).toContain(intro);
   });
 
   test('the lock holds across logins (a new outbound token, the same store, even another replica) until it ends', async () => {
@@ -496,10 +517,25 @@ describe('enrollment details', () => {
     expect(de.body).toContain('<html lang="de">');
     expect(headingOf(de.body)).toBe('Schützen Sie Ihr Konto');
     expect(de.body).toMatch(/<option value="AT" selected>/);
-    const fr = await new Visit(app).start(mintOutbound({ locale: 'fr', sub: 'auth0|fr' }));
-    expect(fr.body).toContain('<html lang="en">');
-    expect(headingOf(fr.body)).toBe('Protect your account');
-    expect(fr.body).toMatch(/<option value="FR" selected>/);
+    const sv = await new Visit(app).start(mintOutbound({ locale: 'sv', sub: 'auth0|sv' }));
+    expect(sv.body).toContain('<html lang="en">');
+    expect(headingOf(sv.body)).toBe('Protect your account');
+  });
+
+  test.each([
+    ['fr', 'fr', 'Protégez votre compte', 'FR'],
+    ['fr-CA', 'fr', 'Protégez votre compte', 'CA'],
+    ['pt-BR', 'pt-BR', 'Proteja sua conta', 'BR'],
+    ['pt', 'pt-BR', 'Proteja sua conta', 'BR'],
+    ['pt-PT', 'pt-BR', 'Proteja sua conta', 'PT'],
+    ['it', 'it', 'Proteggi il tuo account', 'IT'],
+    ['nl-BE', 'nl', 'Bescherm je account', 'BE'],
+  ])('the enrollment page for the locale %s is in %s, its country preselected', async (locale, lang, heading, country) => {
+    const { app } = await buildTestServer();
+    const page = await new Visit(app).start(mintOutbound({ locale, sub: `auth0|${locale}` }));
+    expect(page.body).toContain(`<html lang="${lang}">`);
+    expect(headingOf(page.body)).toBe(heading);
+    expect(page.body).toMatch(new RegExp(`<option value="${country}" selected>`));
   });
 
   // A locale the token contract accepts but Intl rejects (the Action passes the login's

@@ -139,7 +139,9 @@ describe('every page', () => {
 
   test('error notices are alerts, confirmations are status messages, and the field in error says so', async () => {
     const { pages } = await everyPage();
-    expect(alertsOf(pages.enrollError.body)).toEqual(['Use only digits, spaces and dashes.']);
+    expect(alertsOf(pages.enrollError.body)).toEqual([
+      'Use only digits, spaces, brackets, dots, dashes and slashes, with + only at the start.',
+    ]);
     expect(pages.enrollError.body).toMatch(/<input id="phone"[^>]*aria-describedby="phone-hint notice"[^>]*aria-invalid=true/);
     expect(alertsOf(pages.codeError.body)).toEqual(['That code is not right. 4 tries left.']);
     expect(pages.codeError.body).toContain('id="notice"');
@@ -216,6 +218,20 @@ describe('every page', () => {
     expect(alertsOf(es.body)[0]).not.toBe('This page does not exist.');
     const garbage = await get(server, '/nowhere', { 'accept-language': '"><script>' });
     expect(alertsOf(garbage.body)).toEqual(['This page does not exist.']);
+  });
+
+  test.each([
+    ['fr-FR,fr;q=0.9', 'fr', 'Cette page n’existe pas.'],
+    ['pt-PT,pt;q=0.9', 'pt-BR', 'Esta página não existe.'],
+    ['it', 'it', 'Questa pagina non esiste.'],
+    ['nl-BE,nl;q=0.9', 'nl', 'Deze pagina bestaat niet.'],
+    // The first language of the list that has pages, not just the first one.
+    ['sv-SE,sv;q=0.9,nl;q=0.8', 'nl', 'Deze pagina bestaat niet.'],
+  ])('an error page for a browser asking for %s is in %s', async (header, lang, text) => {
+    const server = await buildTestServer();
+    const page = await get(server, '/nowhere', { 'accept-language': header });
+    expect(page.body).toContain(`<html lang="${lang}">`);
+    expect(alertsOf(page.body)).toEqual([text]);
   });
 });
 

@@ -229,13 +229,13 @@ describeIfBuilt('npm start (sandbox/start.ts)', () => {
     const state2 = new URL(again.location as string).searchParams.get('state') as string;
     expect(state2).not.toBe(state);
     const denied = await get(
-      `${sandbox.urls.demo}/callback?error=access_denied&error_description=${encodeURIComponent('Two-factor login was cancelled.')}` +
+      `${sandbox.urls.demo}/callback?error=access_denied&error_description=${encodeURIComponent('Two-step verification was cancelled.')}` +
         `&state=${state2}`,
       jar.list(),
     );
     expect(denied.status).toBe(403);
     expect(denied.body).toContain('Access denied');
-    expect(denied.body).toContain('Two-factor login was cancelled.');
+    expect(denied.body).toContain('Two-step verification was cancelled.');
   });
 
   it('prompt=none without a tenant session comes back as login_required', async () => {

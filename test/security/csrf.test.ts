@@ -45,7 +45,7 @@ import { decodeResult } from '../helpers/forms';
 
 securityLifecycle({ allowLoopback: true });
 
-const SESSION_ENDED = /^Your verification session has ended or this page was opened in another browser\./;
+const SESSION_ENDED = /^Your two-step verification session has ended or this page was opened in another browser\./;
 const UUID = 'c0ffee00-0000-4000-8000-000000000001';
 
 /** A visit at the step where `route` would call Authy, and the step's heading. */

@@ -171,6 +171,6 @@ describe('oversized requests', () => {
     exchange.socket.write(`GET /2fa/flow HTTP/1.1\r\nHost: 2fa.example.com\r\nX-Pad: ${'p'.repeat(3000)}\r\nConnection: close\r\n\r\n`);
     await closedWithin(exchange, 4000);
     expect(statusLine(exchange.received)).toBe('HTTP/1.1 400 Bad Request');
-    expect(exchange.received).toContain('Your verification session has ended');
+    expect(exchange.received).toContain('Your two-step verification session has ended');
   });
 });

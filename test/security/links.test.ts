@@ -37,7 +37,7 @@ import { decodeResult } from '../helpers/forms';
 securityLifecycle();
 
 const LINK_USED = 'This sign-in link was already opened, in another tab or browser. Go back to the application and sign in again.';
-const SESSION_ENDED = /^Your verification session has ended or this page was opened in another browser\./;
+const SESSION_ENDED = /^Your two-step verification session has ended or this page was opened in another browser\./;
 const BUSY = /^Too many people are signing in right now\. Wait a moment, then try again\.$/;
 
 describe('one link, one visit', () => {

@@ -12,7 +12,7 @@ import { buildSecurityServer, expectQuietLogs, pageOf, securityLifecycle } from 
 securityLifecycle();
 
 const LIMIT = 5;
-const SESSION_ENDED = /^Your verification session has ended/;
+const SESSION_ENDED = /^Your two-step verification session has ended/;
 const RATE_LIMITED = /^Too many requests\. Wait a minute and try again\.$/;
 
 /** A page every client may ask for; without a visit it is a 400 page, but it costs a request. */

@@ -8,7 +8,7 @@ import {
   DENY,
 } from '../../actions/authy-2fa/src/decide';
 import { parseSettings } from '../../lib/action-settings';
-import type { EnrollmentState } from '../../lib/enrollment';
+import { readEnrollment, type EnrollmentState } from '../../lib/enrollment';
 import type { ResultOutcome, ResultToken } from '../../lib/token-contract';
 
 const YF = 'YF' + 'a'.repeat(32);
@@ -126,4 +126,48 @@ test('confirmed: a Verify confirmation needs Twilio to say confirmed', () => {
   expect(confirmed(decision.confirm, { ...base, verify: { confirmed: false, reason: 'stale' } })).toBe(false);
   expect(confirmed(decision.confirm, { ...base, verify: null })).toBe(false);
   expect(confirmed(decision.confirm, base)).toBe(false);
+});
+
+describe('a record moved from Authy by migrate-to-verify', () => {
+  const record = {
+    authy_2fa: {
+      v: 1,
+      authy_id: '1000001',
+      provider: 'verify',
+      verify_factor_sid: YF,
+      verify_migrated_at: '2026-11-20T09:00:00.000Z',
+      failures: 1,
+    },
+  };
+  const migrated = readEnrollment(record);
+
+  it('is read as a Verify enrollment that remembers where it came from', () => {
+    expect(migrated).toMatchObject({ provider: 'verify', verifyFactorSid: YF, authyId: null });
+    expect(migrated.migratedFromAuthy).toEqual({ authyId: '1000001', at: '2026-11-20T09:00:00.000Z' });
+  });
+
+  it('keeps authy_id and verify_migrated_at when a login succeeds, so that --remove-from-authy can remove the Authy user', () => {
+    const decision = decideOnContinue(token(code), facts(migrated), verifyTenant);
+    expect(decision.kind).toBe('allow');
+    expect(decision.store).toMatchObject({
+      provider: 'verify',
+      verify_factor_sid: YF,
+      authy_id: '1000001',
+      verify_migrated_at: '2026-11-20T09:00:00.000Z',
+      failures: 0,
+    });
+  });
+
+  it('keeps them when wrong codes are counted', () => {
+    const wrong = decideOnContinue(token({ kind: 'cancelled', failures: 2 }), facts(migrated), verifyTenant);
+    expect(wrong.store).toMatchObject({ authy_id: '1000001', verify_migrated_at: '2026-11-20T09:00:00.000Z', failures: 2 });
+  });
+
+  it('is not invented for a Verify record without verify_migrated_at', () => {
+    const plain = readEnrollment({ authy_2fa: { v: 1, authy_id: '1000001', provider: 'verify', verify_factor_sid: YF, failures: 0 } });
+    expect(plain.migratedFromAuthy).toBeUndefined();
+    const decision = decideOnContinue(token(code), facts(plain), verifyTenant);
+    expect(decision.store).not.toHaveProperty('authy_id');
+    expect(decision.store).not.toHaveProperty('verify_migrated_at');
+  });
 });

@@ -109,8 +109,12 @@ describe('decideOnExecute', () => {
 
   test('a locked user is denied with the time to come back', () => {
     const decision = execute({ enrollment: { ...enrolled, lockedUntilMs: NOW + 60_000 } });
-    expect(decision).toEqual({ kind: 'deny', why: 'locked', reason: DENY.locked(new Date(NOW + 60_000)) });
-    expect(decision.kind === 'deny' && decision.reason).toContain('2026-11-26 10:01 UTC');
+    expect(decision).toEqual({ kind: 'deny', why: 'locked', reason: DENY.locked(new Date(NOW + 60_000), NOW) });
+    expect(decision.kind === 'deny' && decision.reason).toBe(
+      'Too many wrong codes. Two-step verification is locked until 2026-11-26 10:01 UTC (in 1 minute).',
+    );
+    const later = execute({ enrollment: { ...enrolled, lockedUntilMs: NOW + 14 * 60_000 + 30_000 } });
+    expect(later.kind === 'deny' && later.reason).toContain('UTC (in 15 minutes).');
     expect(execute({ enrollment: { ...enrolled, lockedUntilMs: NOW - 1 } })).toEqual({ kind: 'redirect' });
   });
 
@@ -127,7 +131,7 @@ describe('decideOnExecute: enrollment needs a verified email (REQUIRE_VERIFIED_E
       why: 'unverified-email',
       reason: DENY.unverifiedEmail,
     });
-    expect(DENY.unverifiedEmail).toBe('Verify your email address before setting up two-factor login.');
+    expect(DENY.unverifiedEmail).toBe('Verify your email address before setting up two-step verification.');
     expect(execute({ enrollment: none, emailVerified: true })).toEqual({ kind: 'redirect' });
   });
 

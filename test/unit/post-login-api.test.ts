@@ -34,7 +34,14 @@ const user: StoredUser = {
 };
 
 function event(
-  overrides: { body?: Record<string, unknown>; query?: Record<string, unknown>; method?: string; prompt?: string } = {},
+  overrides: {
+    body?: Record<string, unknown>;
+    query?: Record<string, unknown>;
+    method?: string;
+    prompt?: string;
+    uiLocales?: string | null;
+    acceptLanguage?: string;
+  } = {},
 ): PostLoginEvent {
   return buildEvent({
     user,
@@ -45,12 +52,13 @@ function event(
       method: overrides.method ?? 'GET',
       query: overrides.query ?? {},
       body: overrides.body ?? {},
+      ...(overrides.acceptLanguage !== undefined ? { acceptLanguage: overrides.acceptLanguage } : {}),
     },
     transaction: {
       id: 'tx1',
       protocol: 'oidc-basic-profile',
       scope: 'openid profile',
-      uiLocales: 'es en',
+      ...(overrides.uiLocales === null ? {} : { uiLocales: overrides.uiLocales ?? 'es en' }),
       ...(overrides.prompt ? { prompt: overrides.prompt } : {}),
     },
     firstFactor: { name: 'pwd', timestamp: new Date(NOW).toISOString() },
@@ -86,6 +94,19 @@ type Api = {
 };
 
 describe('event', () => {
+  // As Auth0: "the locale to be used for this transaction as determined by comparing the
+  // browser's requested languages to the tenant's language settings".
+  it("transaction.locale: ui_locales first, else the browser's Accept-Language matched to the tenant's languages", () => {
+    expect(event({ acceptLanguage: 'fr' }).transaction.locale).toBe('es');
+    const browser = event({ uiLocales: null, acceptLanguage: 'pt-PT,pt;q=0.9,en;q=0.8' });
+    expect(browser.transaction.ui_locales).toEqual([]);
+    expect(browser.transaction.locale).toBe('pt-BR');
+    expect(event({ uiLocales: null, acceptLanguage: 'sv, it;q=0.7' }).transaction.locale).toBe('it');
+    expect(event({ uiLocales: null }).transaction.locale).toBe('en');
+    // The header itself is not part of the event Auth0 documents.
+    expect(JSON.stringify(browser)).not.toContain('pt-PT');
+  });
+
   it('has the documented shape: hostname without port, prompt as a list and in the query, pwd method', () => {
     const ev = event({ prompt: 'none' });
     expect(ev.request.hostname).toBe('localhost');

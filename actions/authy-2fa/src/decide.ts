@@ -9,29 +9,33 @@ import { enrollmentProvider, isEnrolled, type EnrollmentState, type StoredEnroll
 import type { Approved, Confirmation as ProviderConfirmation } from '../../../lib/providers/types';
 import {
   RESULT_TTL_SECONDS,
+  type MovedFromAuthy,
   type ResultOutcome,
   type ResultToken,
   type SecondFactorMethod,
   type TokenProvider,
 } from '../../../lib/token-contract';
 import { msToSec, secToMs } from '../../../lib/time';
+import { relativeTime } from '../../../lib/relative-time';
 import { utcMinute } from '../../../lib/utc-minute';
 
 /** User-facing deny reasons. They reach the application as `error_description`: they name no secret and no internal detail. */
 export const DENY = {
-  misconfigured: (setting: string) => `Two-factor login is not configured correctly (${setting}). Please contact your administrator.`,
-  nonInteractive: 'This sign-in method cannot complete two-factor login.',
-  silent: 'Two-factor login needs an interactive sign-in.',
-  locked: (until: Date) => `Too many wrong codes. Try again after ${utcMinute(until)} UTC.`,
-  cancelled: 'Two-factor login was cancelled.',
-  invalidResult: 'Two-factor login could not be verified. Please try again.',
-  otherDevice: 'This second factor does not belong to this account.',
-  notConfirmed: 'Two-factor login could not be confirmed with Authy. Please try again.',
-  notConfirmedVerify: 'Two-factor login could not be confirmed. Please try again.',
-  unknownProvider: 'Two-factor login is stored in a form this sign-in does not know. Please contact your administrator.',
-  noEmail: 'An email address is needed to set up two-factor login.',
-  unverifiedEmail: 'Verify your email address before setting up two-factor login.',
-  internal: 'Two-factor login failed. Please try again.',
+  misconfigured: (setting: string) => `Two-step verification is not configured correctly (${setting}). Please contact your administrator.`,
+  nonInteractive: 'This sign-in method cannot complete two-step verification.',
+  silent: 'Two-step verification needs an interactive sign-in.',
+  locked: (until: Date, nowMs: number) =>
+    `Too many wrong codes. Two-step verification is locked until ${utcMinute(until)} UTC (${relativeTime(until.getTime(), nowMs, 'en')}).`,
+  cancelled: 'Two-step verification was cancelled.',
+  invalidResult: 'Two-step verification could not be checked. Please try again.',
+  otherDevice: 'This phone or app is not the one set up for two-step verification on this account.',
+  notConfirmed: 'Two-step verification could not be confirmed with Authy. Please try again.',
+  notConfirmedVerify: 'Two-step verification could not be confirmed. Please try again.',
+  unknownProvider:
+    'Two-step verification for this account is stored in a form this sign-in does not know. Please contact your administrator.',
+  noEmail: 'An email address is needed to set up two-step verification.',
+  unverifiedEmail: 'Verify your email address before setting up two-step verification.',
+  internal: 'Two-step verification failed. Please try again.',
 } as const;
 
 /** Protocols in which Auth0 can redirect the browser; every other flow is non-interactive. */
@@ -85,6 +89,14 @@ export function providerFor(enrollment: EnrollmentState, settings: Settings): To
   return isEnrolled(enrollment) ? enrollmentProvider(enrollment) : enrollment.provider === 'unknown' ? 'unknown' : settings.provider;
 }
 
+/**
+ * MOVE_TO_VERIFY: an Authy user is asked, after the Authy step, to set up an authenticator app
+ * with Verify in the same visit (the outbound token says so; the result then names the new factor).
+ */
+export function movesToVerify(enrollment: EnrollmentState, settings: Settings): boolean {
+  return settings.moveToVerify && settings.verify !== null && providerFor(enrollment, settings) === 'authy' && enrollment.authyId !== null;
+}
+
 /** The Verify secret to name when a login needs Verify and the Action has no Verify settings. */
 const VERIFY_SETTING = 'VERIFY_SERVICE_SID';
 
@@ -96,7 +108,7 @@ export function decideOnExecute(facts: ExecuteFacts, settings: Settings): Execut
   if (settings.exemptConnections.has(facts.connectionName)) return { kind: 'allow', why: 'exempt-connection' };
   if (facts.sessionMethods.includes(methodUrl(settings))) return { kind: 'allow', why: 'verified-in-session' };
   if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-    return { kind: 'deny', why: 'locked', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs)) };
+    return { kind: 'deny', why: 'locked', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs), facts.nowMs) };
   }
   // A session can outlive a denied login: a silent login must never pass without our method in the session.
   if (facts.silent) return { kind: 'deny', why: 'silent', reason: DENY.silent };
@@ -181,7 +193,13 @@ function stored(enrollment: EnrollmentState, patch: Partial<StoredEnrollment>, e
   if (enrollment.authyId) value.authy_id = enrollment.authyId;
   if (enrollment.verifyFactorSid) value.verify_factor_sid = enrollment.verifyFactorSid;
   if (enrolledAt) value.enrolled_at = enrolledAt;
-  return { ...value, ...patch };
+  return { ...value, ...migratedFields(enrollment), ...patch };
+}
+
+/** What a record moved from Authy keeps on every write: the Authy id and when it moved (see lib/enrollment.ts). */
+function migratedFields(enrollment: EnrollmentState): Partial<StoredEnrollment> {
+  const from = enrollment.migratedFromAuthy;
+  return from ? { authy_id: from.authyId, verify_migrated_at: from.at } : {};
 }
 
 /** Checks the claims the Auth0 `validateToken` does not: issuer, audience, subject, age. Returns a problem or null. */
@@ -220,7 +238,12 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
       const ours = lockedUntilMs > facts.nowMs && lockedUntilMs <= maxLockMs;
       const untilMs = ours ? lockedUntilMs : facts.nowMs + secToMs(settings.lockSeconds);
       const lock = { failures: failures(outcome.failures), locked_until: new Date(untilMs).toISOString() };
-      return { kind: 'deny', why: 'locked', reason: DENY.locked(new Date(untilMs)), store: stored(facts.enrollment, lock, enrolledAt) };
+      return {
+        kind: 'deny',
+        why: 'locked',
+        reason: DENY.locked(new Date(untilMs), facts.nowMs),
+        store: stored(facts.enrollment, lock, enrolledAt),
+      };
     }
     case 'verified': {
       const known = facts.enrollment.authyId;
@@ -233,7 +256,12 @@ export function decideOnContinue(token: ResultToken, facts: ContinueFacts, setti
       if (outcome.enrolledNow === Boolean(known))
         return { kind: 'deny', why: 'enrollment-mismatch', reason: DENY.invalidResult, store: null };
       if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-        return { kind: 'deny', why: 'locked-meanwhile', reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs)), store: null };
+        return {
+          kind: 'deny',
+          why: 'locked-meanwhile',
+          reason: DENY.locked(new Date(facts.enrollment.lockedUntilMs), facts.nowMs),
+          store: null,
+        };
       }
       const store: StoredEnrollment = {
         v: 1,
@@ -269,6 +297,7 @@ function decideVerifyResult(
   settings: Settings,
 ): ContinueDecision {
   const deny = (why: ContinueDenyWhy, reason: string): ContinueDecision => ({ kind: 'deny', why, reason, store: null });
+  if (outcome.fromAuthy) return decideMoveToVerify(outcome, outcome.fromAuthy, facts, settings);
   const provider = providerFor(facts.enrollment, settings);
   if (provider === 'unknown') return deny('unknown-provider', DENY.unknownProvider);
   if (provider !== 'verify') return deny('other-device', DENY.otherDevice);
@@ -279,7 +308,7 @@ function decideVerifyResult(
   // A new enrollment names its new factor; a later login a challenge of the stored factor (Twilio says whose).
   const factorSid = known ?? outcome.result.id;
   if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
-    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs)));
+    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs), facts.nowMs));
   }
   const store: StoredEnrollment = {
     v: 1,
@@ -288,6 +317,7 @@ function decideVerifyResult(
     enrolled_at: facts.enrollment.enrolledAt ?? new Date(facts.nowMs).toISOString(),
     failures: 0,
     last_method: outcome.method,
+    ...migratedFields(facts.enrollment),
   };
   const confirm: Confirmation = {
     statusOf: null,
@@ -396,4 +426,47 @@ export function continueAudit(decision: ContinueDecision): AuditNote {
     default:
       return { event: 'result_refused', fields: { reason: code(decision.why) } };
   }
+}
+
+/**
+ * A move from Authy (MOVE_TO_VERIFY): only for the Authy user we asked to move, whose Authy id the
+ * result names, ending with a new factor that Twilio must show verified for this user's identity
+ * (as any Verify enrollment). The Authy step itself rests on the signature, as Authy codes do.
+ * The record becomes a Verify one that keeps `authy_id` and `verify_migrated_at`, so that
+ * `migrate-to-verify --remove-from-authy` can remove the Authy user later.
+ */
+function decideMoveToVerify(
+  outcome: Extract<ResultOutcome, { kind: 'verify-verified' }>,
+  from: MovedFromAuthy,
+  facts: ContinueFacts,
+  settings: Settings,
+): ContinueDecision {
+  const deny = (why: ContinueDenyWhy, reason: string): ContinueDecision => ({ kind: 'deny', why, reason, store: null });
+  if (!movesToVerify(facts.enrollment, settings) || !outcome.enrolledNow || outcome.result.kind !== 'enrollment') {
+    return deny('enrollment-mismatch', DENY.invalidResult);
+  }
+  if (from.authyId !== facts.enrollment.authyId) return deny('other-device', DENY.otherDevice);
+  if (outcome.method !== 'app') return deny('method-not-enrolled', DENY.invalidResult);
+  if (facts.enrollment.lockedUntilMs !== null && facts.enrollment.lockedUntilMs > facts.nowMs) {
+    return deny('locked-meanwhile', DENY.locked(new Date(facts.enrollment.lockedUntilMs), facts.nowMs));
+  }
+  const nowIso = new Date(facts.nowMs).toISOString();
+  const factorSid = outcome.result.id;
+  const store: StoredEnrollment = {
+    v: 1,
+    provider: 'verify',
+    verify_factor_sid: factorSid,
+    authy_id: from.authyId,
+    verify_migrated_at: nowIso,
+    enrolled_at: nowIso,
+    failures: 0,
+    last_method: 'app',
+  };
+  const confirm: Confirmation = {
+    statusOf: null,
+    requireRegistered: false,
+    approval: null,
+    verify: { factorSid, approved: { method: 'app', result: outcome.result }, maxAgeSeconds: VERIFY_MAX_AGE_SECONDS },
+  };
+  return { kind: 'allow', store, method: 'app', enrolledNow: true, confirm };
 }

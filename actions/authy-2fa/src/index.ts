@@ -21,6 +21,7 @@ import {
   decideOnExecute,
   executeAudit,
   methodUrl,
+  movesToVerify,
   providerFor,
   type AuditNote,
   type ExecuteFacts,
@@ -85,9 +86,13 @@ function isSilent(event: PostLoginEvent): boolean {
   return values.includes('none');
 }
 
+/**
+ * The page language: the first well-formed `ui_locales` entry, else `event.transaction.locale`
+ * (the language Auth0 negotiated from the browser's Accept-Language and the tenant's languages).
+ */
 function locale(event: PostLoginEvent): string {
-  const first = event.transaction?.ui_locales?.[0] ?? event.transaction?.locale ?? '';
-  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(first) ? first : '';
+  const tags = [...(event.transaction?.ui_locales ?? []), event.transaction?.locale ?? ''];
+  return tags.find((tag) => /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag)) ?? '';
 }
 
 async function run(
@@ -163,6 +168,7 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
         maxFailures: settings.maxFailures,
         lockSeconds: settings.lockSeconds,
         locale: locale(event),
+        moveToVerify: movesToVerify(enrollment, settings),
       }),
     });
     api.redirect.sendUserTo(settings.formsUrl.href, { query: { [SESSION_TOKEN_PARAM]: sessionToken } });

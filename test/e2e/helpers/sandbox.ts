@@ -21,11 +21,19 @@ export interface E2eSandbox extends RunningSandbox {
   stop(): Promise<void>;
 }
 
-export async function startE2eSandbox(options: { provider?: 'authy' | 'verify' } = {}): Promise<E2eSandbox> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'authy-2fa-e2e-'));
+export interface E2eOptions {
+  provider?: 'authy' | 'verify';
+  /** MOVE_TO_VERIFY (with provider verify). */
+  moveToVerify?: boolean;
+  /** A data folder to start from (kept by stop(), which removes only a folder it made): a sandbox "restarted" with other settings. */
+  dataDir?: string;
+}
+
+export async function startE2eSandbox(options: E2eOptions = {}): Promise<E2eSandbox> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'authy-2fa-e2e-'));
   const sandbox = await startSandbox({
     ports: { demo: 0, tenant: 0, forms: 0, authy: 0 },
-    ...(options.provider === 'verify' ? { provider: 'verify', verifyPort: 0 } : {}),
+    ...(options.provider === 'verify' ? { provider: 'verify', verifyPort: 0, moveToVerify: options.moveToVerify === true } : {}),
     dataDir,
     lockMinutes: String(LOCK_SECONDS / 60),
     maxFailures: '5',
@@ -40,7 +48,7 @@ export async function startE2eSandbox(options: { provider?: 'authy' | 'verify' }
     },
     async stop(): Promise<void> {
       await sandbox.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,125 @@
+/**
+ * npm run migrate-to-verify -- [--apply] [--remove-from-authy] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json]
+ * Moves users enrolled with Authy to Twilio Verify from Authy's TOTP seed export, without
+ * re-enrollment; `--remove-from-authy` (a later, separate run) removes the Authy users of migrated
+ * users who have logged in since. Dry run unless --apply. See docs/admin-tools.md.
+ */
+import { resolve } from 'node:path';
+import { AuthyError, createAuthyClient } from '../lib/authy-client';
+import { createVerifyKnownSeedClient } from '../lib/providers/verify';
+import { createAdminAudit, outputFor } from './admin/audit';
+import { exportAuthySeed } from './admin/authy-export';
+import { systemClock } from './admin/clock';
+import { connect, parseCli, runCli, runMain, type CliDeps } from './admin/cli';
+import { readVerifyMigrationSettings } from './admin/env';
+import { AdminError } from './admin/errors';
+import { createTwilioFetch } from './admin/twilio-fetch';
+import { runVerifyMigration } from './admin/verify-migration';
+
+const USAGE =
+  'usage: npm run migrate-to-verify -- [--apply] [--remove-from-authy] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json]';
+
+export async function main(deps: CliDeps): Promise<number> {
+  return runCli(deps, async (cliOutput) => {
+    const { values, positionals } = parseCli(
+      deps.argv,
+      {
+        apply: { type: 'boolean', default: false },
+        'remove-from-authy': { type: 'boolean', default: false },
+        report: { type: 'string' },
+        checkpoint: { type: 'string' },
+        sample: { type: 'string', default: '5' },
+        json: { type: 'boolean', default: false },
+      },
+      USAGE,
+    );
+    if (values.help) {
+      cliOutput.out(USAGE);
+      return 0;
+    }
+    const output = outputFor(cliOutput, values.json);
+    if (positionals.length > 0) throw new AdminError('BAD_USAGE', `unexpected argument "${positionals[0]}"\n${USAGE}`);
+    const sample = Number(values.sample);
+    if (!Number.isInteger(sample) || sample < 0 || sample > 1000) {
+      throw new AdminError('BAD_USAGE', '--sample takes a whole number from 0 to 1000');
+    }
+    const settings = readVerifyMigrationSettings(deps.env);
+    const clock = deps.clock ?? systemClock;
+    const connection = connect(deps, output);
+    const cwd = deps.cwd ?? process.cwd();
+    const apply = values.apply;
+    const step = values['remove-from-authy'] ? 'remove-from-authy' : 'migrate';
+    const onWait = (message: string) => output.err(message);
+    const authyFetch = createTwilioFetch({ clock, name: 'Authy', onWait, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+    const verifyFetch = createTwilioFetch({ clock, name: 'Twilio Verify', onWait, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+    const verify = createVerifyKnownSeedClient({
+      accountSid: settings.username,
+      authToken: settings.password,
+      serviceSid: settings.serviceSid,
+      identitySecret: settings.identityKey,
+      fetch: verifyFetch.fetch,
+      timeoutMs: 10_000,
+      ...(settings.verifyApiUrl ? { baseUrl: settings.verifyApiUrl } : {}),
+    });
+    const authyBase = {
+      apiKey: settings.authyApiKey,
+      fetch: authyFetch.fetch,
+      ...(settings.authyApiUrl ? { baseUrl: settings.authyApiUrl } : {}),
+    };
+    const authy = createAuthyClient(authyBase);
+    const twilioStats = {
+      get calls() {
+        return authyFetch.stats.calls + verifyFetch.stats.calls;
+      },
+      get rateLimited() {
+        return authyFetch.stats.rateLimited + verifyFetch.stats.rateLimited;
+      },
+    };
+    const audit = createAdminAudit({
+      json: values.json && apply,
+      tool: 'migrate-to-verify',
+      tenant: connection.credentials.domain,
+      env: deps.env,
+      stdout: deps.stdout,
+      clock,
+      output,
+    });
+    const stamp = new Date(clock.nowMs()).toISOString().replace(/[:.]/g, '-');
+    const name = step === 'migrate' ? 'migrate-to-verify' : 'migrate-to-verify-remove';
+    const reportPath = resolve(
+      cwd,
+      typeof values.report === 'string' ? values.report : `reports/${name}-${apply ? 'apply' : 'dry-run'}-${stamp}.json`,
+    );
+    const checkpointPath = resolve(cwd, typeof values.checkpoint === 'string' ? values.checkpoint : `reports/${name}.checkpoint.ndjson`);
+
+    await runVerifyMigration(
+      { step, apply, tenant: connection.credentials.domain, reportPath, checkpointPath, sample },
+      {
+        api: connection.api,
+        limiter: connection.limiter,
+        clock,
+        output,
+        audit,
+        verify,
+        twilioStats,
+        exportSeed: (authyId) => exportAuthySeed(authyId, authyBase),
+        removeAuthyUser: async (authyId) => {
+          try {
+            await authy.removeUser(authyId);
+          } catch (error) {
+            // Removed already (an earlier run stopped before writing app_metadata).
+            if (error instanceof AuthyError && error.code === 'USER_NOT_FOUND') return;
+            throw new AdminError(
+              'AUTHY_FAILED',
+              `Authy did not remove user ${authyId}: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          }
+        },
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      },
+    );
+    return 0;
+  });
+}
+
+if (require.main === module) runMain(main);
