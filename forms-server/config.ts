@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { MIN_SECRET_BYTES } from '../lib/action-secrets';
 import { SettingsError, parseVerifySettings, type VerifySettings } from '../lib/action-settings';
 import { splitList, valueReader, type ValueProblem, type ValueReader } from '../lib/env-values';
+import { MAX_REMEMBER_DAYS, MIN_REMEMBER_DAYS } from '../lib/remembered-devices';
 import { parseServiceUrl } from '../lib/service-url';
 
 export interface FormsServerConfig {
@@ -53,6 +54,8 @@ export interface FormsServerConfig {
    * Needed for links whose outbound token names Verify.
    */
   verify?: VerifySettings | null;
+  /** REMEMBER_DAYS (1-90, the same as the Action's): offer "remember this device"; null or absent: off. */
+  rememberDays?: number | null;
 }
 
 /** A setting is missing or malformed; `setting` names the environment variable. */
@@ -225,5 +228,6 @@ export function loadConfig(env: Env): FormsServerConfig {
     ...metricsSettings(read, port),
     auditHashKey: auditHashKey(read),
     verify: verifySettings(env),
+    rememberDays: read.text('REMEMBER_DAYS') === undefined ? null : read.integer('REMEMBER_DAYS', 0, MIN_REMEMBER_DAYS, MAX_REMEMBER_DAYS),
   };
 }

@@ -6,9 +6,10 @@ import type { FastifyReply } from 'fastify';
 import { secToMs, msToSec } from '../lib/time';
 import { relativeTime } from '../lib/relative-time';
 import { utcMinute } from '../lib/utc-minute';
-import { SESSION_TOKEN_PARAM, signResultToken, type ResultOutcome } from '../lib/token-contract';
+import { SESSION_TOKEN_PARAM, signResultToken, type DeviceRegistration, type ResultOutcome } from '../lib/token-contract';
 import type { FormsServerConfig } from './config';
 import { catalogueFor, format, message, triesLeftText, type Catalogue, type MessageKey } from './i18n';
+import { rememberThisDevice } from './plugins/device-cookie';
 import { contentSecurityPolicy } from './plugins/security-headers';
 import type { Store } from './store/types';
 import { MAX_PUSHES_PER_VISIT, triesLeft } from './visit/attempts';
@@ -34,6 +35,7 @@ export function continueForm(
   deps: RenderDeps,
   outcome: ResultOutcome,
   to: { continueUrl: string; audience: string; userId: string; state: string },
+  rememberDevice: DeviceRegistration | null = null,
 ): ContinueForm {
   const token = signResultToken(outcome, {
     formsOrigin: deps.config.publicOrigin,
@@ -42,6 +44,7 @@ export function continueForm(
     state: to.state,
     secret: deps.config.sharedSecret,
     nowSec: msToSec(deps.now()),
+    rememberDevice,
   });
   return { action: to.continueUrl, state: to.state, tokenName: SESSION_TOKEN_PARAM, token };
 }
@@ -54,7 +57,7 @@ function finalPage(
   deps: RenderDeps,
   outcome: ResultOutcome,
 ) {
-  const form = continueForm(deps, outcome, visit);
+  const form = continueForm(deps, outcome, visit, rememberThisDevice(reply, visit, deps.now()));
   // These pages' only form posts to the trusted tenant's /continue, fixed by the server.
   reply.header('content-security-policy', contentSecurityPolicy(null));
   if (outcome.kind === 'locked') {
@@ -88,6 +91,13 @@ async function earlierTries(t: Catalogue, visit: Visit, deps: RenderDeps, notice
   return triesLeftText(t, triesLeft(counter, visit.maxFailures), true);
 }
 
+/** The final page of an outcome decided without a visit of its own (a remembered device): the form that posts it at once. */
+export async function renderOutcome(reply: FastifyReply, visit: Visit, deps: RenderDeps, outcome: ResultOutcome): Promise<FastifyReply> {
+  const t = catalogueFor(visit.locale);
+  reply.code(200).header('content-type', 'text/html; charset=utf-8');
+  return finalPage(reply, t, { t, csrf: visit.csrf, notice: null, lang: t.lang }, visit, deps, outcome);
+}
+
 /** Renders whatever the visit's step calls for. */
 export async function renderVisit(
   reply: FastifyReply,
@@ -117,6 +127,7 @@ export async function renderVisit(
       earlierTries: await earlierTries(t, visit, deps, shown),
       enrolling: !visit.authyId,
       canPush: Boolean(visit.authyId) && visit.pushes < MAX_PUSHES_PER_VISIT,
+      remember: rememberBox(t, visit),
     });
   }
   // A refused number is shown again so the user can correct it rather than retype it.
@@ -127,6 +138,11 @@ export async function renderVisit(
     country: typed.country ?? defaultCountry(visit.locale),
     phone: typed.phone ?? '',
   });
+}
+
+/** The "remember this device" box of the code page, or null when not offered. */
+function rememberBox(t: Catalogue, visit: Visit): { label: string; checked: boolean } | null {
+  return visit.remember ? { label: format(t.rememberDevice, { days: visit.remember.days }), checked: visit.remember.chosen } : null;
 }
 
 /** The secret in groups of four, as authenticator apps show and take it (spaces are ignored when typed). */
@@ -151,6 +167,7 @@ async function verifyPage(reply: FastifyReply, visit: Visit, t: Catalogue, page:
     changeLabel: t.setupAgain,
     phoneChannels: false,
     canPush: false,
+    remember: rememberBox(t, visit),
   });
 }
 

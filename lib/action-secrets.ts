@@ -26,6 +26,7 @@ export const SECRET_NAMES = [
   'TWILIO_API_KEY_SECRET',
   'VERIFY_IDENTITY_KEY',
   'VERIFY_API_URL',
+  'REMEMBER_DAYS',
   'MOVE_TO_VERIFY',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];

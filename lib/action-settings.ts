@@ -6,6 +6,7 @@
  */
 import { MIN_SECRET_BYTES, type SecretName } from './action-secrets';
 import { valueReader, type ValueProblem, type ValueReader, type Values } from './env-values';
+import { MAX_REMEMBER_DAYS, MIN_REMEMBER_DAYS } from './remembered-devices';
 import { parseServiceUrl } from './service-url';
 
 /** How the Action reaches Twilio Verify (lib/providers/verify.ts takes these). */
@@ -53,6 +54,8 @@ export interface Settings {
   auditHashKey: string | null;
   /** Twilio Verify: required with PROVIDER=verify; otherwise set when VERIFY_SERVICE_SID is (users enrolled with Verify), else null. */
   verify: VerifySettings | null;
+  /** "Remember this device" for REMEMBER_DAYS days (1-90); null: off (the default). lib/remembered-devices.ts. */
+  rememberDays: number | null;
   /**
    * MOVE_TO_VERIFY (default off; needs PROVIDER=verify): a user still enrolled with Authy, once they
    * have passed their Authy step, sets up an authenticator app with Verify in the same login, and
@@ -211,6 +214,7 @@ export function parseSettings(secrets: Record<string, unknown>): Settings {
     requireVerifiedEmail: read.flag('REQUIRE_VERIFIED_EMAIL', true),
     auditHashKey: auditHashKey(read),
     verify: verifySettings(read, chosen === 'verify'),
+    rememberDays: read.text('REMEMBER_DAYS') === undefined ? null : read.integer('REMEMBER_DAYS', 0, MIN_REMEMBER_DAYS, MAX_REMEMBER_DAYS),
     moveToVerify,
   };
 }

@@ -13,6 +13,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { signHs256, type JwtClaims } from './jwt-hs256';
 import { normalizeAuthyId } from './enrollment';
+import {
+  DEVICE_HASH,
+  DEVICE_ID,
+  DEVICE_LABEL,
+  DEVICE_SECRET,
+  MAX_DEVICES,
+  MAX_REMEMBER_DAYS,
+  MIN_REMEMBER_DAYS,
+} from './remembered-devices';
 import { SID } from './providers/verify-http';
 import { nowSec } from './time';
 
@@ -74,6 +83,10 @@ export interface OutboundInput {
   lockSeconds: number;
   /** First of the login's `ui_locales`, or "". */
   locale: string;
+  /** REMEMBER_DAYS when "remember this device" is on (the page offers it), else absent. */
+  rememberDays?: number | null;
+  /** The ids (never the hashes) of the user's live remembered devices that may skip the page, else absent. */
+  deviceIds?: readonly string[];
   /**
    * MOVE_TO_VERIFY: this Authy user, once past the Authy step, sets up an authenticator app with
    * Verify in the same visit (claim `move_to_verify: true`; only with an Authy id).
@@ -85,7 +98,11 @@ export interface OutboundInput {
  * The outbound token as the forms server reads it. `provider` and `verifyFactorSid` are there
  * only for Verify (absent = Authy, as in every token before Verify): read them with tokenProvider.
  */
-export interface OutboundToken extends Omit<OutboundInput, 'provider' | 'verifyFactorSid' | 'moveToVerify'> {
+export interface OutboundToken extends Omit<OutboundInput, 'provider' | 'verifyFactorSid' | 'moveToVerify' | 'rememberDays' | 'deviceIds'> {
+  /** `remember_days`: absent when "remember this device" is off. */
+  rememberDays?: number;
+  /** `devices`: ids of the remembered devices the Action would accept; absent: none. */
+  deviceIds?: string[];
   provider?: 'verify';
   /** Present (true) only when the Action asks this Authy user to move to Verify. */
   moveToVerify?: true;
@@ -115,6 +132,8 @@ export function outboundPayload(input: OutboundInput): Record<string, unknown> {
     if (input.verifyFactorSid) payload.verify_factor_sid = input.verifyFactorSid;
   }
   if (input.sealedEmail) payload.sealed_email = input.sealedEmail;
+  if (input.rememberDays) payload.remember_days = input.rememberDays;
+  if (input.deviceIds && input.deviceIds.length > 0) payload.devices = input.deviceIds.slice(0, MAX_DEVICES);
   if (input.moveToVerify) {
     if (!input.authyId || input.provider === 'verify') throw new RangeError('only an Authy user moves to Verify');
     payload.move_to_verify = true;
@@ -152,6 +171,16 @@ function authyIdClaim(claims: JwtClaims, name: string): string | null {
   return id;
 }
 
+/** The `devices` claim: at most MAX_DEVICES well-formed ids, or none. */
+function deviceIdsClaim(claims: JwtClaims): string[] {
+  const value = claims.devices;
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_DEVICES || !value.every((id) => typeof id === 'string' && DEVICE_ID.test(id))) {
+    throw new ContractError('devices', 'claim devices is malformed');
+  }
+  return value as string[];
+}
+
 /** The provider an outbound token names: authy unless it says verify. */
 export function tokenProvider(token: Pick<OutboundToken, 'provider'>): TokenProvider {
   return token.provider ?? 'authy';
@@ -172,6 +201,9 @@ export function parseOutboundClaims(claims: JwtClaims): OutboundToken {
     lockSeconds: int(claims, 'lock_seconds', 1, 7 * 24 * 3600),
     locale: str(claims, 'locale', LOCALE),
   };
+  if (claims.remember_days !== undefined) token.rememberDays = int(claims, 'remember_days', MIN_REMEMBER_DAYS, MAX_REMEMBER_DAYS);
+  const deviceIds = deviceIdsClaim(claims);
+  if (deviceIds.length > 0) token.deviceIds = deviceIds;
   const factorSid = optionalStr(claims, 'verify_factor_sid', SID.factor);
   if (providerClaim(claims) === 'verify') {
     if (token.authyId) throw new ContractError('authy_id', 'a Verify user has no Authy id');
@@ -226,7 +258,19 @@ export type ResultOutcome =
     }
   | { kind: 'cancelled'; failures: number }
   /** `lockedUntilSec`: the `locked_until` claim, epoch seconds. */
-  | { kind: 'locked'; failures: number; lockedUntilSec: number };
+  | { kind: 'locked'; failures: number; lockedUntilSec: number }
+  /** The browser presented a remembered device (claims `device_id`, `device_secret`): the Action checks it against its stored hash. */
+  | { kind: 'remembered'; deviceId: string; deviceSecret: string };
+
+/**
+ * A device to remember, carried by a success (claims `remember_device_id`, `remember_device_hash`,
+ * `remember_device_label`): its hash, never its secret, and the label an admin sees (browser family and date).
+ */
+export interface DeviceRegistration {
+  id: string;
+  hash: string;
+  label: string;
+}
 
 export interface ResultContext {
   formsOrigin: string;
@@ -237,6 +281,8 @@ export interface ResultContext {
   secret: string;
   /** Epoch seconds; defaults to the clock. */
   nowSec?: number;
+  /** A success only: the device the user asked to remember. */
+  rememberDevice?: DeviceRegistration | null;
 }
 
 /** The result token as the Action reads it. */
@@ -251,6 +297,8 @@ export interface ResultToken {
   expiresAtSec: number;
   id: string;
   outcome: ResultOutcome;
+  /** A success only: the device to remember; null or absent: none. */
+  rememberDevice?: DeviceRegistration | null;
 }
 
 /** Signs the forms server's result for Auth0's `/continue`. */
@@ -286,9 +334,18 @@ export function signResultToken(outcome: ResultOutcome, context: ResultContext):
       claims.from_authy_id = outcome.fromAuthy.authyId;
       claims.from_method = outcome.fromAuthy.method;
     }
+  } else if (outcome.kind === 'remembered') {
+    claims.failures = 0;
+    claims.device_id = outcome.deviceId;
+    claims.device_secret = outcome.deviceSecret;
   } else {
     claims.failures = outcome.failures;
     if (outcome.kind === 'locked') claims.locked_until = outcome.lockedUntilSec;
+  }
+  if (context.rememberDevice && (outcome.kind === 'verified' || outcome.kind === 'verify-verified')) {
+    claims.remember_device_id = context.rememberDevice.id;
+    claims.remember_device_hash = context.rememberDevice.hash;
+    claims.remember_device_label = context.rememberDevice.label;
   }
   return signHs256(claims, context.secret);
 }
@@ -322,6 +379,19 @@ function verifyOutcome(claims: JwtClaims, method: SecondFactorMethod): ResultOut
     throw new ContractError('from_method', 'claim from_method is malformed');
   }
   return { ...outcome, fromAuthy: { authyId: fromAuthyId, method: fromMethod as SecondFactorMethod } };
+}
+
+/** The device a success asks to remember: both claims or neither, and only on a success. */
+function rememberDeviceClaims(claims: JwtClaims, outcome: ResultOutcome): DeviceRegistration | null {
+  if (claims.remember_device_id === undefined && claims.remember_device_hash === undefined) return null;
+  if (outcome.kind !== 'verified' && outcome.kind !== 'verify-verified') {
+    throw new ContractError('remember_device_id', 'not a success');
+  }
+  return {
+    id: str(claims, 'remember_device_id', DEVICE_ID),
+    hash: str(claims, 'remember_device_hash', DEVICE_HASH),
+    label: str(claims, 'remember_device_label', DEVICE_LABEL),
+  };
 }
 
 /** Reads verified result claims (signature, expiry and state already checked). Throws ContractError. */
@@ -365,8 +435,15 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
     case 'locked':
       outcome = { kind: 'locked', failures, lockedUntilSec: int(claims, 'locked_until', 0, Number.MAX_SAFE_INTEGER) };
       break;
+    case 'remembered':
+      outcome = {
+        kind: 'remembered',
+        deviceId: str(claims, 'device_id', DEVICE_ID),
+        deviceSecret: str(claims, 'device_secret', DEVICE_SECRET),
+      };
+      break;
     default:
       throw new ContractError('result', 'claim result is missing or unknown');
   }
-  return { ...base, outcome };
+  return { ...base, outcome, rememberDevice: rememberDeviceClaims(claims, outcome) };
 }

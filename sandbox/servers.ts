@@ -37,6 +37,8 @@ export interface SandboxSetup {
   /** Action settings (as text, like Action secrets). */
   maxFailures: string;
   lockMinutes: string;
+  /** REMEMBER_DAYS of both the Action and the forms server, or null (off). */
+  rememberDays: string | null;
   logger: boolean;
   /** PROVIDER=verify: the Verify emulator and the settings that point the Action and the forms server at it; else null. */
   verify: VerifySandbox | null;
@@ -59,7 +61,7 @@ function authyServer({ secrets, dataDir, logger }: SandboxSetup): Promise<Fastif
   return buildAuthyEmulator({ apiKey: secrets.authyApiKey, dataFile: join(dataDir, 'authy-emulator.json'), logger });
 }
 
-function formsServer({ ports, urls, secrets, logger, verify }: SandboxSetup): Promise<FastifyInstance> {
+function formsServer({ ports, urls, secrets, logger, verify, rememberDays }: SandboxSetup): Promise<FastifyInstance> {
   const config = loadConfig({
     FORMS_HOST: LISTEN_HOST,
     FORMS_PORT: String(ports.forms),
@@ -70,6 +72,7 @@ function formsServer({ ports, urls, secrets, logger, verify }: SandboxSetup): Pr
     TRUSTED_TENANTS: urls.tenant,
     LOG_LEVEL: logger ? 'info' : 'silent',
     ...(verify ? verifySettings(verify) : {}),
+    ...(rememberDays ? { REMEMBER_DAYS: rememberDays } : {}),
   });
   return buildFormsServer(config, { logger });
 }
@@ -99,6 +102,7 @@ function tenantServer(setup: SandboxSetup): Promise<FastifyInstance> {
       MAX_FAILURES: setup.maxFailures,
       LOCK_MINUTES: setup.lockMinutes,
       ...(setup.verify ? { PROVIDER: 'verify', ...verifySettings(setup.verify) } : {}),
+      ...(setup.rememberDays ? { REMEMBER_DAYS: setup.rememberDays } : {}),
       ...(setup.moveToVerify ? { MOVE_TO_VERIFY: 'true' } : {}),
     },
     logger: setup.logger,

@@ -19,8 +19,9 @@ import { secToMs } from '../lib/time';
 import { loadOrCreateSecrets } from './local-secrets';
 import { LISTEN_HOST, freePort, portsFromEnv, resolvePorts, type PortName } from './ports';
 import { SERVERS, sandboxUrls, type SandboxSetup, type SandboxUrls } from './servers';
-import { demoUsersNow, resetSandboxData, wantsFresh } from './sandbox-data';
-import { readSeedFile, type SeedUser } from './tenant/user-store';
+import { resetSandboxData, wantsFresh } from './sandbox-data';
+import { demoUsers } from './tenant/demo-users';
+import { readSeedFile, type SeedUser, type UserStore } from './tenant/user-store';
 import { DEFAULT_VERIFY_PORT, moveToVerifyFrom, providerFrom, verifySandbox, verifyServer, type SandboxProvider } from './verify-setup';
 
 export { loadOrCreateSecrets } from './local-secrets';
@@ -39,6 +40,8 @@ export interface SandboxOptions {
   /** Action settings the tests shorten; as text, like Action secrets. */
   maxFailures?: string;
   lockMinutes?: string;
+  /** REMEMBER_DAYS of the Action and the forms server ("remember this device"); default off, or SANDBOX_REMEMBER_DAYS. */
+  rememberDays?: string;
   /** Log requests of every server (pino JSON); default false. */
   log?: boolean;
   /** How new users enroll: authy (default) or verify, which also starts the Verify emulator. */
@@ -56,8 +59,8 @@ export interface RunningSandbox {
   /** With provider verify: the Verify emulator's URL and phone page; else null. */
   verify: { url: string; phone: string } | null;
   users: readonly SeedUser[];
-  /** The data folder (secrets, users' metadata, emulator state). */
-  dataDir: string;
+  /** The stand-in tenant's users (what an admin tool would read and change through the Management API). */
+  userStore: UserStore;
   close(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ async function sandboxSetup(options: SandboxOptions): Promise<SandboxSetup> {
     seedUsers,
     maxFailures: options.maxFailures ?? process.env.SANDBOX_MAX_FAILURES ?? '5',
     lockMinutes: options.lockMinutes ?? process.env.SANDBOX_LOCK_MINUTES ?? '15',
+    rememberDays: options.rememberDays ?? (process.env.SANDBOX_REMEMBER_DAYS || null),
     logger: options.log ?? false,
     verify,
     moveToVerify: verify !== null && options.moveToVerify === true,
@@ -90,6 +94,7 @@ async function sandboxSetup(options: SandboxOptions): Promise<SandboxSetup> {
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const setup = await sandboxSetup(options);
   const started: FastifyInstance[] = [];
+  let userStore: UserStore | null = null;
   const close = async () => {
     await Promise.allSettled(started.reverse().map((app) => app.close()));
   };
@@ -103,13 +108,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       const app = await build(setup);
       await app.listen({ host: LISTEN_HOST, port: setup.ports[name] });
       started.push(app);
+      if (name === 'tenant') userStore = app.tenant.users;
     }
   } catch (error) {
     await close();
     throw error;
   }
   const verify = setup.verify ? { url: setup.verify.url, phone: setup.verify.phone } : null;
-  return { urls: setup.urls, users: setup.seedUsers, dataDir: setup.dataDir, verify, close };
+  if (!userStore) throw new Error('the stand-in tenant did not start');
+  return { urls: setup.urls, users: setup.seedUsers, userStore, verify, close };
 }
 
 function banner(sandbox: RunningSandbox, fresh: boolean): string {
@@ -130,7 +137,9 @@ function banner(sandbox: RunningSandbox, fresh: boolean): string {
       : []),
     '',
     'Demo users (password shown on the login page too):',
-    ...demoUsersNow(sandbox.users, sandbox.dataDir).map((u) => `  ${u.email.padEnd(22)} ${u.password.padEnd(18)} ${u.note ?? ''}`),
+    ...demoUsers(sandbox.users, (id) => sandbox.userStore.get(id)).map(
+      (u) => `  ${u.email.padEnd(22)} ${u.password.padEnd(18)} ${u.note ?? ''}`,
+    ),
     fresh
       ? '(started clean: --fresh)'
       : 'Saved logins are kept in the data folder; `npm start -- --fresh` or `npm run sandbox:reset` starts clean.',

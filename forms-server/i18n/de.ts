@@ -17,6 +17,8 @@ export const de: Catalogue = {
     'Ihre Nummer ist registriert. Geben Sie den Code aus der Authy-App ein oder fordern Sie eine SMS oder einen Anruf an.',
   code: 'Bestätigungscode',
   codeHint: '6 bis 8 Ziffern.',
+  rememberDevice: 'Auf diesem Gerät {days} Tage lang nicht mehr fragen',
+  rememberHint: 'Nur auf einem Gerät, das nur Sie benutzen.',
   verifySubmit: 'Bestätigen',
   otherWays: 'Andere Wege zum Code',
   sms: 'Code per SMS senden',

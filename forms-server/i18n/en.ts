@@ -13,6 +13,8 @@ export const en = {
   codeIntroEnrolling: 'Your number is registered. Enter the code from the Authy app, or ask for a text message or a call.',
   code: 'Verification code',
   codeHint: '6 to 8 digits.',
+  rememberDevice: "Don't ask again on this device for {days} days",
+  rememberHint: 'Only on a device that you alone use.',
   verifySubmit: 'Verify',
   otherWays: 'Other ways to get a code',
   sms: 'Text me a code',

@@ -16,6 +16,8 @@ export const es: Catalogue = {
   codeIntroEnrolling: 'Su número está registrado. Introduzca el código de la app Authy, o pida un SMS o una llamada.',
   code: 'Código de verificación',
   codeHint: 'De 6 a 8 dígitos.',
+  rememberDevice: 'No volver a preguntar en este dispositivo durante {days} días',
+  rememberHint: 'Solo en un dispositivo que use únicamente usted.',
   verifySubmit: 'Verificar',
   otherWays: 'Otras formas de recibir un código',
   sms: 'Enviarme un SMS',

@@ -16,6 +16,8 @@ export const fr: Catalogue = {
   codeIntroEnrolling: 'Votre numéro est enregistré. Saisissez le code de l’application Authy, ou demandez un SMS ou un appel.',
   code: 'Code de vérification',
   codeHint: '6 à 8 chiffres.',
+  rememberDevice: 'Ne plus demander sur cet appareil pendant {days} jours',
+  rememberHint: 'Uniquement sur un appareil que vous êtes seul à utiliser.',
   verifySubmit: 'Vérifier',
   otherWays: 'Autres moyens de recevoir un code',
   sms: 'M’envoyer un code par SMS',

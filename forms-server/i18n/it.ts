@@ -16,6 +16,8 @@ export const it: Catalogue = {
   codeIntroEnrolling: 'Il tuo numero è registrato. Inserisci il codice dell’app Authy, oppure chiedi un SMS o una chiamata.',
   code: 'Codice di verifica',
   codeHint: 'Da 6 a 8 cifre.',
+  rememberDevice: 'Non chiedere più su questo dispositivo per {days} giorni',
+  rememberHint: 'Solo su un dispositivo che usi soltanto tu.',
   verifySubmit: 'Verifica',
   otherWays: 'Altri modi per ricevere un codice',
   sms: 'Inviami un SMS',

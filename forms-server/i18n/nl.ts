@@ -16,6 +16,8 @@ export const nl: Catalogue = {
   codeIntroEnrolling: 'Je nummer is geregistreerd. Vul de code uit de Authy-app in, of vraag om een sms of een telefoontje.',
   code: 'Verificatiecode',
   codeHint: '6 tot 8 cijfers.',
+  rememberDevice: 'Niet meer vragen op dit apparaat gedurende {days} dagen',
+  rememberHint: 'Alleen op een apparaat dat alleen u gebruikt.',
   verifySubmit: 'Controleren',
   otherWays: 'Andere manieren om een code te krijgen',
   sms: 'Stuur me een sms',

@@ -16,6 +16,8 @@ export const ptBR: Catalogue = {
   codeIntroEnrolling: 'Seu número foi cadastrado. Digite o código do app Authy ou peça um SMS ou uma ligação.',
   code: 'Código de verificação',
   codeHint: 'De 6 a 8 dígitos.',
+  rememberDevice: 'Não perguntar novamente neste dispositivo por {days} dias',
+  rememberHint: 'Somente em um dispositivo que só você usa.',
   verifySubmit: 'Verificar',
   otherWays: 'Outras formas de receber um código',
   sms: 'Enviar um código por SMS',

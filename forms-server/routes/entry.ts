@@ -9,8 +9,9 @@ import type { FormsServerConfig } from '../config';
 import { readLink, type Link } from '../link';
 import { VISIT_PAGE } from '../plugins/visit';
 import type { Observer } from '../observe';
+import { rememberedOutcome, visitRemember } from '../plugins/device-cookie';
 import { readVisitCookie, setVisitCookie } from '../plugins/visit-cookie';
-import { continueForm, renderError, type RenderDeps } from '../render';
+import { continueForm, renderError, renderOutcome, type RenderDeps } from '../render';
 import type { Store, VisitLimits } from '../store/types';
 import { isLocked } from '../visit/attempts';
 import { next } from '../visit/machine';
@@ -28,7 +29,7 @@ export interface EntryOptions extends RenderDeps {
 
 const randomId = (): string => randomBytes(32).toString('base64url');
 
-function visitFor(link: Link, nowMs: number, maxVisitSeconds: number, verifyEnabled: boolean): Visit {
+function visitFor(link: Link, nowMs: number, config: FormsServerConfig, verifyEnabled: boolean): Visit {
   const { outbound } = link;
   return startVisit(
     {
@@ -42,13 +43,14 @@ function visitFor(link: Link, nowMs: number, maxVisitSeconds: number, verifyEnab
       locale: outbound.locale,
       authyId: outbound.authyId,
       ...(outbound.provider === 'verify' ? { provider: 'verify', verifyFactorSid: outbound.verifyFactorSid ?? null } : {}),
+      remember: visitRemember(config, outbound),
       // Without Verify here the move is left out: the user signs in with Authy, and the Action, seeing an Authy result, keeps them there.
       ...(outbound.moveToVerify && verifyEnabled ? { moveToVerify: true } : {}),
       email: link.email,
       maxFailures: outbound.maxFailures,
       lockSeconds: outbound.lockSeconds,
       linkExpiresAtMs: link.expiresAtMs,
-      maxVisitMs: secToMs(maxVisitSeconds),
+      maxVisitMs: secToMs(config.visitMaxSeconds),
     },
     nowMs,
   );
@@ -70,11 +72,17 @@ export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options
       request.log.error({ step: 'entry', provider: 'verify' }, 'a Verify link, and Verify is not configured (VERIFY_SERVICE_SID)');
       return renderError(reply, 503, 'errVerifyOff', link.outbound.locale, cancelForm(options, link));
     }
-    let visit = visitFor(link, now(), config.visitMaxSeconds, options.verifyEnabled === true);
+    let visit = visitFor(link, now(), config, options.verifyEnabled === true);
     const counter = await store.raiseFailures(visit.userKey, link.outbound.failures, attemptLimits(visit, now()));
     // Locked already (here or by the Action): the visit starts at its end.
     if (isLocked(counter, now())) visit = next(visit, { type: 'attemptRefused', reason: 'locked', counter }, now()).visit;
     else if (counter.failures > 0) visit = { ...visit, earlierFailures: counter.failures };
+    // A remembered device of this user in this browser: no page, the result goes back at once (the Action decides).
+    const remembered = visit.outcome ? null : rememberedOutcome(request, config, link.outbound);
+    if (remembered) {
+      request.log.info({ step: 'entry', remembered: true }, 'remembered device presented');
+      return renderOutcome(reply, visit, options, remembered);
+    }
 
     const opened = await store.openVisit(visit, link.key, link.expiresAtMs, options.limits, now());
     const subject = { tenant: link.outbound.tenantIssuer, userId: link.outbound.userId };

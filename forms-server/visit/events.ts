@@ -11,7 +11,8 @@ export type UserAction =
   /** Authy: register the phone. Verify: set up an authenticator app (the phone fields are not read). */
   | { type: 'enroll'; country: unknown; phone: unknown }
   | { type: 'changeNumber' }
-  | { type: 'submitCode'; code: unknown }
+  /** `remember`: the "remember this device" box ("on" when ticked). */
+  | { type: 'submitCode'; code: unknown; remember?: unknown }
   | { type: 'send'; channel: unknown }
   | { type: 'startPush' }
   | { type: 'checkPush' }

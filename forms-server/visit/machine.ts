@@ -135,7 +135,11 @@ function onCheckPush(visit: Visit): Transition {
   return { visit, effects: [{ type: 'pollPush', authyId: visit.authyId, uuid: push.uuid, reservationId: push.reservationId }] };
 }
 
-function onUserAction(visit: Visit, action: UserAction, nowMs: number): Transition {
+function onUserAction(given: Visit, action: UserAction, nowMs: number): Transition {
+  // The "remember this device" box rides with each code; only a success uses it (render.ts).
+  const remember =
+    action.type === 'submitCode' && given.remember && !given.outcome ? { ...given.remember, chosen: action.remember === 'on' } : null;
+  const visit = remember ? { ...given, remember } : given;
   const step = stepOf(visit);
   const verify = visit.provider === 'verify' ? onVerifyAction(visit, action) : null;
   if (verify) return verify;

@@ -67,10 +67,19 @@ export interface Visit extends VisitRecord {
    * visit ends. Never logged.
    */
   pendingFactor?: PendingFactor | null;
+  /** Present when the code page offers "remember this device". */
+  remember?: VisitRemember | null;
   /** MOVE_TO_VERIFY: once past the Authy step, this Authy user sets up an authenticator app with Verify in this visit. */
   moveToVerify?: true;
   /** Set when the Authy step of a move is passed: the visit then goes on as a Verify enrollment, and its result says so. */
   movedFromAuthy?: MovedFromAuthy;
+}
+
+/** "Remember this device" (forms-server/plugins/device-cookie.ts): the days offered, this user's cookie name, the box ticked. */
+export interface VisitRemember {
+  days: number;
+  cookie: string;
+  chosen: boolean;
 }
 
 export interface PendingFactor {
@@ -89,7 +98,10 @@ export const STEPS: readonly Step[] = ['enroll', 'code', 'push', 'verified', 'ca
 type TargetFields = 'authyId' | 'pendingAuthyId' | 'provider' | 'verifyFactorSid' | 'pendingFactor';
 
 export function stepOf(visit: Pick<Visit, 'outcome' | 'push' | TargetFields>): Step {
-  if (visit.outcome) return visit.outcome.kind === 'verify-verified' ? 'verified' : visit.outcome.kind;
+  if (visit.outcome) {
+    const kind = visit.outcome.kind;
+    return kind === 'verify-verified' || kind === 'remembered' ? 'verified' : kind;
+  }
   if (visit.push) return 'push';
   return codeTarget(visit) ? 'code' : 'enroll';
 }
@@ -136,6 +148,8 @@ export interface VisitStart {
   /** Verify visits only: the provider and the enrolled factor, if any. */
   provider?: 'verify';
   verifyFactorSid?: string | null;
+  /** "Remember this device" when offered. */
+  remember?: VisitRemember | null;
   /** Authy visits the Action asks to move to Verify (and the forms server can: Verify is configured). */
   moveToVerify?: true;
 }
@@ -171,6 +185,7 @@ export function startVisit(start: VisitStart, nowMs: number): Visit {
     notice: null,
     outcome: null,
     ...(start.provider === 'verify' ? { provider: 'verify', verifyFactorSid: start.verifyFactorSid ?? null, pendingFactor: null } : {}),
+    ...(start.remember ? { remember: start.remember } : {}),
     ...(start.moveToVerify && start.provider !== 'verify' && start.authyId ? { moveToVerify: true } : {}),
   };
 }

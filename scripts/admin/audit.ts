@@ -13,7 +13,7 @@ import type { Clock } from './clock';
 import { AUDIT_KEY_VARIABLES, readAuditKey, type Env } from './env';
 import type { Output, WritableLike } from './output';
 
-export type AdminTool = 'reset-2fa' | 'unlock-2fa' | 'enroll-2fa' | 'migrate-users' | 'migrate-to-verify';
+export type AdminTool = 'reset-2fa' | 'unlock-2fa' | 'forget-devices' | 'enroll-2fa' | 'migrate-users' | 'migrate-to-verify';
 
 /** The `note` of an event written without a key. */
 export const NO_KEY_NOTE = 'user not hashed: neither AUDIT_HASH_KEY nor SHARED_SECRET is set';

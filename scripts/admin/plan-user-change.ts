@@ -4,6 +4,7 @@
  */
 import { ENROLLMENT_KEY, LEGACY_AUTHY_ID_KEY, LEGACY_MFA_KEY, normalizeAuthyId, readEnrollment } from '../../lib/enrollment';
 import { isRecord } from '../../lib/is-record';
+import { DEVICES_KEY, forgetDevicesPatch } from '../../lib/remembered-devices';
 import { previousValues } from './plan-migration';
 
 export interface UserChange {
@@ -33,10 +34,11 @@ export function storedAuthyIds(appMetadata: Record<string, unknown>): string[] {
   return [...ids];
 }
 
-/** Reset: remove the enrollment and every rule-era Authy key, so the next login enrolls again. */
+/** Reset: remove the enrollment, every rule-era Authy key and the remembered devices, so the next login enrolls again. */
 export function planReset(appMetadata: Record<string, unknown>): UserChange | null {
   const patch: Record<string, unknown> = {};
   if (ENROLLMENT_KEY in appMetadata) patch[ENROLLMENT_KEY] = null;
+  if (DEVICES_KEY in appMetadata) patch[DEVICES_KEY] = null;
   if (LEGACY_AUTHY_ID_KEY in appMetadata) patch[LEGACY_AUTHY_ID_KEY] = null;
   const mfa = appMetadata[LEGACY_MFA_KEY];
   // An `mfa` key of another provider is not ours to remove.
@@ -54,5 +56,12 @@ export function planUnlock(appMetadata: Record<string, unknown>): UserChange | n
   const { locked_until: _dropped, ...rest } = stored;
   const next = { ...rest, failures: 0 };
   const patch = { [ENROLLMENT_KEY]: next };
+  return { patch, previous: previousValues(appMetadata, patch), authyIds: [] };
+}
+
+/** Forget devices: remove every remembered device, so each browser asks for a code again; the enrollment is kept. */
+export function planForgetDevices(appMetadata: Record<string, unknown>): UserChange | null {
+  if (!(DEVICES_KEY in appMetadata)) return null;
+  const patch = forgetDevicesPatch();
   return { patch, previous: previousValues(appMetadata, patch), authyIds: [] };
 }

@@ -6,8 +6,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { AuthyError, createAuthyClient } from '../../lib/authy-client';
 import { ENROLLMENT_KEY } from '../../lib/enrollment';
+import { readDevices } from '../../lib/remembered-devices';
 import { isRecord } from '../../lib/is-record';
-import { createAdminAudit, outputFor, type AdminAudit } from './audit';
+import { createAdminAudit, outputFor, type AdminAudit, type AdminTool } from './audit';
 import { connect, parseCli, type CliDeps } from './cli';
 import { systemClock } from './clock';
 import { readAuthyApiKey } from './env';
@@ -16,17 +17,44 @@ import { AdminError } from './errors';
 import type { AdminApi, AdminUser } from './management';
 import type { Output } from './output';
 import { confirm } from './output';
-import { planReset, planUnlock, type UserChange } from './plan-user-change';
+import { planForgetDevices, planReset, planUnlock, type UserChange } from './plan-user-change';
 import { findUser, parseUserRef } from './user-lookup';
 
-export type ChangeKind = 'reset' | 'unlock';
+export type ChangeKind = 'reset' | 'unlock' | 'forget';
 
 const USAGE: Record<ChangeKind, string> = {
   reset: 'usage: npm run reset-2fa -- <user id or email> [--remove-from-authy] [--yes] [--json]',
   unlock: 'usage: npm run unlock-2fa -- <user id or email> [--yes] [--json]',
+  forget: 'usage: npm run forget-devices -- <user id or email> [--yes] [--json]',
+};
+
+/** What each tool says: its name, the heading of the change, nothing to do, the prompt, the last line. */
+const TEXT: Record<ChangeKind, { tool: AdminTool; title: string; nothing: string; prompt: string; done: string }> = {
+  reset: {
+    tool: 'reset-2fa',
+    title: 'Reset 2FA of',
+    nothing: 'has no 2FA enrollment: nothing to reset.',
+    prompt: 'The user will have to enroll again at next login.',
+    done: 'The user enrolls again at next login.',
+  },
+  unlock: {
+    tool: 'unlock-2fa',
+    title: 'Unlock 2FA of',
+    nothing: 'is not locked and has no failed attempts: nothing to unlock.',
+    prompt: 'The user will be able to log in again.',
+    done: 'Failures are back to 0 and the lock is gone.',
+  },
+  forget: {
+    tool: 'forget-devices',
+    title: 'Forget the remembered devices of',
+    nothing: 'has no remembered device: nothing to forget.',
+    prompt: 'Every browser of the user will ask for a code again.',
+    done: 'Every browser of the user asks for a code at next login.',
+  },
 };
 
 function plan(kind: ChangeKind, user: AdminUser): UserChange | null {
+  if (kind === 'forget') return planForgetDevices(user.app_metadata);
   return kind === 'reset' ? planReset(user.app_metadata) : planUnlock(user.app_metadata);
 }
 
@@ -68,6 +96,10 @@ function auditChange(kind: ChangeKind, user: AdminUser, change: UserChange, audi
     audit.applied('reset', user.user_id, { removed: Object.keys(change.patch).sort().join(',') });
     return;
   }
+  if (kind === 'forget') {
+    audit.applied('devices_forgotten', user.user_id, { devices: readDevices(change.previous).length });
+    return;
+  }
   const before = change.previous[ENROLLMENT_KEY];
   const failures = isRecord(before) && typeof before.failures === 'number' ? before.failures : 0;
   audit.applied('unlocked', user.user_id, { failures_before: failures, was_locked: isRecord(before) && 'locked_until' in before });
@@ -97,7 +129,7 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: 
   const { api, credentials } = connect(deps, output);
   const audit = createAdminAudit({
     json: values.json,
-    tool: kind === 'reset' ? 'reset-2fa' : 'unlock-2fa',
+    tool: TEXT[kind].tool,
     tenant: credentials.domain,
     env: deps.env,
     stdout: deps.stdout,
@@ -109,21 +141,17 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: 
   let change = plan(kind, user);
   const where = `${user.user_id} (connection: ${user.connection ?? 'unknown'})`;
   if (!change) {
-    output.out(
-      kind === 'reset'
-        ? `${where} has no 2FA enrollment: nothing to reset.`
-        : `${where} is not locked and has no failed attempts: nothing to unlock.`,
-    );
+    output.out(`${where} ${TEXT[kind].nothing}`);
     return 0;
   }
 
-  output.out(kind === 'reset' ? `Reset 2FA of ${where}:` : `Unlock 2FA of ${where}:`);
+  output.out(`${TEXT[kind].title} ${where}:`);
   for (const line of describeChange(change.previous, change.patch)) output.out(line);
   if (removeAuthy) {
     if (change.authyIds.length === 0) output.out('  no Authy id is stored, so nothing will be removed from Authy');
     for (const id of change.authyIds) output.out(`  Authy user ${id}: will be removed from Authy`);
   }
-  await confirm(kind === 'reset' ? 'The user will have to enroll again at next login.' : 'The user will be able to log in again.', {
+  await confirm(TEXT[kind].prompt, {
     yes: values.yes,
     stdin: deps.stdin,
     output,
@@ -147,6 +175,6 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: 
   auditChange(kind, user, change, audit);
   output.out(`Changed ${user.user_id}:`);
   for (const line of describeChange(change.previous, change.patch)) output.out(line);
-  output.out(kind === 'reset' ? 'The user enrolls again at next login.' : 'Failures are back to 0 and the lock is gone.');
+  output.out(TEXT[kind].done);
   return 0;
 }

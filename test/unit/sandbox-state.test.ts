@@ -8,10 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentPhones } from '../../sandbox/authy-emulator/current-phones';
 import type { UserRecord } from '../../sandbox/authy-emulator/store';
-import { demoUsersNow, resetSandboxData, wantsFresh } from '../../sandbox/sandbox-data';
-import type { SeedUser } from '../../sandbox/tenant/user-store';
+import { resetSandboxData, wantsFresh } from '../../sandbox/sandbox-data';
+import { demoUsers } from '../../sandbox/tenant/demo-users';
+import { createUserStore, type SeedUser } from '../../sandbox/tenant/user-store';
 
 const ALICE: SeedUser = { user_id: 'auth0|a', email: 'alice@example.com', password: 'alice-demo-pass', name: 'Alice', note: 'new user' };
+/** The demo users as the tenant's user store reads them from the data folder (what the banner shows). */
+function demoUsersNow(seeds: SeedUser[], dir: string): SeedUser[] {
+  const store = createUserStore(seeds, join(dir, 'users.json'));
+  return demoUsers(seeds, (id) => store.get(id));
+}
+
 const BOB: SeedUser = { user_id: 'auth0|b', email: 'bob@example.com', password: 'bob-demo-pass', name: 'Bob', note: 'another new user' };
 
 describe('the demo users as they are now', () => {

@@ -18,7 +18,7 @@ export interface PostLoginEvent {
     app_metadata?: Record<string, unknown>;
     user_metadata?: Record<string, unknown>;
   };
-  client: { client_id: string; name?: string };
+  client: { client_id: string; name?: string; metadata?: Record<string, string> };
   connection: { id?: string; name: string; strategy?: string };
   request: {
     ip: string;
@@ -26,6 +26,7 @@ export interface PostLoginEvent {
     method?: string;
     query?: Record<string, unknown>;
     body?: Record<string, unknown>;
+    user_agent?: string;
   };
   transaction?: {
     id?: string;
@@ -33,6 +34,7 @@ export interface PostLoginEvent {
     ui_locales?: string[];
     locale?: string;
     prompt?: string[] | string;
+    acr_values?: string[];
   };
   authentication?: { methods?: AuthenticationMethod[] };
   session?: { id?: string };

@@ -7,11 +7,17 @@ import { parseSettings, SettingsError, type Settings } from '../../../lib/action
 import { auditJsonLine, auditKey, auditRecord, type ActionAuditEvent, type AuditFields } from '../../../lib/audit';
 import { isRecord } from '../../../lib/is-record';
 import { ENROLLMENT_KEY, activeEnrollment, isEnrolled, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
+import { DEVICES_KEY, readDevices } from '../../../lib/remembered-devices';
 import { seal } from '../../../lib/seal';
-import { OUTBOUND_TTL_SECONDS, SESSION_TOKEN_PARAM, outboundPayload, parseResultClaims } from '../../../lib/token-contract';
+import {
+  OUTBOUND_TTL_SECONDS,
+  SESSION_TOKEN_PARAM,
+  outboundPayload,
+  parseResultClaims,
+  type ResultToken,
+} from '../../../lib/token-contract';
 import type { PostLoginApi, PostLoginEvent } from './auth0-types';
 import { askProviders } from './confirm';
-import { refreshClaim } from './refresh-claim';
 import {
   DENY,
   allowedProvider,
@@ -26,6 +32,15 @@ import {
   type AuditNote,
   type ExecuteFacts,
 } from './decide';
+import {
+  decideRemembered,
+  devicesAfterSuccess,
+  freshFactorRequested,
+  outboundRemember,
+  rememberedMethodUrl,
+  rememberedSession,
+  type RememberFacts,
+} from './remembered';
 
 /** The `source` of the Action's audit lines (the forms server's come from pino, the admin tools' say their name). */
 const AUDIT_SOURCE = 'action';
@@ -95,6 +110,40 @@ function locale(event: PostLoginEvent): string {
   return tags.find((tag) => /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag)) ?? '';
 }
 
+/** The facts of "remember this device" (remembered.ts): the stored devices and whether the application asks for a fresh factor. */
+function rememberFacts(event: PostLoginEvent, enrollment: RememberFacts['enrollment'], nowMs: number): RememberFacts {
+  const freshFactor = freshFactorRequested(event.transaction?.acr_values, event.request.query?.acr_values);
+  return { enrollment, devices: readDevices(event.user.app_metadata), freshFactor, nowMs };
+}
+
+function secondFactorClaim(
+  api: PostLoginApi,
+  settings: Settings,
+  enrollment: RememberFacts['enrollment'],
+  method: string,
+  extra?: { login_method?: string },
+): void {
+  const provider = enrollment.provider === 'verify' ? 'verify' : 'authy';
+  api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider, method, ...extra });
+}
+
+/** A `remembered` result: the device's secret against the stored hash and expiry; the login passes without a code, or is denied. */
+function continueRemembered(event: PostLoginEvent, api: PostLoginApi, audit: Audit, settings: Settings, token: ResultToken): void {
+  const nowMs = Date.now();
+  const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), nowMs);
+  const facts = { ...rememberFacts(event, enrollment, nowMs), userId: event.user.user_id, tenantHost: tenantHost(event) };
+  const decision = decideRemembered(token, facts, settings);
+  if (decision.kind === 'deny') {
+    audit.write('result_refused', { reason: decision.why.replace(/-/g, '_') });
+    api.access.deny(decision.reason);
+    return;
+  }
+  if (decision.devices) api.user.setAppMetadata(DEVICES_KEY, decision.devices);
+  api.authentication.recordMethod(rememberedMethodUrl(settings, decision.deviceId));
+  secondFactorClaim(api, settings, enrollment, 'remembered');
+  audit.write('remembered', {});
+}
+
 async function run(
   phase: 'execute' | 'continue',
   event: PostLoginEvent,
@@ -121,17 +170,25 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
     if (!settings) return;
     const nowMs = Date.now();
     const enrollment = activeEnrollment(readEnrollment(event.user.app_metadata), nowMs);
+    const remember = rememberFacts(event, enrollment, nowMs);
+    // An application that asks for a fresh second factor gets one: no earlier factor of the session counts.
+    const sessionMethods = remember.freshFactor ? [] : (event.authentication?.methods ?? []).map((m) => m.name);
     const facts: ExecuteFacts = {
       protocol: event.transaction?.protocol,
       silent: isSilent(event),
       clientId: event.client.client_id,
       connectionName: event.connection.name,
-      sessionMethods: (event.authentication?.methods ?? []).map((m) => m.name),
+      sessionMethods,
       enrollment,
       hasEmail: typeof event.user.email === 'string' && event.user.email.includes('@'),
       emailVerified: event.user.email_verified === true,
       nowMs,
     };
+    if (facts.protocol !== 'oauth2-refresh-token' && rememberedSession(sessionMethods, remember, settings)) {
+      audit.write('session_reused', { method: 'remembered' });
+      secondFactorClaim(api, settings, enrollment, 'remembered');
+      return;
+    }
     const decision = decideOnExecute(facts, settings);
     const host = tenantHost(event);
     if (decision.kind === 'redirect' && !host) {
@@ -145,11 +202,12 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
       return;
     }
     if (decision.kind === 'allow') {
-      const provider = enrollment.provider === 'verify' ? 'verify' : 'authy';
-      if (decision.why === 'verified-in-session') {
-        api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider, method: 'session' });
-      } else if (decision.why === 'refresh-token' && isEnrolled(enrollment)) {
-        api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, refreshClaim(provider, event.user.app_metadata));
+      if (decision.why === 'verified-in-session') secondFactorClaim(api, settings, enrollment, 'session');
+      // A refresh: `login_method` is the stored method of the user's latest second-factor login (where known).
+      else if (decision.why === 'refresh-token' && isEnrolled(enrollment)) {
+        // app_metadata is written by this Action and the admin tools only (users cannot), so a string is ours.
+        const last = (event.user.app_metadata?.[ENROLLMENT_KEY] as { last_method?: unknown } | undefined)?.last_method;
+        secondFactorClaim(api, settings, enrollment, 'refresh', typeof last === 'string' ? { login_method: last } : {});
       }
       return;
     }
@@ -168,6 +226,7 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
         maxFailures: settings.maxFailures,
         lockSeconds: settings.lockSeconds,
         locale: locale(event),
+        ...outboundRemember(remember, settings),
         moveToVerify: movesToVerify(enrollment, settings),
       }),
     });
@@ -187,6 +246,10 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
     } catch (error) {
       audit.write('result_refused', { reason: 'invalid_token', error: errorName(error) });
       api.access.deny(DENY.invalidResult);
+      return;
+    }
+    if (token.outcome.kind === 'remembered') {
+      continueRemembered(event, api, audit, settings, token);
       return;
     }
     const nowMs = Date.now();
@@ -210,6 +273,11 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
     api.user.setAppMetadata(ENROLLMENT_KEY, decision.store);
     // Rule-era users are rewritten in the current shape on their first success.
     for (const key of legacyKeysToRemove(event.user.app_metadata)) api.user.setAppMetadata(key, null);
+    // Stored only now, after a confirmed second factor of this login; a new enrollment forgets older devices.
+    const facts = { ...rememberFacts(event, enrollment, nowMs), enrolledNow: decision.enrolledNow };
+    const devices = devicesAfterSuccess(token.rememberDevice, facts, settings);
+    if (devices !== undefined) api.user.setAppMetadata(DEVICES_KEY, devices);
+    if (devices && token.rememberDevice) audit.write('device_remembered', { devices: devices.devices.length });
     api.authentication.recordMethod(methodUrl(settings));
     api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider: allowedProvider(decision), method: decision.method });
     audit.note(continueAudit(decision));

@@ -27,6 +27,8 @@ export interface E2eOptions {
   moveToVerify?: boolean;
   /** A data folder to start from (kept by stop(), which removes only a folder it made): a sandbox "restarted" with other settings. */
   dataDir?: string;
+  /** REMEMBER_DAYS of the Action and the forms server ("remember this device"); default off. */
+  rememberDays?: string;
 }
 
 export async function startE2eSandbox(options: E2eOptions = {}): Promise<E2eSandbox> {
@@ -37,6 +39,7 @@ export async function startE2eSandbox(options: E2eOptions = {}): Promise<E2eSand
     dataDir,
     lockMinutes: String(LOCK_SECONDS / 60),
     maxFailures: '5',
+    ...(options.rememberDays ? { rememberDays: options.rememberDays } : {}),
     log: false,
   });
   return {
@@ -174,7 +177,11 @@ export interface BrowserSession {
  * sandbox (its own ports, data and rate-limit budget) and a new browser context. `use` receives
  * each test's session.
  */
-export function useBrowserSession(use: (session: BrowserSession) => void, contextOptions: BrowserContextOptions = {}): void {
+export function useBrowserSession(
+  use: (session: BrowserSession) => void,
+  contextOptions: BrowserContextOptions = {},
+  sandboxOptions: Parameters<typeof startE2eSandbox>[0] = {},
+): void {
   let browser: Browser | undefined;
   let session: BrowserSession | undefined;
   beforeAll(async () => {
@@ -186,7 +193,7 @@ export function useBrowserSession(use: (session: BrowserSession) => void, contex
   });
   beforeEach(async () => {
     if (!browser) throw new Error('Chromium did not start');
-    const sandbox = await startE2eSandbox();
+    const sandbox = await startE2eSandbox(sandboxOptions);
     const { context, page } = await newPage(browser, contextOptions);
     session = { sandbox, context, page };
     use(session);
