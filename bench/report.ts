@@ -138,7 +138,7 @@ export function markdown(results: Results): string {
       'so CPU/req ÷ bare is the cleaner cost ratio.',
   );
   lines.push('', ...httpTable(results), '');
-  lines.push('| Action `onExecutePostLogin` (sandbox runtime) | µs per login | bare Action µs | ratio |');
+  lines.push('| Action `onExecutePostLogin` (sandbox runtime) | CPU µs per login | bare Action CPU µs | ratio |');
   lines.push('|---|--:|--:|--:|');
   for (const a of results.action) {
     lines.push(row([a.user === 'enrolled' ? 'enrolled user' : 'new user (email sealed)', n1(a.bundledUs), n1(a.bareUs), n2(a.ratio)]));

@@ -5,6 +5,10 @@
  * provider clients exactly what they use of fetch (method, headers, a string body, an abort
  * signal for the timeout, no redirects followed) and answers a real `Response`, so their
  * timeouts and error mapping stay as they are. The Action keeps the platform's fetch.
+ *
+ * The body is read off the socket before the Response is made, so the Response holds the bytes
+ * (BufferedResponse): text(), json() and arrayBuffer() answer from them, once, as fetch's do,
+ * without a body stream per call.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -35,6 +39,41 @@ function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
   return typeof reason === 'object' && reason !== null && 'name' in reason ? (reason as Error) : new Error('aborted');
+}
+
+const UTF8 = new TextDecoder();
+
+/** A Response over bytes already read: each of text(), json(), arrayBuffer() reads them once (then TypeError, as fetch's). */
+export class BufferedResponse extends Response {
+  #bytes: Buffer | null;
+  #read = false;
+
+  constructor(bytes: Buffer | null, init: ResponseInit) {
+    super(null, init);
+    this.#bytes = bytes;
+  }
+
+  #take(): Buffer {
+    if (this.#read) throw new TypeError('Body is unusable: Body has already been read');
+    this.#read = true;
+    const bytes = this.#bytes ?? Buffer.alloc(0);
+    this.#bytes = null;
+    return bytes;
+  }
+
+  /** UTF-8, a leading byte-order mark dropped, as fetch's text(). */
+  override async text(): Promise<string> {
+    return UTF8.decode(this.#take());
+  }
+
+  override async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = this.#take();
+    return new Uint8Array(bytes).buffer;
+  }
 }
 
 export function createPooledFetch(options: PoolOptions = {}): { fetch: typeof fetch; close: () => void } {
@@ -91,7 +130,7 @@ export function createPooledFetch(options: PoolOptions = {}): { fetch: typeof fe
           }
           // No redirect is followed (the clients ask for redirect: 'error'): a 3xx is answered as it is.
           const status = response.statusCode ?? 502;
-          resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: answer }));
+          resolve(new BufferedResponse(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: answer }));
         });
       });
       request.end(body);

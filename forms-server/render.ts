@@ -14,6 +14,7 @@ import { contentSecurityPolicy } from './plugins/security-headers';
 import type { Store } from './store/types';
 import { MAX_PUSHES_PER_VISIT, triesLeft } from './visit/attempts';
 import { countryOptions, defaultCountry } from './visit/phone';
+import { countrySelectOptions } from './country-select';
 import { totpQrSvg } from '../lib/providers/qr';
 import { stepOf, type Visit } from './visit/visit';
 
@@ -132,10 +133,10 @@ export async function renderVisit(
   }
   // A refused number is shown again so the user can correct it rather than retype it.
   const typed = options.typed ?? {};
+  const country = typed.country ?? defaultCountry(visit.locale);
   return reply.view('enroll', {
     ...page,
-    countries: countryOptions(visit.locale),
-    country: typed.country ?? defaultCountry(visit.locale),
+    countryOptions: countrySelectOptions(countryOptions(visit.locale), country),
     phone: typed.phone ?? '',
   });
 }

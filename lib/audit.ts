@@ -97,7 +97,11 @@ export function auditKey(source: AuditKeySource): Buffer {
 
 /** The keyed hash of a user id, as audit lines carry it. */
 export function userHash(key: Buffer, userId: string): string {
-  return createHmac('sha256', key).update(userId, 'utf8').digest().subarray(0, USER_HASH_BYTES).toString('hex');
+  // The first USER_HASH_BYTES bytes in hex: the digest's first 2 * USER_HASH_BYTES hex digits.
+  return createHmac('sha256', key)
+    .update(userId, 'utf8')
+    .digest('hex')
+    .slice(0, 2 * USER_HASH_BYTES);
 }
 
 /**
@@ -118,4 +122,38 @@ export function auditRecord(key: Buffer | null, event: AuditEvent, subject: Audi
 export function auditJsonLine(source: string, timeMs: number, record: AuditFields): string {
   const { source: _source, time: _time, msg: _msg, ...fields } = record;
   return JSON.stringify({ source, time: timeMs, ...fields, msg: 'audit' });
+}
+
+/** Fields no part may set: the line's own. */
+const OWN_FIELDS: ReadonlySet<string> = new Set(['source', 'time', 'msg']);
+
+/**
+ * `auditJsonLine(source, timeMs, auditRecord(key, event, subject, { ...parts[0], ...parts[1], ... }))`,
+ * the same text, built in one object (the Action writes one line per login).
+ */
+export function auditLine(
+  source: string,
+  timeMs: number,
+  key: Buffer | null,
+  event: AuditEvent,
+  subject: AuditSubject | null,
+  ...parts: AuditFields[]
+): string {
+  const line: Record<string, unknown> = { source, time: timeMs };
+  for (const part of parts) {
+    for (const name of Object.keys(part)) {
+      if (OWN_FIELDS.has(name)) continue;
+      // As a spread copies it: an own field, never the prototype.
+      if (name === '__proto__')
+        Object.defineProperty(line, name, { value: part[name], enumerable: true, writable: true, configurable: true });
+      else line[name] = part[name];
+    }
+  }
+  line.event = event;
+  if (subject) {
+    line.tenant = subject.tenant;
+    if (key) line.user = userHash(key, subject.userId);
+  }
+  line.msg = 'audit';
+  return JSON.stringify(line);
 }

@@ -149,11 +149,31 @@ export function authyErrorFrom(status: number, body: unknown): AuthyError {
 
 type Call = (method: 'GET' | 'POST', path: string, form?: Record<string, string>) => Promise<Record<string, unknown>>;
 
+/** What the call's signal aborts with at the deadline: a TimeoutError, as AbortSignal.timeout's. */
+function timeoutReason(): Error {
+  const message = 'The operation was aborted due to timeout';
+  return typeof DOMException === 'function'
+    ? new DOMException(message, 'TimeoutError')
+    : Object.assign(new Error(message), { name: 'TimeoutError' });
+}
+
 /** One Authy API call: the key header, the timeout, and every failure turned into an AuthyError. */
 function createCall(options: AuthyClientOptions & { baseUrl: string; timeoutMs: number }): Call {
   const { baseUrl, timeoutMs } = options;
   const doFetch = options.fetch ?? fetch;
   return async function call(method, path, form) {
+    // One deadline for the request and the body, as AbortSignal.timeout(timeoutMs) gives, and
+    // cleared once the answer is read (no timer left behind for each call).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(timeoutReason()), timeoutMs);
+    try {
+      return await callUntil(deadline.signal, method, path, form);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  async function callUntil(signal: AbortSignal, method: 'GET' | 'POST', path: string, form?: Record<string, string>) {
     let response: Response;
     try {
       response = await doFetch(`${baseUrl}${path}`, {
@@ -164,7 +184,7 @@ function createCall(options: AuthyClientOptions & { baseUrl: string; timeoutMs: 
           ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
         },
         body: form ? new URLSearchParams(form).toString() : undefined,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
         redirect: 'error',
       });
     } catch (error) {
@@ -182,7 +202,7 @@ function createCall(options: AuthyClientOptions & { baseUrl: string; timeoutMs: 
     if (!response.ok) throw authyErrorFrom(response.status, body);
     if (!isRecord(body)) throw new AuthyError('BAD_RESPONSE', 'Authy answered with an unexpected body', response.status);
     return body;
-  };
+  }
 }
 
 function toUserStatus(authyId: string, body: Record<string, unknown>): AuthyUserStatus {

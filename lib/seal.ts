@@ -3,7 +3,8 @@
  * in the outbound token's URL without being readable: AES-256-GCM with a key derived from the
  * shared secret by HKDF. Only the Action and the forms server hold that secret.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { randomBuffer } from './random';
 
 const INFO = 'authy-2fa seal v1';
 
@@ -22,7 +23,7 @@ function key(sharedSecret: string): Buffer {
 
 /** base64url(iv | ciphertext | tag). */
 export function seal(plaintext: string, sharedSecret: string): string {
-  const iv = randomBytes(12);
+  const iv = randomBuffer(12);
   const cipher = createCipheriv('aes-256-gcm', key(sharedSecret), iv);
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');

@@ -10,7 +10,8 @@
  *   `state` (checked by `api.redirect.validateToken`), `iat`, `exp` (two minutes), `jti`,
  *   and the outcome.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { randomBase64url } from './random';
 import { signHs256, type JwtClaims } from './jwt-hs256';
 import { normalizeAuthyId } from './enrollment';
 import {
@@ -124,7 +125,7 @@ export function outboundPayload(input: OutboundInput): Record<string, unknown> {
     locale: input.locale,
     // Random per redirect: Auth0's tokens are otherwise the same for two logins of one user in
     // one second, and the forms server opens one visit per token.
-    nonce: randomBytes(16).toString('base64url'),
+    nonce: randomBase64url(16),
   };
   if (input.authyId) payload.authy_id = input.authyId;
   if (input.provider === 'verify') {

@@ -6,8 +6,9 @@
  * scripts/admin/env.ts readAuditKey). Search the logs for it to follow that user. No request is made.
  */
 import { userHash } from '../lib/audit';
-import { parseCli, runCli, runMain, withNamedEnvironment, type CliDeps } from './admin/cli';
+import { loadSettings, parseCli, runCli, runMain, type CliDeps } from './admin/cli';
 import { AUDIT_KEY_VARIABLES, readAuditKey } from './admin/env';
+import { ENVIRONMENT_ONLY, settingsProblemsMessage } from './admin/env-files';
 import { AdminError } from './admin/errors';
 
 const USAGE = 'usage: npm run audit-hash -- <user id> [<user id> ...] [--env <name>]';
@@ -26,11 +27,13 @@ export function main(deps: CliDeps): Promise<number> {
         throw new AdminError('BAD_USAGE', `"${id}" looks like an email: the audit lines hash the user id (e.g. auth0|...), not the email`);
       }
     }
-    const settings = withNamedEnvironment(deps, values.env, output);
-    const setting = readAuditKey(settings.env);
+    const settings = loadSettings(deps, values.env, output);
+    const source = settings.settingsSource ?? ENVIRONMENT_ONLY;
+    const setting = readAuditKey(settings.env, source);
     if (!setting) {
       const names = AUDIT_KEY_VARIABLES.map((v) => v.name).join(', ');
-      throw new AdminError('MISSING_CONFIG', `none of ${names} is set: the hash needs the forms server's AUDIT_HASH_KEY or SHARED_SECRET.`);
+      const problem = `none of ${names} is set: the hash needs the forms server's AUDIT_HASH_KEY or SHARED_SECRET`;
+      throw new AdminError('MISSING_CONFIG', settingsProblemsMessage([problem], source));
     }
     output.err(`key: ${setting.from}${setting.from.endsWith('SHARED_SECRET') ? ' (derived)' : ''}`);
     for (const id of positionals) output.out(userHash(setting.key, id));

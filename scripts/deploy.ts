@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { envFilesHint } from './admin/env-files';
 import { DeployError } from './deploy/errors';
 import { formatReport } from './deploy/output';
 import { runDeploy } from './deploy/run';
@@ -35,7 +36,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!args.env) {
-    console.error(`--env is required (dev, staging, prod, ...)\n${USAGE}`);
+    console.error(
+      `--env is required: it names the target and its settings file .env.<name>${envFilesHint(join(__dirname, '..'))}\n${USAGE}`,
+    );
     return 2;
   }
   try {

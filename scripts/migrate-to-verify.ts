@@ -1,5 +1,6 @@
 /**
  * npm run migrate-to-verify -- [--apply] [--remove-from-authy] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json]
+ *   [--env <name>]
  * Moves users enrolled with Authy to Twilio Verify from Authy's TOTP seed export, without
  * re-enrollment; `--remove-from-authy` (a later, separate run) removes the Authy users of migrated
  * users who have logged in since. Dry run unless --apply. See docs/admin-tools.md.
@@ -10,14 +11,15 @@ import { createVerifyKnownSeedClient } from '../lib/providers/verify';
 import { createAdminAudit, outputFor } from './admin/audit';
 import { exportAuthySeed } from './admin/authy-export';
 import { systemClock } from './admin/clock';
-import { connect, parseCli, runCli, runMain, type CliDeps } from './admin/cli';
+import { connect, loadSettings, parseCli, runCli, runMain, type CliDeps } from './admin/cli';
 import { readVerifyMigrationSettings } from './admin/env';
 import { AdminError } from './admin/errors';
 import { createTwilioFetch } from './admin/twilio-fetch';
 import { runVerifyMigration } from './admin/verify-migration';
 
 const USAGE =
-  'usage: npm run migrate-to-verify -- [--apply] [--remove-from-authy] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json]';
+  'usage: npm run migrate-to-verify -- [--apply] [--remove-from-authy] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json]' +
+  ' [--env <name>]';
 
 export async function main(deps: CliDeps): Promise<number> {
   return runCli(deps, async (cliOutput) => {
@@ -30,6 +32,7 @@ export async function main(deps: CliDeps): Promise<number> {
         checkpoint: { type: 'string' },
         sample: { type: 'string', default: '5' },
         json: { type: 'boolean', default: false },
+        env: { type: 'string' },
       },
       USAGE,
     );
@@ -43,9 +46,10 @@ export async function main(deps: CliDeps): Promise<number> {
     if (!Number.isInteger(sample) || sample < 0 || sample > 1000) {
       throw new AdminError('BAD_USAGE', '--sample takes a whole number from 0 to 1000');
     }
-    const settings = readVerifyMigrationSettings(deps.env);
+    const loaded = loadSettings(deps, values.env, output);
+    const settings = readVerifyMigrationSettings(loaded.env, loaded.settingsSource);
     const clock = deps.clock ?? systemClock;
-    const connection = connect(deps, output);
+    const connection = connect(loaded, output);
     const cwd = deps.cwd ?? process.cwd();
     const apply = values.apply;
     const step = values['remove-from-authy'] ? 'remove-from-authy' : 'migrate';
@@ -79,7 +83,7 @@ export async function main(deps: CliDeps): Promise<number> {
       json: values.json && apply,
       tool: 'migrate-to-verify',
       tenant: connection.credentials.domain,
-      env: deps.env,
+      env: loaded.env,
       stdout: deps.stdout,
       clock,
       output,

@@ -1,16 +1,16 @@
 /**
- * npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json]
+ * npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json] [--env <name>]
  * Rewrites rule-era Authy state (app_metadata.authyID, app_metadata.mfa) in the Action's format.
  * Dry run unless --apply. With --json, stdout holds only the `migrated` audit events. See docs/admin-tools.md.
  */
 import { resolve } from 'node:path';
 import { systemClock } from './admin/clock';
-import { connect, parseCli, runCli, runMain, type CliDeps } from './admin/cli';
+import { connect, loadSettings, parseCli, runCli, runMain, toolSettings, type CliDeps } from './admin/cli';
 import { createAdminAudit, outputFor } from './admin/audit';
 import { AdminError } from './admin/errors';
 import { runMigration } from './admin/migrate';
 
-const USAGE = 'usage: npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json]';
+const USAGE = 'usage: npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json] [--env <name>]';
 
 export async function main(deps: CliDeps): Promise<number> {
   return runCli(deps, async (cliOutput) => {
@@ -22,6 +22,7 @@ export async function main(deps: CliDeps): Promise<number> {
         checkpoint: { type: 'string' },
         sample: { type: 'string', default: '5' },
         json: { type: 'boolean', default: false },
+        env: { type: 'string' },
       },
       USAGE,
     );
@@ -37,15 +38,18 @@ export async function main(deps: CliDeps): Promise<number> {
     }
 
     const clock = deps.clock ?? systemClock;
-    const connection = connect(deps, output);
-    const cwd = deps.cwd ?? process.cwd();
     const apply = values.apply;
+    // Every setting is checked before the first request, and every missing one named at once.
+    const settings = loadSettings(deps, values.env, output);
+    const { credentials } = toolSettings(settings, { auditKey: values.json && apply });
+    const connection = connect(settings, output, credentials);
+    const cwd = deps.cwd ?? process.cwd();
     // A dry run writes nothing, so it writes no event (and needs no key).
     const audit = createAdminAudit({
       json: values.json && apply,
       tool: 'migrate-users',
       tenant: connection.credentials.domain,
-      env: deps.env,
+      env: settings.env,
       stdout: deps.stdout,
       clock,
       output,

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { envFilesHint } from './admin/env-files';
 import { DeployError } from './deploy/errors';
 import { runRetireRule } from './deploy/rule';
 
@@ -23,7 +24,9 @@ async function main(): Promise<number> {
     return 2;
   }
   if (!args.env || args.name === undefined) {
-    console.error(`--env and --name are required\n${USAGE}`);
+    console.error(
+      `--env and --name are required (--env names the target's settings file .env.<name>${envFilesHint(join(__dirname, '..'))})\n${USAGE}`,
+    );
     return 2;
   }
   const dryRun = args['dry-run'];

@@ -21,18 +21,30 @@ export function contentSecurityPolicy(formActions: readonly string[] | null = ["
 
 const DEFAULT_CSP = contentSecurityPolicy();
 
+/** The headers every answer carries as they are, in their order on the wire: before and after cache-control. */
+const BEFORE_CACHE_CONTROL: readonly (readonly [string, string])[] = Object.freeze([
+  ['x-content-type-options', 'nosniff'],
+  ['x-frame-options', 'DENY'],
+  ['referrer-policy', 'no-referrer'],
+] as const);
+
+function afterCacheControl(hsts: boolean): readonly (readonly [string, string])[] {
+  const headers: (readonly [string, string])[] = [['cross-origin-opener-policy', 'same-origin']];
+  if (hsts) headers.push(['strict-transport-security', 'max-age=31536000']);
+  return Object.freeze(headers);
+}
+
 export const securityHeaders = fp<{ hsts: boolean }>(
   async (app, options) => {
-    app.addHook('onSend', async (_request, reply, payload) => {
+    const after = afterCacheControl(options.hsts);
+    // A callback hook, not an async one: no promise per answer.
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', DEFAULT_CSP);
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('x-frame-options', 'DENY');
-      reply.header('referrer-policy', 'no-referrer');
+      for (const [name, value] of BEFORE_CACHE_CONTROL) reply.header(name, value);
       // Pages are never stored; the stylesheet and script (no user data) may be cached.
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-      reply.header('cross-origin-opener-policy', 'same-origin');
-      if (options.hsts) reply.header('strict-transport-security', 'max-age=31536000');
-      return payload;
+      for (const [name, value] of after) reply.header(name, value);
+      done(null, payload);
     });
   },
   { name: 'security-headers' },

@@ -3,7 +3,6 @@
  * to what the Action reports, and opens the link's one visit. The same link again in the same
  * browser resumes that visit; anywhere else it gets a plain page with the way back.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { FormsServerConfig } from '../config';
 import { readLink, type Link } from '../link';
@@ -17,6 +16,7 @@ import { isLocked } from '../visit/attempts';
 import { next } from '../visit/machine';
 import { attemptLimits, enrolledBefore, startVisit, type Visit } from '../visit/visit';
 import { msToSec, secToMs } from '../../lib/time';
+import { randomBase64url } from '../../lib/random';
 
 export interface EntryOptions extends RenderDeps {
   config: FormsServerConfig;
@@ -27,7 +27,7 @@ export interface EntryOptions extends RenderDeps {
   verifyEnabled?: boolean;
 }
 
-const randomId = (): string => randomBytes(32).toString('base64url');
+const randomId = (): string => randomBase64url(32);
 
 function visitFor(link: Link, nowMs: number, config: FormsServerConfig, verifyEnabled: boolean): Visit {
   const { outbound } = link;

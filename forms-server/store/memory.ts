@@ -10,7 +10,6 @@
  * Visits are kept as JSON text, so that callers never share objects with the store (and a record
  * reads back exactly as it would from Redis).
  */
-import { randomBytes } from 'node:crypto';
 import { checkKey, checkResult, checkTime, checkVisit, checkVisitLimits, serializeVisit } from './checks';
 import {
   afterRaise,
@@ -27,6 +26,7 @@ import {
 import { ExpiryHeap } from './expiry-heap';
 import { VisitTable } from './memory-visits';
 import type { AttemptLimits, AttemptResult, Counter, OpenResult, Reservation, Store, VisitLimits, VisitRecord } from './types';
+import { randomBase64url } from '../../lib/random';
 
 export const DEFAULT_CAPACITY = 100_000;
 
@@ -141,7 +141,7 @@ export class MemoryStore implements Store {
     const refusal = reserveRefusal(state, inFlight, limits);
     if (refusal) return { ok: false, reason: refusal, counter: toCounter(state, inFlight) };
 
-    const id = randomBytes(16).toString('base64url');
+    const id = randomBase64url(16);
     const mine = held ?? new Map<string, number>();
     mine.set(id, nowMs + limits.holdMs);
     this.holds.set(userKey, mine);

@@ -8,7 +8,6 @@
  * run; any connection or timeout error becomes StoreUnavailableError (the server answers 503).
  * The client keeps reconnecting by itself, with capped backoff (redis-connection.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { checkKey, checkResult, checkTime, checkVisit, checkVisitLimits, isNonEmptyString, serializeVisit } from './checks';
 import { checkAttemptLimits, lockMs, normalizeCount } from './counter';
@@ -34,6 +33,7 @@ export {
   isUnavailable,
   type RedisStoreOptions,
 } from './redis-connection';
+import { randomBase64url } from '../../lib/random';
 export { LUA_SCRIPTS } from './redis-lua';
 
 type ScriptCall = (...args: string[]) => Promise<unknown>;
@@ -159,7 +159,7 @@ export class RedisStore implements Store {
   async reserveAttempt(userKey: string, limits: AttemptLimits & { holdMs: number }): Promise<Reservation> {
     checkKey(userKey, 'userKey');
     checkAttemptLimits(limits, limits.holdMs);
-    const id = randomBytes(16).toString('base64url');
+    const id = randomBase64url(16);
     const reply = asArray(
       await this.script('authy2faReserveAttempt', this.counterKeys(userKey), [
         limits.nowMs,

@@ -161,6 +161,17 @@ async function checkSentCode(call: VerifyCall, to: string, code: string): Promis
   throw new ProviderError('NOT_FOUND', 'no live verification for this number', 'verify');
 }
 
+/**
+ * `confirm` alone (what the Action needs): the same calls and checks as the provider's, without
+ * the rest of the provider in the Action's bundle.
+ */
+export function createVerifyConfirmer(options: VerifyProviderOptions): SecondFactorProvider['confirm'] {
+  const call = callFrom(options);
+  const now = options.now ?? Date.now;
+  return (enrollment, approved, { maxAgeSeconds }) =>
+    confirmVerify(call, verifyEnrollmentOf(enrollment), approved, { maxAgeMs: maxAgeSeconds * 1000, nowMs: now() });
+}
+
 export function createVerifyProvider(options: VerifyProviderOptions): SecondFactorProvider {
   const call = callFrom(options);
   const totpForm = totpConfigForm(options.totp);

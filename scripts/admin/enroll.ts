@@ -8,11 +8,11 @@
  */
 import { AuthyError, createAuthyClient } from '../../lib/authy-client';
 import { createAdminAudit, outputFor } from './audit';
-import { connect, parseCli, withNamedEnvironment, type CliDeps } from './cli';
+import { connect, loadSettings, parseCli, toolSettings, type CliDeps } from './cli';
 import { systemClock } from './clock';
 import { describeChange } from './describe-change';
-import { readAuthyApiKey } from './env';
 import { AdminError } from './errors';
+import { lastNetworkMessage, recordingFetch } from './network-errors';
 import type { AdminApi, AdminUser } from './management';
 import type { Output } from './output';
 import { parseAdminPhone, type AdminPhone } from './phone';
@@ -43,12 +43,15 @@ function refuseEnrolled(user: AdminUser, change: EnrollmentChange): AdminError {
 
 /** Registers the phone with Authy; any refusal stops before Auth0 is written. */
 async function registerWithAuthy(email: string, phone: AdminPhone, apiKey: string, deps: CliDeps): Promise<string> {
-  const authy = createAuthyClient({ apiKey, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const probe = recordingFetch(deps.fetch ?? fetch);
+  const authy = createAuthyClient({ apiKey, fetch: probe.fetch });
   try {
     const { authyId } = await authy.registerUser({ email, cellphone: phone.nationalNumber, countryCode: phone.countryCallingCode });
     return authyId;
   } catch (error) {
     const code = error instanceof AuthyError ? error.code : 'UNAVAILABLE';
+    const network = code === 'UNAVAILABLE' || code === 'TIMEOUT' ? lastNetworkMessage(probe) : null;
+    if (network !== null) throw new AdminError('UNREACHABLE', `Authy did not register the phone: ${network} Nothing was written to Auth0.`);
     const refused = ['INVALID_PHONE', 'UNSUPPORTED_PHONE', 'UNSUPPORTED_COUNTRY'].includes(code) ? ': Authy refused the phone number' : '';
     throw new AdminError('AUTHY_FAILED', `Authy did not register the phone (${code})${refused}; nothing was written to Auth0.`);
   }
@@ -79,9 +82,13 @@ export async function runEnroll(deps: CliDeps, cliOutput: Output): Promise<numbe
   const ref = parseUserRef(positionals[0]);
   const phone = parseAdminPhone(values.phone, values.country);
   const apply = values.apply;
-  const settings = withNamedEnvironment(deps, values.env, output);
-  const authyKey = apply ? readAuthyApiKey(settings.env, 'enroll-2fa --apply registers the phone with the Authy API') : null;
-  const { api, credentials } = connect(settings, output);
+  const settings = loadSettings(deps, values.env, output);
+  const needs = {
+    ...(apply ? { authy: 'enroll-2fa --apply registers the phone with the Authy API' } : {}),
+    auditKey: values.json && apply,
+  };
+  const { credentials: known, authyApiKey: authyKey } = toolSettings(settings, needs);
+  const { api, credentials } = connect(settings, output, known);
   // A dry run applies nothing, so it writes no event (and needs no key).
   const audit = createAdminAudit({
     json: values.json && apply,

@@ -1,19 +1,18 @@
 /**
  * The settings the admin tools read: Management API client credentials (the same names the
  * deploy script uses), for the commands that call Authy the Authy API key, and for `--json`
- * and `audit-hash` the key of the audit lines' user hash. A variable set
- * in the process environment wins over the same one in `.env` (as dotenv does by default, and
- * as the deploy does); `.env` fills in the rest.
+ * and `audit-hash` the key of the audit lines' user hash. Where they come from (`.env`,
+ * `.env.<name>` with `--env <name>`, the process environment, which wins) is env-files.ts.
+ * Every missing or malformed setting of a run is named in one error, with the file read.
  */
-import { join } from 'node:path';
 import { config } from 'dotenv';
 import { MIN_SECRET_BYTES } from '../../lib/action-secrets';
 import { auditKey } from '../../lib/audit';
-import { overlayEnvFile, valueReader, type ValueReader } from '../../lib/env-values';
-import { ENV_NAME, envFileFor } from '../deploy/env';
+import { overlayEnvFile } from '../../lib/env-values';
+import { ENVIRONMENT_ONLY, EnvFileError, loadEnvFiles, settingsProblemsMessage, type Env, type SettingsSource } from './env-files';
 import { AdminError } from './errors';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env, SettingsSource } from './env-files';
 
 export interface ManagementCredentials {
   domain: string;
@@ -24,31 +23,65 @@ export interface ManagementCredentials {
 // A bare tenant host such as "acme.eu.auth0.com" or a custom domain; no scheme, path or port.
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
 
-/** Reads admin settings; a missing one is named with what it is for. */
-function reader(env: Env, purpose: string): ValueReader<string> {
-  return valueReader<string>(env, (name, problem) =>
-    problem.kind === 'missing'
-      ? new AdminError('MISSING_CONFIG', `${name} is not set: ${purpose}. Set it in .env or in the environment.`)
-      : new AdminError('MISSING_CONFIG', `${name} is malformed: ${purpose}.`),
-  );
+/** Reads settings and notes every problem, so that one run names them all. */
+export interface SettingsReader {
+  /** The trimmed value, or undefined when absent or blank. */
+  text(name: string): string | undefined;
+  /** The value as given (secrets are used as written), or undefined when absent or blank. */
+  raw(name: string): string | undefined;
+  /** The trimmed value; when absent, notes "NAME is not set: purpose" and returns "". */
+  required(name: string, purpose: string): string;
+  /** Notes a problem ("NAME must be ..."). */
+  problem(message: string): void;
 }
 
-function required(env: Env, name: string, purpose: string): string {
-  return reader(env, purpose).required(name);
+function settingsReader(env: Env, problems: string[]): SettingsReader {
+  const raw = (name: string): string | undefined => {
+    const value = env[name];
+    return typeof value !== 'string' || value.trim() === '' ? undefined : value;
+  };
+  return {
+    raw,
+    text: (name) => raw(name)?.trim(),
+    required(name, purpose) {
+      const value = raw(name)?.trim();
+      if (value === undefined) problems.push(`${name} is not set: ${purpose}`);
+      return value ?? '';
+    },
+    problem: (message) => void problems.push(message),
+  };
 }
 
-export function readManagementCredentials(env: Env): ManagementCredentials {
-  const domain = required(env, 'AUTH0_DOMAIN', 'the tenant host, e.g. acme.eu.auth0.com');
-  if (!HOST.test(domain)) {
-    throw new AdminError('MISSING_CONFIG', 'AUTH0_DOMAIN must be a bare host name such as acme.eu.auth0.com (no https://, no path).');
+/**
+ * Runs `read` over the settings and throws one MISSING_CONFIG error naming every problem it
+ * noted and where the settings were read from; otherwise returns what `read` returned.
+ */
+export function readSettings<T>(env: Env, source: SettingsSource, read: (settings: SettingsReader) => T): T {
+  const problems: string[] = [];
+  const value = read(settingsReader(env, problems));
+  if (problems.length > 0) throw new AdminError('MISSING_CONFIG', settingsProblemsMessage(problems, source));
+  return value;
+}
+
+/** AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET: each problem noted, none thrown. */
+export function managementCredentialsFrom(settings: SettingsReader): ManagementCredentials {
+  const domain = settings.required('AUTH0_DOMAIN', 'the tenant host, e.g. acme.eu.auth0.com');
+  if (domain !== '' && !HOST.test(domain)) {
+    settings.problem('AUTH0_DOMAIN must be a bare host name such as acme.eu.auth0.com (no https://, no path)');
   }
-  const clientId = required(env, 'AUTH0_CLIENT_ID', 'the machine-to-machine application allowed to call the Management API');
-  const clientSecret = required(env, 'AUTH0_CLIENT_SECRET', "that application's client secret");
+  const clientId = settings.required('AUTH0_CLIENT_ID', 'the machine-to-machine application allowed to call the Management API');
+  const clientSecret = settings.required('AUTH0_CLIENT_SECRET', "that application's client secret");
   return { domain: domain.toLowerCase(), clientId, clientSecret };
 }
 
-export function readAuthyApiKey(env: Env, purpose = '--remove-from-authy calls the Authy API with it'): string {
-  return required(env, 'AUTHY_API_KEY', purpose);
+export function readManagementCredentials(env: Env, source: SettingsSource = ENVIRONMENT_ONLY): ManagementCredentials {
+  return readSettings(env, source, managementCredentialsFrom);
+}
+
+const REMOVE_FROM_AUTHY = '--remove-from-authy calls the Authy API with it';
+
+export function readAuthyApiKey(env: Env, purpose = REMOVE_FROM_AUTHY, source: SettingsSource = ENVIRONMENT_ONLY): string {
+  return readSettings(env, source, (settings) => settings.required('AUTHY_API_KEY', purpose));
 }
 
 /**
@@ -69,23 +102,51 @@ export interface AuditKeySetting {
   from: (typeof AUDIT_KEY_VARIABLES)[number]['name'];
 }
 
-/**
- * The key of the audit lines' user hash, as the forms server and the Action compute it: the
- * first of AUDIT_KEY_VARIABLES that is set (used as given, or HKDF-derived from a shared
- * secret); null when none is. A value shorter than the forms server accepts is refused.
- */
-export function readAuditKey(env: Env): AuditKeySetting | null {
-  const read = reader(env, "the key of the audit lines' user hash");
+/** The audit hash key (see readAuditKey); a too-short value is noted as a problem and null returned. */
+export function auditKeyFrom(settings: SettingsReader): AuditKeySetting | null {
   for (const { name, derived } of AUDIT_KEY_VARIABLES) {
-    const value = read.raw(name);
+    const value = settings.raw(name);
     if (value === undefined) continue;
     if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES) {
-      throw new AdminError('MISSING_CONFIG', `${name} must be at least ${MIN_SECRET_BYTES} bytes (the forms server refuses shorter ones).`);
+      settings.problem(`${name} must be at least ${MIN_SECRET_BYTES} bytes (the forms server refuses shorter ones)`);
+      return null;
     }
     const key = derived ? auditKey({ auditHashKey: null, sharedSecret: value }) : auditKey({ auditHashKey: value, sharedSecret: '' });
     return { key, from: name };
   }
   return null;
+}
+
+/**
+ * The key of the audit lines' user hash, as the forms server and the Action compute it: the
+ * first of AUDIT_KEY_VARIABLES that is set (used as given, or HKDF-derived from a shared
+ * secret); null when none is. A value shorter than the forms server accepts is refused.
+ */
+export function readAuditKey(env: Env, source: SettingsSource = ENVIRONMENT_ONLY): AuditKeySetting | null {
+  return readSettings(env, source, auditKeyFrom);
+}
+
+/** What an admin command needs, read at once: one error names every gap. */
+export interface AdminSettingsNeeds {
+  /** The Authy API key is needed, for this purpose. */
+  authy?: string;
+  /** The audit key is read (and checked) for --json. */
+  auditKey?: boolean;
+}
+
+export interface AdminSettings {
+  credentials: ManagementCredentials;
+  authyApiKey: string | null;
+  auditKey: AuditKeySetting | null;
+}
+
+export function readAdminSettings(env: Env, source: SettingsSource, needs: AdminSettingsNeeds = {}): AdminSettings {
+  return readSettings(env, source, (settings) => {
+    const credentials = managementCredentialsFrom(settings);
+    const authyApiKey = needs.authy !== undefined ? settings.required('AUTHY_API_KEY', needs.authy) : null;
+    const key = needs.auditKey === true ? auditKeyFrom(settings) : null;
+    return { credentials, authyApiKey, auditKey: key };
+  });
 }
 
 /** The process environment over `.env` (the environment wins); neither is modified. */
@@ -96,13 +157,22 @@ export function loadEnvironment(base: Env = process.env, path = '.env'): Env {
 }
 
 /**
- * `--env <name>`: the process environment over `.env.<name>` (else `.env`), found in `dir` as
- * `npm run deploy -- --env <name>` finds it; the file read is returned so the tool can say which.
+ * The settings of `--env <name>` (`.env.<name>`) or, without it, `.env`, found in `dir`, under
+ * the process environment (env-files.ts); `file` is the file read, so the tool can say which.
+ * A `--env` whose file does not exist stops the tool (exit 2), naming the files that do.
  */
-export function loadNamedEnvironment(dir: string, envName: string, base: Env): { env: Env; file: string | null } {
-  if (!ENV_NAME.test(envName)) throw new AdminError('BAD_USAGE', `--env must be a short name such as dev, staging or prod`);
-  const file = envFileFor(dir, envName);
-  return { env: file ? loadEnvironment(base, join(dir, file)) : { ...base }, file };
+export function loadNamedEnvironment(
+  dir: string,
+  envName: string | undefined,
+  base: Env,
+): { env: Env; file: string | null; source: SettingsSource } {
+  try {
+    const { values, source } = loadEnvFiles(dir, envName, base);
+    return { env: values, file: source.file, source };
+  } catch (error) {
+    if (error instanceof EnvFileError) throw new AdminError('MISSING_CONFIG', error.message, error.details);
+    throw error;
+  }
 }
 
 /** What `migrate-to-verify` calls Authy and Twilio Verify with. */
@@ -117,48 +187,35 @@ export interface VerifyMigrationSettings {
   verifyApiUrl?: string;
 }
 
-/** The Authy and Verify settings of `migrate-to-verify`; every missing one is named in one error. */
-export function readVerifyMigrationSettings(env: Env): VerifyMigrationSettings {
-  const value = (name: string): string | undefined => {
-    const raw = env[name]?.trim();
-    return raw === undefined || raw.length === 0 ? undefined : raw;
-  };
-  const missing: string[] = [];
-  const need = (name: string): string => {
-    const found = value(name);
-    if (found === undefined) missing.push(name);
-    return found ?? '';
-  };
-  // The Auth0 ones are read by readManagementCredentials; named here too so that one run lists every gap.
-  for (const name of ['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET']) need(name);
-  const authyApiKey = need('AUTHY_API_KEY');
-  const serviceSid = need('VERIFY_SERVICE_SID');
-  const identityKey = need('VERIFY_IDENTITY_KEY');
-  let username: string;
-  let password: string;
-  if (value('TWILIO_API_KEY_SID') !== undefined || value('TWILIO_API_KEY_SECRET') !== undefined) {
-    username = need('TWILIO_API_KEY_SID');
-    password = need('TWILIO_API_KEY_SECRET');
-  } else {
-    username = need('TWILIO_ACCOUNT_SID');
-    password = need('TWILIO_AUTH_TOKEN');
-  }
-  if (missing.length > 0) {
-    throw new AdminError(
-      'MISSING_CONFIG',
-      `not set: ${missing.join(', ')} (migrate-to-verify exports seeds from Authy and creates Twilio Verify factors with them). ` +
-        'Set them in .env or in the environment.',
-    );
-  }
-  const authyApiUrl = value('AUTHY_API_URL');
-  const verifyApiUrl = value('VERIFY_API_URL');
-  return {
-    authyApiKey,
-    serviceSid,
-    username,
-    password,
-    identityKey,
-    ...(authyApiUrl ? { authyApiUrl } : {}),
-    ...(verifyApiUrl ? { verifyApiUrl } : {}),
-  };
+/**
+ * The Authy and Verify settings of `migrate-to-verify`; every missing one (and the Auth0 ones) is
+ * named in one error, with where the settings were read from.
+ */
+export function readVerifyMigrationSettings(env: Env, source: SettingsSource = ENVIRONMENT_ONLY): VerifyMigrationSettings {
+  return readSettings(env, source, (settings) => {
+    // The Auth0 ones are read by readManagementCredentials; checked here too so that one run lists every gap.
+    managementCredentialsFrom(settings);
+    const purpose = 'migrate-to-verify exports seeds from Authy and creates Twilio Verify factors with them';
+    const authyApiKey = settings.required('AUTHY_API_KEY', purpose);
+    const serviceSid = settings.required('VERIFY_SERVICE_SID', purpose);
+    const identityKey = settings.required('VERIFY_IDENTITY_KEY', purpose);
+    const apiKeyPair = settings.text('TWILIO_API_KEY_SID') !== undefined || settings.text('TWILIO_API_KEY_SECRET') !== undefined;
+    const [userName, passwordName] = apiKeyPair
+      ? ['TWILIO_API_KEY_SID', 'TWILIO_API_KEY_SECRET']
+      : ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'];
+    const other = apiKeyPair ? '' : ' (or the pair TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)';
+    const username = settings.required(userName, `${purpose}${other}`);
+    const password = settings.required(passwordName, `${purpose}, with ${userName}`);
+    const authyApiUrl = settings.text('AUTHY_API_URL');
+    const verifyApiUrl = settings.text('VERIFY_API_URL');
+    return {
+      authyApiKey,
+      serviceSid,
+      username,
+      password,
+      identityKey,
+      ...(authyApiUrl ? { authyApiUrl } : {}),
+      ...(verifyApiUrl ? { verifyApiUrl } : {}),
+    };
+  });
 }

@@ -18,6 +18,8 @@ export type AdminErrorCode =
   | 'RATE_LIMITED'
   /** The Management API (or the export download) failed. */
   | 'API_ERROR'
+  /** A host (the tenant, Authy, the export download) could not be reached: DNS, refused, TLS, timeout. */
+  | 'UNREACHABLE'
   /** The user export job failed or its file could not be read. */
   | 'EXPORT_FAILED'
   /** The checkpoint file belongs to another tenant or cannot be read. */
@@ -35,6 +37,7 @@ const EXIT: Record<AdminErrorCode, number> = {
   NOT_CONFIRMED: 4,
   RATE_LIMITED: 5,
   API_ERROR: 1,
+  UNREACHABLE: 1,
   EXPORT_FAILED: 1,
   BAD_CHECKPOINT: 2,
   AUTHY_FAILED: 1,

@@ -9,6 +9,7 @@ import { isRecord } from '../../lib/is-record';
 import type { Clock } from './clock';
 import type { ManagementCredentials } from './env';
 import { AdminError } from './errors';
+import { networkMessage } from './network-errors';
 import { RateLimiter, type WaitNotice } from './rate-limit';
 
 /** The part of an Auth0 user the tools read. */
@@ -83,9 +84,14 @@ function apiMessage(error: ManagementError): string {
   return error.message.slice(0, 300);
 }
 
-/** Turns an SDK error into a message for support staff; never includes the token or the secret. */
-export function toAdminError(label: string, error: unknown): Error {
+/**
+ * Turns an SDK error into a message for support staff; never includes the token or the secret.
+ * A network failure (no answer at all) says which host could not be reached and why.
+ */
+export function toAdminError(label: string, error: unknown, host?: string): Error {
   if (error instanceof AdminError) return error;
+  const network = networkMessage(error, host);
+  if (network !== null) return new AdminError('UNREACHABLE', `${label} failed: ${network}`);
   if (error instanceof ManagementError) {
     const status = error.statusCode;
     const hint =
@@ -128,7 +134,7 @@ export function createAdminApi(credentials: ManagementCredentials, deps: Managem
     try {
       return await limiter.run(label, fn);
     } catch (error) {
-      throw toAdminError(label, error);
+      throw toAdminError(label, error, credentials.domain);
     }
   }
 
@@ -139,7 +145,7 @@ export function createAdminApi(credentials: ManagementCredentials, deps: Managem
         return requireUser(label, await limiter.run(label, () => client.users.get(userId)));
       } catch (error) {
         if (error instanceof ManagementError && error.statusCode === 404) return null;
-        throw toAdminError(label, error);
+        throw toAdminError(label, error, credentials.domain);
       }
     },
 

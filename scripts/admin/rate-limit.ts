@@ -15,6 +15,7 @@ import { ManagementError } from 'auth0';
 import { secToMs } from '../../lib/time';
 import type { Clock } from './clock';
 import { AdminError } from './errors';
+import { explainNetworkError, isPermanentNetworkFailure } from './network-errors';
 
 export interface HeadersLike {
   get(name: string): string | null;
@@ -25,6 +26,8 @@ export interface WaitNotice {
   label: string;
   waitMs: number;
   attempt: number;
+  /** The failure a transient-error wait follows (to say it in words: network-errors.ts). */
+  error?: unknown;
 }
 
 export interface RateLimiterOptions {
@@ -69,10 +72,15 @@ function classify(error: unknown): Failure {
     const status = error.statusCode;
     if (status === 429) return { kind: 'rate-limited', headers: error.rawResponse?.headers };
     // No status: the request timed out or the network failed before an answer.
-    if (status === undefined || status === 408 || status >= 500) return { kind: 'transient' };
+    if (status === undefined || status === 408 || status >= 500) {
+      // A name that does not resolve or a refused certificate stays so: say it at once instead of retrying.
+      return status === undefined && isPermanentNetworkFailure(error) ? { kind: 'final' } : { kind: 'transient' };
+    }
     return { kind: 'final' };
   }
   if (error instanceof Error && (error.name === 'ManagementTimeoutError' || error.name === 'TimeoutError')) return { kind: 'transient' };
+  // The SDK's token request lets fetch's own error through: the same rule as above.
+  if (explainNetworkError(error) !== null) return isPermanentNetworkFailure(error) ? { kind: 'final' } : { kind: 'transient' };
   return { kind: 'final' };
 }
 
@@ -133,7 +141,7 @@ export class RateLimiter {
         }
         if (failure.kind === 'transient' && transientTries < this.maxTransientRetries) {
           transientTries += 1;
-          await this.pause('transient-error', label, this.backoff(transientTries), transientTries);
+          await this.pause('transient-error', label, this.backoff(transientTries), transientTries, error);
           continue;
         }
         throw error;
@@ -153,7 +161,7 @@ export class RateLimiter {
     return Math.min(BASE_BACKOFF_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS);
   }
 
-  private async pause(reason: WaitNotice['reason'], label: string, baseMs: number, attempt: number): Promise<void> {
+  private async pause(reason: WaitNotice['reason'], label: string, baseMs: number, attempt: number, error?: unknown): Promise<void> {
     if (baseMs > this.maxWaitMs) {
       const at = new Date(this.clock.nowMs() + baseMs).toISOString();
       throw new AdminError(
@@ -163,7 +171,7 @@ export class RateLimiter {
       );
     }
     const waitMs = Math.ceil(baseMs + this.clock.random() * this.jitterMs);
-    this.onWait({ reason, label, waitMs, attempt });
+    this.onWait({ reason, label, waitMs, attempt, ...(error !== undefined ? { error } : {}) });
     this.stats.waitedMs += waitMs;
     await this.clock.sleep(waitMs);
   }

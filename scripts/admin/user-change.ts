@@ -9,11 +9,11 @@ import { ENROLLMENT_KEY } from '../../lib/enrollment';
 import { readDevices } from '../../lib/remembered-devices';
 import { isRecord } from '../../lib/is-record';
 import { createAdminAudit, outputFor, type AdminAudit, type AdminTool } from './audit';
-import { connect, parseCli, type CliDeps } from './cli';
+import { connect, loadSettings, parseCli, toolSettings, type CliDeps } from './cli';
 import { systemClock } from './clock';
-import { readAuthyApiKey } from './env';
 import { describeChange } from './describe-change';
 import { AdminError } from './errors';
+import { lastNetworkMessage, recordingFetch } from './network-errors';
 import type { AdminApi, AdminUser } from './management';
 import type { Output } from './output';
 import { confirm } from './output';
@@ -23,9 +23,9 @@ import { findUser, parseUserRef } from './user-lookup';
 export type ChangeKind = 'reset' | 'unlock' | 'forget';
 
 const USAGE: Record<ChangeKind, string> = {
-  reset: 'usage: npm run reset-2fa -- <user id or email> [--remove-from-authy] [--yes] [--json]',
-  unlock: 'usage: npm run unlock-2fa -- <user id or email> [--yes] [--json]',
-  forget: 'usage: npm run forget-devices -- <user id or email> [--yes] [--json]',
+  reset: 'usage: npm run reset-2fa -- <user id or email> [--remove-from-authy] [--yes] [--json] [--env <name>]',
+  unlock: 'usage: npm run unlock-2fa -- <user id or email> [--yes] [--json] [--env <name>]',
+  forget: 'usage: npm run forget-devices -- <user id or email> [--yes] [--json] [--env <name>]',
 };
 
 /** What each tool says: its name, the heading of the change, nothing to do, the prompt, the last line. */
@@ -66,7 +66,8 @@ async function removeFromAuthy(
   output: Output,
   audit: AdminAudit,
 ): Promise<void> {
-  const authy = createAuthyClient({ apiKey, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const probe = recordingFetch(deps.fetch ?? fetch);
+  const authy = createAuthyClient({ apiKey, fetch: probe.fetch });
   for (const id of authyIds) {
     try {
       await authy.removeUser(id);
@@ -78,6 +79,10 @@ async function removeFromAuthy(
         continue;
       }
       const code = error instanceof AuthyError ? error.code : 'UNAVAILABLE';
+      const network = code === 'UNAVAILABLE' || code === 'TIMEOUT' ? lastNetworkMessage(probe) : null;
+      if (network !== null) {
+        throw new AdminError('UNREACHABLE', `Authy did not remove user ${id}: ${network} The Auth0 enrollment was left unchanged.`);
+      }
       throw new AdminError(
         'AUTHY_FAILED',
         `Authy did not remove user ${id} (${code}); the Auth0 enrollment was left unchanged. Run the command again.`,
@@ -112,6 +117,7 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: 
       yes: { type: 'boolean', short: 'y', default: false },
       'remove-from-authy': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      env: { type: 'string' },
     },
     USAGE[kind],
   );
@@ -124,14 +130,16 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: 
   const ref = parseUserRef(positionals[0]);
   const removeAuthy = values['remove-from-authy'];
   if (removeAuthy && kind !== 'reset') throw new AdminError('BAD_USAGE', `--remove-from-authy belongs to reset-2fa\n${USAGE[kind]}`);
-  // Every setting is checked before the first request.
-  const authyKey = removeAuthy ? readAuthyApiKey(deps.env) : null;
-  const { api, credentials } = connect(deps, output);
+  // Every setting is checked before the first request, and every missing one named at once.
+  const settings = loadSettings(deps, values.env, output);
+  const needs = { ...(removeAuthy ? { authy: '--remove-from-authy calls the Authy API with it' } : {}), auditKey: values.json };
+  const { credentials: known, authyApiKey: authyKey } = toolSettings(settings, needs);
+  const { api, credentials } = connect(settings, output, known);
   const audit = createAdminAudit({
     json: values.json,
     tool: TEXT[kind].tool,
     tenant: credentials.domain,
-    env: deps.env,
+    env: settings.env,
     stdout: deps.stdout,
     clock: deps.clock ?? systemClock,
     output,

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Clock } from './clock';
 import { AdminError } from './errors';
+import { hostOf, networkMessage } from './network-errors';
 import { toAdminUser, type AdminApi, type AdminUser, type ExportField } from './management';
 
 /** Only what the tools need: no email, name or phone number leaves the tenant. */
@@ -79,8 +80,15 @@ async function* decoded(body: ReadableStream<Uint8Array>): AsyncGenerator<Buffer
 
 async function download(location: string, deps: ExportDeps): Promise<Response> {
   const doFetch = deps.fetch ?? fetch;
-  // A pre-signed URL: no Authorization header goes to it.
-  return doFetch(location, { method: 'GET', redirect: 'follow' });
+  try {
+    // A pre-signed URL: no Authorization header goes to it.
+    return await doFetch(location, { method: 'GET', redirect: 'follow' });
+  } catch (error) {
+    // The link's host (a storage service), never the link itself: it is a credential for 60 s.
+    const network = networkMessage(error, hostOf(location));
+    if (network !== null) throw new AdminError('UNREACHABLE', `downloading the user export failed: ${network}`);
+    throw error;
+  }
 }
 
 /** Runs an export job and yields every user in its file. */
@@ -117,6 +125,8 @@ export async function* exportAllUsers(api: AdminApi, deps: ExportDeps): AsyncGen
     }
   } catch (error) {
     if (error instanceof AdminError) throw error;
+    const network = networkMessage(error, hostOf(location));
+    if (network !== null) throw new AdminError('UNREACHABLE', `reading the export of job ${jobId} failed: ${network}`);
     throw new AdminError(
       'EXPORT_FAILED',
       `reading the export of job ${jobId} failed: ${error instanceof Error ? error.message : String(error)}`,

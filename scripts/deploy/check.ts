@@ -6,6 +6,7 @@
  */
 import { MIN_SECRET_BYTES, requiredSecrets, type SecretName } from '../../lib/action-secrets';
 import { SettingsError, parseSettings } from '../../lib/action-settings';
+import { describeSource, ENVIRONMENT_ONLY, whereToSet, type SettingsSource } from '../admin/env-files';
 import { present } from './env';
 import { DeployError } from './errors';
 import {
@@ -116,10 +117,15 @@ function connectionSettings(env: Record<string, string | undefined>, problems: s
   return { ...(domain !== undefined ? { domain } : {}), ...(credentials ? { credentials } : {}) };
 }
 
-function inputError(problems: readonly string[]): DeployError {
+/** Every problem at once, naming where the settings were read from and where to set them. */
+function inputError(problems: readonly string[], source: SettingsSource): DeployError {
   return new DeployError(
     'INPUT',
-    `Nothing was sent to Auth0. Fix these settings first:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    [
+      `Nothing was sent to Auth0. Fix these settings first (read from ${describeSource(source)}):`,
+      ...problems.map((p) => `  - ${p}`),
+      whereToSet(source),
+    ].join('\n'),
     problems,
   );
 }
@@ -131,10 +137,10 @@ export interface Connection {
 }
 
 /** Checks only what a Management API call needs (for scripts that do not deploy the Action). */
-export function checkConnection(env: Record<string, string | undefined>): Connection {
+export function checkConnection(env: Record<string, string | undefined>, source: SettingsSource = ENVIRONMENT_ONLY): Connection {
   const problems: string[] = [];
   const { domain, credentials } = connectionSettings(env, problems);
-  if (problems.length > 0 || domain === undefined || credentials === undefined) throw inputError(problems);
+  if (problems.length > 0 || domain === undefined || credentials === undefined) throw inputError(problems, source);
   const sensitiveValues = [present(env, 'AUTH0_ACCESS_TOKEN'), present(env, 'AUTH0_CLIENT_SECRET')].filter(
     (v): v is string => v !== undefined,
   );
@@ -142,7 +148,11 @@ export function checkConnection(env: Record<string, string | undefined>): Connec
 }
 
 /** Checks everything a deploy needs. Throws DeployError('INPUT') listing every problem. */
-export function checkDeployInputs(env: Record<string, string | undefined>, sources: DeploySources): DeployInputs {
+export function checkDeployInputs(
+  env: Record<string, string | undefined>,
+  sources: DeploySources,
+  source: SettingsSource = ENVIRONMENT_ONLY,
+): DeployInputs {
   const problems: string[] = [];
 
   const { domain, credentials } = connectionSettings(env, problems);
@@ -206,7 +216,7 @@ export function checkDeployInputs(env: Record<string, string | undefined>, sourc
   }
 
   if (problems.length > 0 || domain === undefined || credentials === undefined) {
-    throw inputError(problems);
+    throw inputError(problems, source);
   }
   return { domain, credentials, mappings, bindings, sensitiveValues };
 }

@@ -1,36 +1,32 @@
 /**
- * Loads the settings of one target tenant: `.env.<name>` if it exists, else `.env`, under the
- * process environment: a variable set in the environment wins over the file (as dotenv does
- * by default, and as the admin tools do); the file fills in the rest. CI passes its secrets
- * through the environment and has no file.
+ * Loads the settings of one target tenant as every tool does (scripts/admin/env-files.ts):
+ * `.env.<name>`, under the process environment: a variable set in the environment wins over the
+ * file; the file fills in the rest. A `.env.<name>` that does not exist stops the deploy, naming
+ * the `.env` files that do, unless the environment itself names the tenant (AUTH0_DOMAIN, as in
+ * CI, which passes its secrets through the environment and has no file).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'dotenv';
-import { overlayEnvFile, valueReader, type ValueReader } from '../../lib/env-values';
+import { EnvFileError, loadEnvFiles, type SettingsSource } from '../admin/env-files';
+import { valueReader, type ValueReader } from '../../lib/env-values';
 import { DeployError } from './errors';
+
+export { ENV_NAME } from '../admin/env-files';
 
 export interface LoadedEnv {
   values: Record<string, string | undefined>;
   /** The file read, relative to the project root, or null when only the process environment was used. */
   file: string | null;
-}
-
-/** A target's name (`--env`): also a file name suffix, so never a path. */
-export const ENV_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
-
-/** The file `--env <name>` reads: `.env.<name>` if it exists, else `.env`, else none (also used by the admin tools). */
-export function envFileFor(rootDir: string, envName: string): string | null {
-  return [`.env.${envName}`, '.env'].find((name) => existsSync(join(rootDir, name))) ?? null;
+  /** Where the settings came from, to name in messages. */
+  source: SettingsSource;
 }
 
 export function loadDeployEnv(rootDir: string, envName: string, processEnv: NodeJS.ProcessEnv): LoadedEnv {
-  if (!ENV_NAME.test(envName)) {
-    throw new DeployError('INPUT', `--env must be a short name such as dev, staging or prod (got "${envName}")`);
+  try {
+    const { values, source } = loadEnvFiles(rootDir, envName, processEnv);
+    return { values: { ...values }, file: source.file, source };
+  } catch (error) {
+    if (error instanceof EnvFileError) throw new DeployError('INPUT', [error.message, ...error.details].join('\n'));
+    throw error;
   }
-  const file = envFileFor(rootDir, envName);
-  const fromFile = file ? parse(readFileSync(join(rootDir, file))) : {};
-  return { values: overlayEnvFile(fromFile, processEnv), file };
 }
 
 function deployValues(env: Record<string, string | undefined>): ValueReader<string> {

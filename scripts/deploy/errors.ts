@@ -3,6 +3,7 @@
  * Auth0 (token endpoint, Management API, a0deploy) are turned into these in one place.
  */
 import { isRecord } from '../../lib/is-record';
+import { networkMessage } from '../admin/network-errors';
 
 export type DeployErrorCode =
   | 'INPUT' // a missing or malformed setting; nothing was sent to Auth0
@@ -13,6 +14,7 @@ export type DeployErrorCode =
   | 'WOULD_UNBIND' // the binding list would unbind an Action that is bound today
   | 'NOT_VERIFIED' // the tenant does not show what the deploy should have done
   | 'RULE' // the rule to retire is missing, ambiguous, or it is not safe to disable it yet
+  | 'UNREACHABLE' // no answer at all: DNS, refused, reset, TLS, timeout (scripts/admin/network-errors.ts)
   | 'AUTH0'; // any other Auth0 failure
 
 /** Scopes the deploy's Machine-to-Machine application needs on the Management API. */
@@ -66,6 +68,9 @@ function messageOf(err: unknown): string {
  */
 export function explainAuth0Error(err: unknown, domain: string, scopes: readonly string[]): DeployError {
   if (err instanceof DeployError) return err;
+  // Before the status heuristics: a network failure has no status, only "fetch failed" and a code.
+  const network = networkMessage(err, domain);
+  if (network !== null) return new DeployError('UNREACHABLE', network);
   const status = statusOf(err);
   if (status === 401) {
     return new DeployError(

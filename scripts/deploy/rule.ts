@@ -64,8 +64,8 @@ export interface RetireRequest {
 
 /** `npm run retire-rule`: load the target's connection settings, then retire the rule by name. */
 export async function runRetireRule(request: RetireRequest): Promise<RetiredRule & { domain: string }> {
-  const { values } = loadDeployEnv(request.rootDir, request.envName, request.processEnv);
-  const connection = checkConnection(values);
+  const { values, source } = loadDeployEnv(request.rootDir, request.envName, request.processEnv);
+  const connection = checkConnection(values, source);
   return withMaskedOutput(connection.sensitiveValues, async () => {
     try {
       const token = await getAccessToken(connection.domain, connection.credentials);

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ManagementClient } from 'auth0';
 import { durationSec } from '../../lib/time';
+import { describeSource, type SettingsSource } from '../admin/env-files';
 import { runA0Deploy } from './a0deploy';
 import { buildAction } from './build';
 import { checkDeployInputs, type DeployInputs } from './check';
@@ -34,16 +35,24 @@ export interface DeployRequest {
 }
 
 /** Builds the Action, then checks every setting against tenant.yaml and the fresh code.js. */
-async function buildAndCheck(request: DeployRequest, values: Record<string, string | undefined>): Promise<DeployInputs> {
+async function buildAndCheck(
+  request: DeployRequest,
+  values: Record<string, string | undefined>,
+  source: SettingsSource,
+): Promise<DeployInputs> {
   await (request.build ?? buildAction)(request.rootDir);
   const tenantYamlPath = join(request.rootDir, 'tenant.yaml');
   const codePath = join(request.rootDir, 'actions', ACTION_NAME, 'code.js');
   if (!existsSync(tenantYamlPath)) throw new DeployError('INPUT', `tenant.yaml not found in ${request.rootDir}`);
   if (!existsSync(codePath)) throw new DeployError('BUILD_FAILED', `actions/${ACTION_NAME}/code.js is missing after the build`);
-  return checkDeployInputs(values, {
-    tenantYaml: readFileSync(tenantYamlPath, 'utf8'),
-    actionCode: readFileSync(codePath, 'utf8'),
-  });
+  return checkDeployInputs(
+    values,
+    {
+      tenantYaml: readFileSync(tenantYamlPath, 'utf8'),
+      actionCode: readFileSync(codePath, 'utf8'),
+    },
+    source,
+  );
 }
 
 /** Refuses to unbind, by accident, a post-login Action bound today; returns the ones it will unbind. */
@@ -104,8 +113,8 @@ async function retireAfterDeploy(
 export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
   const startedMs = Date.now();
   const log = request.log ?? ((line: string) => console.log(line));
-  const { values, file } = loadDeployEnv(request.rootDir, request.envName, request.processEnv);
-  const inputs = await buildAndCheck(request, values);
+  const { values, file, source } = loadDeployEnv(request.rootDir, request.envName, request.processEnv);
+  const inputs = await buildAndCheck(request, values, source);
   const intended = inputs.bindings.map((b) => b.action_name);
   const scopes = [
     ...DEPLOY_SCOPES,
@@ -117,7 +126,7 @@ export async function runDeploy(request: DeployRequest): Promise<DeployReport> {
 
   return withMaskedOutput(inputs.sensitiveValues, async () => {
     try {
-      log(`${request.dryRun ? 'Dry run against' : 'Deploying to'} ${inputs.domain} (settings: ${file ?? 'environment only'})`);
+      log(`${request.dryRun ? 'Dry run against' : 'Deploying to'} ${inputs.domain} (settings: ${describeSource(source)})`);
       const token = await getAccessToken(inputs.domain, inputs.credentials);
       const client = managementClient(inputs.domain, token, maxRetries ?? 3);
       const dropped = await guardBindings(client, intended, request.allowUnbind === true);

@@ -26,7 +26,7 @@ test('prints the hash the forms server writes for the user id (key derived from 
   // The documented recipe, by hand.
   const key = Buffer.from(hkdfSync('sha256', AUDIT_SHARED_SECRET, Buffer.alloc(0), 'authy2fa audit user hash v1', 32));
   expect(out.trim()).toBe(createHmac('sha256', key).update('auth0|ana').digest('hex').slice(0, 32));
-  expect(err).toBe('key: SHARED_SECRET (derived)\n');
+  expect(err).toBe('settings: the environment only\nkey: SHARED_SECRET (derived)\n');
   expect(err).not.toContain(AUDIT_SHARED_SECRET);
 });
 

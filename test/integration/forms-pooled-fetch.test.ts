@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createPooledFetch } from '../../forms-server/pooled-fetch';
+import { BufferedResponse, createPooledFetch } from '../../forms-server/pooled-fetch';
 
 let server: http.Server;
 let base = '';
@@ -91,4 +91,27 @@ test('a connection the server drops mid-answer rejects (the client maps it to "A
     pool.close();
     dropper.close();
   }
+});
+
+test('the answer is a Response whose body is read once, as fetch gives it', async () => {
+  const pool = createPooledFetch();
+  try {
+    const response = await pool.fetch(`${base}/once`, {});
+    expect(response).toBeInstanceOf(Response);
+    expect(response.ok).toBe(false);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.text()).toBe('{"error_code":"60020","success":false}');
+    await expect(response.json()).rejects.toThrow(TypeError);
+  } finally {
+    pool.close();
+  }
+});
+
+test('text() decodes UTF-8 without a leading byte-order mark; json() of a bad body rejects with a SyntaxError', async () => {
+  const bom = new BufferedResponse(Buffer.from('\ufeff{"ä":1}', 'utf8'), { status: 200 });
+  expect(await bom.text()).toBe('{"ä":1}');
+  expect(await new BufferedResponse(Buffer.from('\ufeff{"ä":1}', 'utf8'), { status: 200 }).json()).toEqual({ ä: 1 });
+  await expect(new BufferedResponse(Buffer.from('{', 'utf8'), { status: 200 }).json()).rejects.toThrow(SyntaxError);
+  expect(await new BufferedResponse(null, { status: 204 }).text()).toBe('');
+  expect(new Uint8Array(await new BufferedResponse(Buffer.from([1, 2]), { status: 200 }).arrayBuffer())).toEqual(new Uint8Array([1, 2]));
 });

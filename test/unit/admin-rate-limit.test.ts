@@ -100,6 +100,38 @@ describe('RateLimiter', () => {
     expect(down.calls()).toBe(4);
   });
 
+  it('network failures: a refused or reset connection is retried, with the failure in the notice; a name that does not resolve or a refused certificate is not', async () => {
+    const fetchFailed = (code: string) => new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) });
+    const sdkFailed = (code: string) => new ManagementError({ message: 'fetch failed', cause: fetchFailed(code) });
+    const calls = (errors: Error[]) => {
+      let n = 0;
+      return {
+        fn: async () => {
+          n += 1;
+          const e = errors.shift();
+          if (e) throw e;
+          return 'ok';
+        },
+        calls: () => n,
+      };
+    };
+    const { limiter, notices } = setup();
+    // The SDK's own error, and the raw fetch error its token request lets through.
+    const refused = calls([sdkFailed('ECONNREFUSED'), fetchFailed('ECONNRESET')]);
+    await expect(limiter.run('GET user x', refused.fn)).resolves.toBe('ok');
+    expect(refused.calls()).toBe(3);
+    expect(notices.map((n) => n.reason)).toEqual(['transient-error', 'transient-error']);
+    expect(notices[0].error).toBeInstanceOf(ManagementError);
+
+    for (const code of ['ENOTFOUND', 'CERT_HAS_EXPIRED']) {
+      for (const error of [sdkFailed(code), fetchFailed(code)]) {
+        const permanent = calls([error]);
+        await expect(limiter.run('GET user x', permanent.fn)).rejects.toBe(error);
+        expect(permanent.calls()).toBe(1);
+      }
+    }
+  });
+
   it('reads x-ratelimit-reset as epoch seconds', () => {
     expect(resetAtMs(new Headers({ 'x-ratelimit-reset': '1748858400' }))).toBe(1748858400000);
     expect(resetAtMs(new Headers({ 'x-ratelimit-reset': 'soon' }))).toBeNull();

@@ -6,8 +6,10 @@ import {
   FORMS_SERVER_AUDIT_EVENTS,
   auditJsonLine,
   auditKey,
+  auditLine,
   auditRecord,
   userHash,
+  type AuditFields,
 } from '../../lib/audit';
 
 const SECRET = 'lib-audit-test-shared-secret-0123456789';
@@ -50,4 +52,32 @@ test('a JSON line: source and time first, msg "audit" last, none of them taken f
   expect(auditJsonLine('reset-2fa', 5, { event: 'reset', tenant: 't' })).toBe(
     '{"source":"reset-2fa","time":5,"event":"reset","tenant":"t","msg":"audit"}',
   );
+});
+
+test('auditLine writes what auditJsonLine writes of auditRecord, for any fields', () => {
+  const key = Buffer.alloc(32, 9);
+  const subject = { tenant: 't.example', userId: 'auth0|x' };
+  const cases: AuditFields[][] = [
+    [],
+    [{ phase: 'execute' }],
+    [{ phase: 'execute' }, { reason: 'misconfigured', setting: 'FORMS_URL' }],
+    [{ phase: 'continue' }, { phase: 'other', event: 'x', user: 'u', tenant: 'h', n: 3, ok: true }],
+    [
+      { source: 's', time: 1, msg: 'm', 2: 'two', 1: 'one' },
+      { msg: 'again', z: 'z' },
+    ],
+    [JSON.parse('{"__proto__": "p", "a": "b"}') as AuditFields],
+  ];
+  for (const parts of cases) {
+    for (const [k, s] of [
+      [key, subject],
+      [null, subject],
+      [key, null],
+    ] as const) {
+      const merged = parts.reduce<AuditFields>((all, part) => ({ ...all, ...part }), {});
+      expect(auditLine('action', 1234, k, 'redirected', s, ...parts)).toBe(
+        auditJsonLine('action', 1234, auditRecord(k, 'redirected', s, merged)),
+      );
+    }
+  }
 });

@@ -89,7 +89,11 @@ describe('explainAuth0Error', () => {
     );
     expect(explainAuth0Error(wrapped, 'x.auth0.com', ['create:actions']).code).toBe('MISSING_SCOPES');
     expect(explainAuth0Error(Object.assign(new Error('x'), { statusCode: 401 }), 'x.auth0.com', []).code).toBe('BAD_CREDENTIALS');
-    expect(explainAuth0Error(new Error('socket hang up'), 'x.auth0.com', []).code).toBe('AUTH0');
+    expect(explainAuth0Error(new Error('Unexpected token < in JSON'), 'x.auth0.com', []).code).toBe('AUTH0');
+    // No answer at all is a network failure, said in plain words (scripts/admin/network-errors.ts).
+    const hangUp = explainAuth0Error(new Error('socket hang up'), 'x.auth0.com', []);
+    expect(hangUp.code).toBe('UNREACHABLE');
+    expect(hangUp.message).toMatch(/^cannot reach x\.auth0\.com: the connection was closed before an answer \(reset\)\. /);
   });
 });
 
@@ -103,7 +107,7 @@ describe('maskText', () => {
 });
 
 describe('loadDeployEnv', () => {
-  it('reads .env.<name> before .env; the process environment wins over the file, which fills the gaps', () => {
+  it('reads .env.<name>, never .env for it; the process environment wins over the file, which fills the gaps', () => {
     const dir = makeWorkspace({ AUTH0_DOMAIN: 'from-file.auth0.com', AUTH0_CLIENT_SECRET: 'file-secret' }, 'prod');
     try {
       writeFileSync(join(dir, '.env'), 'AUTH0_DOMAIN=from-dot-env.auth0.com\n');
@@ -112,7 +116,22 @@ describe('loadDeployEnv', () => {
       expect(loaded.values.AUTH0_DOMAIN).toBe('from-shell.auth0.com');
       expect(loaded.values.AUTH0_CLIENT_ID).toBe('ci-id');
       expect(loaded.values.AUTH0_CLIENT_SECRET).toBe('file-secret');
-      expect(loadDeployEnv(dir, 'staging', {}).file).toBe('.env');
+      // No .env.staging: the deploy stops, naming it and the files that exist, instead of reading .env for it.
+      expect(() => loadDeployEnv(dir, 'staging', {})).toThrow(/--env staging: \.env\.staging does not exist/);
+      let missing: unknown = null;
+      try {
+        loadDeployEnv(dir, 'staging', {});
+      } catch (err) {
+        missing = err;
+      }
+      expect(missing).toBeInstanceOf(DeployError);
+      expect((missing as DeployError).code).toBe('INPUT');
+      expect((missing as DeployError).message).toContain(`.env files in ${dir}: .env, .env.prod`);
+      expect((missing as DeployError).message).toContain('use one of: --env prod');
+      // CI has no file: the environment names the tenant, so the environment alone is used, and said.
+      const ci = loadDeployEnv(dir, 'staging', { AUTH0_DOMAIN: 'from-ci.auth0.com' });
+      expect([ci.file, ci.values.AUTH0_DOMAIN, ci.values.AUTH0_CLIENT_SECRET]).toEqual([null, 'from-ci.auth0.com', undefined]);
+      expect(ci.source.note).toContain('.env.staging does not exist');
     } finally {
       removeWorkspace(dir);
     }

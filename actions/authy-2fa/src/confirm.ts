@@ -8,7 +8,7 @@
 import type { Settings, VerifySettings } from '../../../lib/action-settings';
 import { AuthyError, createAuthyClient } from '../../../lib/authy-client';
 import { isProviderError } from '../../../lib/providers/types';
-import { createVerifyProvider, verifyIdentity } from '../../../lib/providers/verify';
+import { createVerifyConfirmer, verifyIdentity } from '../../../lib/providers/verify';
 import type { Confirmation, ConfirmationFacts, VerifyConfirmation } from './decide';
 
 export interface Answers extends ConfirmationFacts {
@@ -37,7 +37,7 @@ async function askAuthy(confirm: Confirmation, settings: Settings, answers: Answ
 
 /** Twilio Verify, for this user: the identity is recomputed from the user id (never stored), the factor comes from the decision. */
 async function askVerify(confirm: VerifyConfirmation, verify: VerifySettings, userId: string, timeoutMs: number, answers: Answers) {
-  const provider = createVerifyProvider({
+  const confirmWithTwilio = createVerifyConfirmer({
     accountSid: verify.username,
     authToken: verify.password,
     serviceSid: verify.serviceSid,
@@ -51,7 +51,7 @@ async function askVerify(confirm: VerifyConfirmation, verify: VerifySettings, us
     factorSid: confirm.factorSid,
     phone: null,
   } as const;
-  const answer = await provider.confirm(enrollment, confirm.approved, { maxAgeSeconds: confirm.maxAgeSeconds });
+  const answer = await confirmWithTwilio(enrollment, confirm.approved, { maxAgeSeconds: confirm.maxAgeSeconds });
   answers.verify = answer;
   if (!answer.confirmed) answers.unconfirmed = answer.reason;
 }

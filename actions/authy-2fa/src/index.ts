@@ -3,8 +3,8 @@
  * pure decisions in decide.ts, apply them through `api`. Nothing throws out of a handler:
  * any unexpected error denies the login. Each decision writes one audit line (lib/audit.ts).
  */
-import { parseSettings, SettingsError, type Settings } from '../../../lib/action-settings';
-import { auditJsonLine, auditKey, auditRecord, type ActionAuditEvent, type AuditFields } from '../../../lib/audit';
+import { SettingsError, type Settings } from '../../../lib/action-settings';
+import { auditKey, auditLine, type ActionAuditEvent, type AuditFields } from '../../../lib/audit';
 import { isRecord } from '../../../lib/is-record';
 import { ENROLLMENT_KEY, activeEnrollment, isEnrolled, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
 import { DEVICES_KEY, readDevices } from '../../../lib/remembered-devices';
@@ -18,6 +18,7 @@ import {
 } from '../../../lib/token-contract';
 import type { PostLoginApi, PostLoginEvent } from './auth0-types';
 import { askProviders } from './confirm';
+import { settingsOf } from './settings-cache';
 import {
   DENY,
   allowedProvider,
@@ -74,7 +75,7 @@ class Audit {
   write(event: ActionAuditEvent, fields: AuditFields = {}): void {
     const userId = this.event.user.user_id;
     const subject = typeof userId === 'string' ? { tenant: tenantHost(this.event), userId } : null;
-    console.log(auditJsonLine(AUDIT_SOURCE, Date.now(), auditRecord(this.key, event, subject, { phase: this.phase, ...fields })));
+    console.log(auditLine(AUDIT_SOURCE, Date.now(), this.key, event, subject, { phase: this.phase }, fields));
   }
 
   note(note: AuditNote): void {
@@ -84,7 +85,7 @@ class Audit {
 
 function settingsOrDeny(event: PostLoginEvent, api: PostLoginApi, audit: Audit): Settings | null {
   try {
-    const settings = parseSettings(event.secrets ?? {});
+    const settings = settingsOf(event.secrets ?? {});
     audit.keyFrom(settings);
     return settings;
   } catch (error) {
