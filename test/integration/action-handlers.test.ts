@@ -154,8 +154,8 @@ describe('onExecutePostLogin', () => {
     });
     const without = await new Login(action, enrolledUser(), { protocol: 'oauth2-refresh-token' }).execute();
     expect(without.kind === 'allow' && without.result.idTokenClaims[CLAIM]).toEqual({ provider: 'authy', method: 'refresh' });
-    // A stored value that is not text is left out.
-    const odd = { ...stored, last_method: { nested: true } };
+    // A stored value that is no method of ours never reaches a token.
+    const odd = { ...stored, last_method: '<script>' };
     const oddLogin = await new Login(action, makeUser({ app_metadata: { authy_2fa: odd } }), {
       protocol: 'oauth2-refresh-token',
     }).execute();

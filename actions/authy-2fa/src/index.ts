@@ -206,9 +206,10 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
       if (decision.why === 'verified-in-session') secondFactorClaim(api, settings, enrollment, 'session');
       // A refresh: `login_method` is the stored method of the user's latest second-factor login (where known).
       else if (decision.why === 'refresh-token' && isEnrolled(enrollment)) {
-        // app_metadata is written by this Action and the admin tools only (users cannot), so a string is ours.
-        const last = (event.user.app_metadata?.[ENROLLMENT_KEY] as { last_method?: unknown } | undefined)?.last_method;
-        secondFactorClaim(api, settings, enrollment, 'refresh', typeof last === 'string' ? { login_method: last } : {});
+        const stored = event.user.app_metadata?.[ENROLLMENT_KEY] as { last_method?: string } | undefined;
+        // Only a method of ours reaches the token (exec of a non-string reads it as text, and finds none).
+        const known = /^(app|sms|call|push)$/.exec(stored?.last_method as string);
+        secondFactorClaim(api, settings, enrollment, 'refresh', known ? { login_method: known[0] } : {});
       }
       return;
     }
