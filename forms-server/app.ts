@@ -137,7 +137,7 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
   });
   await app.register(views);
   await app.register(securityHeaders, { hsts: config.secureCookies });
-  await app.register(errorPages, { observe: observer });
+  await app.register(errorPages, { observe: observer, deps: renderDeps });
   await app.register(visitPlugin, {
     ...renderDeps,
     authy,

@@ -8,6 +8,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { AuthyError, type AuthyClient } from '../lib/authy-client';
 import { isProviderError, type Enrollment, type SecondFactorProvider } from '../lib/providers/types';
+import { firstCodeBySms } from './first-code';
 import { PUSH_TTL_SECONDS } from './visit/attempts';
 import type { Effect, EffectOutcome } from './visit/machine';
 import { providerNotice, verifyNotice } from './visit/provider-notices';
@@ -219,7 +220,7 @@ async function performEffect(effect: Effect, visit: Visit, deps: EffectDeps): Pr
           countryCode: effect.countryCallingCode,
         });
         deps.log.info({ step: 'enroll' }, 'phone registered');
-        return { type: 'registered', authyId };
+        return { type: 'registered', authyId, smsSent: await firstCodeBySms(deps.authy, authyId, deps.log) };
       } catch (error) {
         deps.log.warn({ step: 'enroll', authy: authyCode(error) }, 'registration failed');
         return { type: 'providerFailed', notice: providerNotice(error) };

@@ -19,8 +19,15 @@ export class PageError extends Error {
 
 /** The outbound token or state is missing, malformed, expired, forged or not for a trusted tenant. */
 export class InvalidLinkError extends PageError {
+  constructor(detail: string, key: MessageKey = 'errBadLink') {
+    super(400, key, detail);
+  }
+}
+
+/** A genuine link past its expiry (links last as long as Auth0's token, 10 minutes). */
+export class ExpiredLinkError extends InvalidLinkError {
   constructor(detail: string) {
-    super(400, 'errBadLink', detail);
+    super(detail, 'errLinkExpired');
   }
 }
 

@@ -10,7 +10,8 @@ import { unseal } from '../lib/seal';
 import { msToSec, secToMs } from '../lib/time';
 import { SESSION_TOKEN_PARAM, parseOutboundClaims, type OutboundToken } from '../lib/token-contract';
 import type { FormsServerConfig } from './config';
-import { InvalidLinkError } from './errors';
+import { ExpiredLinkError, InvalidLinkError } from './errors';
+import { JwtError } from '../lib/jwt-hs256';
 
 const STATE = /^[\x21-\x7e]{1,2048}$/;
 
@@ -32,22 +33,28 @@ export function trustedTenant(config: Pick<FormsServerConfig, 'trustedTenants'>,
   return config.trustedTenants.find((tenant) => tenant.host === wanted || tenant.hostname === wanted);
 }
 
-function readOutbound(config: FormsServerConfig, token: unknown, nowMs: number): OutboundToken {
+function readOutbound(config: FormsServerConfig, token: unknown, nowMs: number, graceSeconds: number): OutboundToken {
   let outbound: OutboundToken;
   try {
-    outbound = parseOutboundClaims(verifyHs256(token, config.sharedSecret, { nowSec: msToSec(nowMs) }));
+    const claims = verifyHs256(token, config.sharedSecret, { nowSec: msToSec(nowMs), clockToleranceSeconds: 5 + graceSeconds });
+    outbound = parseOutboundClaims(claims);
   } catch (error) {
+    if (error instanceof JwtError && error.code === 'ERR_JWT_EXPIRED') throw new ExpiredLinkError('outbound token expired');
     throw new InvalidLinkError(`outbound token refused: ${error instanceof Error ? error.message : 'unknown'}`);
   }
   if (!trustedTenant(config, outbound.tenantIssuer)) throw new InvalidLinkError('outbound token issuer is not a trusted tenant');
   return outbound;
 }
 
-/** Reads and checks the link's query; throws InvalidLinkError (a 400 page) for anything off. */
-export function readLink(config: FormsServerConfig, query: Record<string, unknown>, nowMs: number): Link {
+/**
+ * Reads and checks the link's query; throws InvalidLinkError (a 400 page) for anything off, and
+ * ExpiredLinkError for a genuine link past its expiry. `graceSeconds` (error pages only) accepts
+ * a link that long after its expiry, to find the way back to its login.
+ */
+export function readLink(config: FormsServerConfig, query: Record<string, unknown>, nowMs: number, graceSeconds = 0): Link {
   if (typeof query.state !== 'string' || !STATE.test(query.state)) throw new InvalidLinkError('state missing or malformed');
   const token = query[SESSION_TOKEN_PARAM];
-  const outbound = readOutbound(config, token, nowMs);
+  const outbound = readOutbound(config, token, nowMs, graceSeconds);
   const tenant = trustedTenant(config, outbound.continueHost);
   if (!tenant) throw new InvalidLinkError('continue host is not a trusted tenant');
   const email = outbound.sealedEmail ? unseal(outbound.sealedEmail, config.sharedSecret) : null;

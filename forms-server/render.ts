@@ -14,11 +14,11 @@ import {
   type ResultRecovery,
 } from '../lib/token-contract';
 import type { FormsServerConfig } from './config';
-import { catalogueFor, format, message, type Catalogue, type MessageKey } from './i18n';
+import { catalogueFor, format, message, triesLeftText, type Catalogue, type MessageKey } from './i18n';
 import { rememberThisDevice } from './plugins/device-cookie';
 import { contentSecurityPolicy } from './plugins/security-headers';
 import type { Store } from './store/types';
-import { MAX_PUSHES_PER_VISIT } from './visit/attempts';
+import { MAX_PUSHES_PER_VISIT, triesLeft } from './visit/attempts';
 import { countryOptions, defaultCountry } from './visit/phone';
 import { countrySelectOptions } from './country-select';
 import { totpQrSvg } from '../lib/providers/qr';
@@ -90,6 +90,23 @@ function finalPage(
   });
 }
 
+/** The code page's first line: a code just texted or phoned says so; otherwise the Authy app's code. */
+function codeIntro(t: Catalogue, visit: Visit): string {
+  if (visit.channel === 'sms') return t.codeIntroSms;
+  if (visit.channel === 'call') return t.codeIntroCall;
+  return visit.authyId ? t.codeIntroEnrolled : t.codeIntroEnrolling;
+}
+
+/**
+ * Wrong codes of earlier logins count: the code page says how many tries are left, including
+ * them, unless an error notice already says so.
+ */
+async function earlierTries(t: Catalogue, visit: Visit, deps: RenderDeps, notice: { kind: string } | null): Promise<string | null> {
+  if (!visit.earlierFailures || notice?.kind === 'error') return null;
+  const counter = await deps.store.getCounter(visit.userKey, deps.now());
+  return triesLeftText(t, triesLeft(counter, visit.maxFailures), true);
+}
+
 /** The final page of an outcome decided without a visit of its own (a remembered device): the form that posts it at once. */
 export async function renderOutcome(reply: FastifyReply, visit: Visit, deps: RenderDeps, outcome: ResultOutcome): Promise<FastifyReply> {
   const t = catalogueFor(visit.locale);
@@ -123,7 +140,8 @@ export async function renderVisit(
   if (step === 'code') {
     return reply.view('code', {
       ...page,
-      intro: visit.authyId ? t.codeIntroEnrolled : t.codeIntroEnrolling,
+      intro: codeIntro(t, visit),
+      earlierTries: await earlierTries(t, visit, deps, shown),
       enrolling: !visit.authyId,
       canPush: Boolean(visit.authyId) && visit.pushes < MAX_PUSHES_PER_VISIT,
       remember: rememberBox(t, visit),
@@ -170,18 +188,24 @@ async function verifyPage(reply: FastifyReply, visit: Visit, t: Catalogue, page:
   });
 }
 
-/** An error page; `way` adds a button that posts a cancelled result back to the application. */
+/**
+ * An error page. `way` adds a button that posts a cancelled result back to the application, or a
+ * link back to the visit's page; without one the page says to close the tab and sign in again.
+ * `heading` replaces the generic one.
+ */
 export async function renderError(
   reply: FastifyReply,
   status: number,
   key: MessageKey,
   locale: string,
-  way?: ContinueForm,
+  way?: ContinueForm | { href: string },
+  heading: MessageKey = 'errorHeading',
 ): Promise<FastifyReply> {
   const t = catalogueFor(locale);
-  if (way) reply.header('content-security-policy', contentSecurityPolicy(null));
+  const form = way && 'action' in way ? way : null;
+  if (form) reply.header('content-security-policy', contentSecurityPolicy(null));
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
-    .view('error', { t, lang: t.lang, message: t[key], continueForm: way ?? null });
+    .view('error', { t, lang: t.lang, heading: t[heading], message: t[key], continueForm: form, visitLink: way && !form ? way : null });
 }

@@ -412,15 +412,6 @@ function verifyOutcome(claims: JwtClaims, method: SecondFactorMethod): ResultOut
   return { ...outcome, fromAuthy: { authyId: fromAuthyId, method: fromMethod as SecondFactorMethod } };
 }
 
-/** `recovery_hashes`: only on a verified result (or a recovery with a new phone), a list of well-formed distinct entries. */
-function recoveryHashesClaim(claims: JwtClaims, outcome: ResultOutcome): string[] | null {
-  const value = claims.recovery_hashes;
-  if (value === undefined) return null;
-  if ((outcome.kind !== 'verified' && outcome.kind !== 'verify-verified') || !isRecoveryHashList(value))
-    throw new ContractError('recovery_hashes', 'not on this result, or malformed');
-  return [...value];
-}
-
 /** The device a success asks to remember: both claims or neither, and only on a success. */
 function rememberDeviceClaims(claims: JwtClaims, outcome: ResultOutcome): DeviceRegistration | null {
   if (claims.remember_device_id === undefined && claims.remember_device_hash === undefined) return null;
@@ -489,13 +480,17 @@ export function parseResultClaims(claims: JwtClaims): ResultToken {
     default:
       throw new ContractError('result', 'claim result is missing or unknown');
   }
-  // A recovery code besides the outcome: only with a new enrollment (a new phone after that code).
+  // Recovery codes besides the outcome, only with a success: new codes (`recovery_hashes`, a list of
+  // well-formed distinct entries), and with a new enrollment, the recovery code that allowed it.
+  const success = outcome.kind === 'verified' || outcome.kind === 'verify-verified';
+  const recoveryHashes = claims.recovery_hashes ?? null;
+  if (recoveryHashes !== null && !(success && isRecoveryHashList(recoveryHashes))) throw new ContractError('recovery_hashes', 'bad');
   const recoveryCode = outcome.kind === 'recovery' ? null : optionalStr(claims, 'recovery_code', RECOVERY_CODE);
-  if (recoveryCode && !('enrolledNow' in outcome && outcome.enrolledNow)) throw new ContractError('recovery_code', 'not here');
+  if (recoveryCode && !('enrolledNow' in outcome && outcome.enrolledNow)) throw new ContractError('recovery_code', 'bad');
   return {
     ...base,
     outcome,
-    recoveryHashes: recoveryHashesClaim(claims, outcome),
+    recoveryHashes,
     recoveryCode,
     rememberDevice: rememberDeviceClaims(claims, outcome),
   };

@@ -19,6 +19,8 @@ import { secToMs } from '../lib/time';
 import { loadOrCreateSecrets } from './local-secrets';
 import { LISTEN_HOST, freePort, portsFromEnv, resolvePorts, type PortName } from './ports';
 import { SERVERS, sandboxUrls, type SandboxSetup, type SandboxUrls } from './servers';
+import { resetSandboxData, wantsFresh } from './sandbox-data';
+import { demoUsers } from './tenant/demo-users';
 import { readSeedFile, type SeedUser, type UserStore } from './tenant/user-store';
 import { DEFAULT_VERIFY_PORT, moveToVerifyFrom, providerFrom, verifySandbox, verifyServer, type SandboxProvider } from './verify-setup';
 
@@ -48,6 +50,8 @@ export interface SandboxOptions {
   verifyPort?: number;
   /** With provider verify: MOVE_TO_VERIFY=true for the Action (Authy users move to Verify at their next login). */
   moveToVerify?: boolean;
+  /** Forget the saved logins first (`npm start -- --fresh`): every demo user is new. */
+  fresh?: boolean;
 }
 
 export interface RunningSandbox {
@@ -62,6 +66,7 @@ export interface RunningSandbox {
 
 async function sandboxSetup(options: SandboxOptions): Promise<SandboxSetup> {
   const dataDir = resolve(options.dataDir ?? join(ROOT, 'sandbox', '.data'));
+  if (options.fresh) resetSandboxData(dataDir);
   const actionFile = resolve(options.actionFile ?? join(ROOT, 'actions', 'authy-2fa', 'code.js'));
   if (!existsSync(actionFile)) throw new Error(`${actionFile} does not exist: run \`npm run build\` first`);
   const seedUsers = readSeedFile(resolve(options.seedFile ?? join(ROOT, 'sandbox', 'seed-users.json')));
@@ -114,7 +119,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   return { urls: setup.urls, users: setup.seedUsers, userStore, verify, close };
 }
 
-function banner(sandbox: RunningSandbox): string {
+function banner(sandbox: RunningSandbox, fresh: boolean): string {
   const { urls } = sandbox;
   return [
     '',
@@ -132,7 +137,12 @@ function banner(sandbox: RunningSandbox): string {
       : []),
     '',
     'Demo users (password shown on the login page too):',
-    ...sandbox.users.map((u) => `  ${u.email.padEnd(22)} ${u.password.padEnd(18)} ${u.note ?? ''}`),
+    ...demoUsers(sandbox.users, (id) => sandbox.userStore.get(id)).map(
+      (u) => `  ${u.email.padEnd(22)} ${u.password.padEnd(18)} ${u.note ?? ''}`,
+    ),
+    fresh
+      ? '(started clean: --fresh)'
+      : 'Saved logins are kept in the data folder; `npm start -- --fresh` or `npm run sandbox:reset` starts clean.',
     '',
     `Ready in ${Math.round(secToMs(process.uptime()))} ms after the process started.`,
     '',
@@ -144,6 +154,7 @@ async function main(): Promise<void> {
   const dataDir = process.env.SANDBOX_DATA_DIR || undefined;
   const provider = providerFrom(process.argv.slice(2), process.env);
   const moveToVerify = moveToVerifyFrom(process.argv.slice(2), process.env, provider);
+  const fresh = wantsFresh(process.argv.slice(2));
   const verifyPort = process.env.SANDBOX_VERIFY_PORT ? Number(process.env.SANDBOX_VERIFY_PORT) : undefined;
   if (verifyPort !== undefined && (!Number.isInteger(verifyPort) || verifyPort < 0 || verifyPort > 65_535)) {
     throw new Error('SANDBOX_VERIFY_PORT must be a port number');
@@ -155,8 +166,9 @@ async function main(): Promise<void> {
     moveToVerify,
     ...(verifyPort !== undefined ? { verifyPort } : {}),
     ...(dataDir ? { dataDir } : {}),
+    fresh,
   });
-  console.log(banner(sandbox));
+  console.log(banner(sandbox, fresh));
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -138,4 +138,14 @@ export const de: Catalogue = {
   codesFileHeading: 'Wiederherstellungscodes für die Bestätigung in zwei Schritten. Jeder Code gilt einmal.',
   codesNew: 'Neue Wiederherstellungscodes',
   errNoCodes: 'Auf dieser Seite gibt es keine Wiederherstellungscodes zum Herunterladen.',
+  // Auswege, erster Code per SMS, frühere Versuche
+  backToVisit: 'Zurück zur Anmeldeseite',
+  closeTab: 'Schließen Sie diesen Tab und melden Sie sich in der Anwendung erneut an.',
+  linkUsedHeading: 'Dieser Link wurde schon verwendet',
+  errLinkExpired:
+    'Dieser Anmeldelink ist abgelaufen: Jeder Link gilt 10 Minuten. Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',
+  codeIntroSms: 'Wir haben Ihnen einen Code per SMS geschickt. Geben Sie ihn hier ein. Ein Code aus der Authy-App geht auch.',
+  codeIntroCall: 'Wir rufen Sie mit einem Code an. Geben Sie ihn hier ein. Ein Code aus der Authy-App geht auch.',
+  triesLeftEarlierOne: 'Noch {left} Versuch, frühere Versuche eingerechnet.',
+  triesLeftEarlierOther: 'Noch {left} Versuche, frühere Versuche eingerechnet.',
 };

@@ -132,6 +132,15 @@ export const en = {
   codesFileHeading: 'Recovery codes for two-step verification. Each code works once.',
   codesNew: 'Get new recovery codes',
   errNoCodes: 'There are no recovery codes to download on this page.',
+  // Ways on, first code by SMS, earlier attempts
+  backToVisit: 'Back to the sign-in page',
+  closeTab: 'Close this tab, then sign in again from the application.',
+  linkUsedHeading: 'This link was already used',
+  errLinkExpired: 'This sign-in link has expired: each link works for 10 minutes. Go back to the application and sign in again.',
+  codeIntroSms: 'We texted a code to your phone. Enter it here. A code from the Authy app works too.',
+  codeIntroCall: 'We are calling your phone with a code. Enter it here. A code from the Authy app works too.',
+  triesLeftEarlierOne: '{left} try left, including earlier attempts.',
+  triesLeftEarlierOther: '{left} tries left, including earlier attempts.',
 };
 
 export type Catalogue = typeof en;

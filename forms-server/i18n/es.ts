@@ -134,4 +134,14 @@ export const es: Catalogue = {
   codesFileHeading: 'Códigos de recuperación de la verificación en dos pasos. Cada código sirve una vez.',
   codesNew: 'Obtener nuevos códigos de recuperación',
   errNoCodes: 'En esta página no hay códigos de recuperación para descargar.',
+  // Salidas, primer código por SMS, intentos anteriores
+  backToVisit: 'Volver a la página de inicio de sesión',
+  closeTab: 'Cierre esta pestaña e inicie sesión de nuevo desde la aplicación.',
+  linkUsedHeading: 'Este enlace ya se usó',
+  errLinkExpired:
+    'Este enlace de inicio de sesión ha caducado: cada enlace sirve 10 minutos. Vuelva a la aplicación e inicie sesión de nuevo.',
+  codeIntroSms: 'Le enviamos un código por SMS. Escríbalo aquí. Un código de la app Authy también sirve.',
+  codeIntroCall: 'Le estamos llamando con un código. Escríbalo aquí. Un código de la app Authy también sirve.',
+  triesLeftEarlierOne: 'Queda {left} intento, contando los anteriores.',
+  triesLeftEarlierOther: 'Quedan {left} intentos, contando los anteriores.',
 };

@@ -137,4 +137,13 @@ export const fr: Catalogue = {
   codesFileHeading: 'Codes de secours de la vérification en deux étapes. Chaque code ne sert qu’une fois.',
   codesNew: 'Obtenir de nouveaux codes de secours',
   errNoCodes: 'Il n’y a aucun code de secours à télécharger sur cette page.',
+  // Issues, premier code par SMS, tentatives précédentes
+  backToVisit: 'Retour à la page de connexion',
+  closeTab: 'Fermez cet onglet, puis reconnectez-vous depuis l’application.',
+  linkUsedHeading: 'Ce lien a déjà été utilisé',
+  errLinkExpired: 'Ce lien de connexion a expiré : chaque lien est valable 10 minutes. Revenez à l’application et reconnectez-vous.',
+  codeIntroSms: 'Nous vous avons envoyé un code par SMS. Saisissez-le ici. Un code de l’application Authy fonctionne aussi.',
+  codeIntroCall: 'Nous vous appelons avec un code. Saisissez-le ici. Un code de l’application Authy fonctionne aussi.',
+  triesLeftEarlierOne: 'Il reste {left} essai, tentatives précédentes comprises.',
+  triesLeftEarlierOther: 'Il reste {left} essais, tentatives précédentes comprises.',
 };

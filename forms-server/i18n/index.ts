@@ -48,10 +48,19 @@ function pluralRules(lang: string): Intl.PluralRules {
   return rules;
 }
 
-/** A notice in the catalogue's language; a `left` count also fills `{triesLeft}`, singular or plural. */
+/** "3 tries left." (or, with `earlier`, "3 tries left, including earlier attempts."), singular or plural. */
+export function triesLeftText(t: Catalogue, left: number, earlier = false): string {
+  const one = pluralRules(t.lang).select(left) === 'one';
+  const form = earlier ? (one ? t.triesLeftEarlierOne : t.triesLeftEarlierOther) : one ? t.triesLeftOne : t.triesLeftOther;
+  return format(form, { left });
+}
+
+/**
+ * A notice in the catalogue's language; a `left` count also fills `{triesLeft}`, singular or
+ * plural, and `earlier: 1` says that wrong codes of earlier logins count too.
+ */
 export function message(t: Catalogue, key: MessageKey, params: Record<string, string | number> = {}): string {
   const left = params.left;
   if (typeof left !== 'number') return format(t[key], params);
-  const form = pluralRules(t.lang).select(left) === 'one' ? t.triesLeftOne : t.triesLeftOther;
-  return format(t[key], { ...params, triesLeft: format(form, { left }) });
+  return format(t[key], { ...params, triesLeft: triesLeftText(t, left, params.earlier === 1) });
 }

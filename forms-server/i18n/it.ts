@@ -133,4 +133,13 @@ export const it: Catalogue = {
   codesFileHeading: 'Codici di recupero della verifica in due passaggi. Ogni codice vale una volta.',
   codesNew: 'Genera nuovi codici di recupero',
   errNoCodes: 'In questa pagina non ci sono codici di recupero da scaricare.',
+  // Vie d'uscita, primo codice via SMS, tentativi precedenti
+  backToVisit: 'Torna alla pagina di accesso',
+  closeTab: "Chiudi questa scheda, poi accedi di nuovo dall'applicazione.",
+  linkUsedHeading: 'Questo link è già stato usato',
+  errLinkExpired: "Questo link di accesso è scaduto: ogni link vale 10 minuti. Torna all'applicazione e accedi di nuovo.",
+  codeIntroSms: "Ti abbiamo inviato un codice via SMS. Inseriscilo qui. Va bene anche un codice dell'app Authy.",
+  codeIntroCall: "Ti stiamo chiamando con un codice. Inseriscilo qui. Va bene anche un codice dell'app Authy.",
+  triesLeftEarlierOne: 'Resta {left} tentativo, contando quelli precedenti.',
+  triesLeftEarlierOther: 'Restano {left} tentativi, contando quelli precedenti.',
 };

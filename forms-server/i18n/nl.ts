@@ -132,4 +132,13 @@ export const nl: Catalogue = {
   codesFileHeading: 'Herstelcodes voor verificatie in twee stappen. Elke code werkt één keer.',
   codesNew: 'Nieuwe herstelcodes',
   errNoCodes: 'Op deze pagina zijn geen herstelcodes om te downloaden.',
+  // Uitwegen, eerste code per sms, eerdere pogingen
+  backToVisit: 'Terug naar de aanmeldpagina',
+  closeTab: 'Sluit dit tabblad en meld u opnieuw aan vanuit de applicatie.',
+  linkUsedHeading: 'Deze link is al gebruikt',
+  errLinkExpired: 'Deze aanmeldlink is verlopen: elke link werkt 10 minuten. Ga terug naar de applicatie en meld u opnieuw aan.',
+  codeIntroSms: 'We hebben u een code per sms gestuurd. Vul die hier in. Een code uit de Authy-app werkt ook.',
+  codeIntroCall: 'We bellen u met een code. Vul die hier in. Een code uit de Authy-app werkt ook.',
+  triesLeftEarlierOne: 'Nog {left} poging, eerdere pogingen meegeteld.',
+  triesLeftEarlierOther: 'Nog {left} pogingen, eerdere pogingen meegeteld.',
 };

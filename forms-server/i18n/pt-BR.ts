@@ -134,4 +134,13 @@ export const ptBR: Catalogue = {
   codesFileHeading: 'Códigos de recuperação da verificação em duas etapas. Cada código funciona uma vez.',
   codesNew: 'Gerar novos códigos de recuperação',
   errNoCodes: 'Não há códigos de recuperação para baixar nesta página.',
+  // Saídas, primeiro código por SMS, tentativas anteriores
+  backToVisit: 'Voltar à página de login',
+  closeTab: 'Feche esta aba e faça login de novo pelo aplicativo.',
+  linkUsedHeading: 'Este link já foi usado',
+  errLinkExpired: 'Este link de login expirou: cada link vale por 10 minutos. Volte ao aplicativo e faça login de novo.',
+  codeIntroSms: 'Enviamos um código por SMS. Digite-o aqui. Um código do app Authy também funciona.',
+  codeIntroCall: 'Estamos ligando para você com um código. Digite-o aqui. Um código do app Authy também funciona.',
+  triesLeftEarlierOne: 'Resta {left} tentativa, contando as anteriores.',
+  triesLeftEarlierOther: 'Restam {left} tentativas, contando as anteriores.',
 };

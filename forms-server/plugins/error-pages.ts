@@ -5,11 +5,12 @@
  */
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { CsrfError, InvalidLinkError, PageError } from '../errors';
-import { supportedCatalogue } from '../i18n';
+import { CsrfError, ExpiredLinkError, InvalidLinkError, PageError } from '../errors';
+import { supportedCatalogue, type MessageKey } from '../i18n';
 import type { Observer } from '../observe';
-import { renderError } from '../render';
+import { renderError, type RenderDeps } from '../render';
 import { StoreUnavailableError } from '../store/types';
+import { wayFromExpiredLink, wayFromVisit, type WayOn } from '../way-on';
 
 /**
  * The page language for errors raised before a visit is known: the first of the browser's
@@ -26,34 +27,48 @@ function statusOf(error: unknown): number {
   return typeof status === 'number' ? status : 500;
 }
 
-export const errorPages = fp<{ observe?: Observer }>(
-  async (app, { observe }) => {
+/** The way on from this request's error page: its visit's or its expired link's login, cancelled. */
+async function wayOf(error: unknown, request: FastifyRequest, deps: RenderDeps | undefined): Promise<WayOn | undefined> {
+  // No store read for a store that is down, nor for each answer of a rate-limited flood.
+  if (!deps || error instanceof StoreUnavailableError || statusOf(error) === 429) return undefined;
+  if (error instanceof ExpiredLinkError) return wayFromExpiredLink(request, deps);
+  if (error instanceof InvalidLinkError) return undefined;
+  return wayFromVisit(request, deps);
+}
+
+export const errorPages = fp<{ observe?: Observer; deps?: RenderDeps }>(
+  async (app, { observe, deps }) => {
     app.setErrorHandler(async (error: unknown, request, reply) => {
-      const locale = localeOf(request);
+      const way = await wayOf(error, request, deps);
+      const page = (status: number, key: MessageKey) => renderError(reply, status, key, way?.locale ?? localeOf(request), way?.way);
       if (error instanceof PageError) {
         request.log.info({ err: { type: error.name, detail: error.detail } }, 'request refused');
         if (error instanceof InvalidLinkError) observe?.refused('link', request.log, { detail: error.detail });
         if (error instanceof CsrfError) observe?.refused('csrf', request.log);
-        return renderError(reply, error.statusCode, error.messageKey, locale);
+        return page(error.statusCode, error.messageKey);
       }
       if (error instanceof StoreUnavailableError) {
         request.log.warn({ err: { type: error.name } }, 'store unavailable');
         observe?.storeUnavailable(request.log);
-        return renderError(reply.header('retry-after', '5'), 503, 'errStoreDown', locale);
+        reply.header('retry-after', '5');
+        return page(503, 'errStoreDown');
       }
       const status = statusOf(error);
-      if (status === 413) return renderError(reply, 413, 'errTooLarge', locale);
-      if (status === 429) return renderError(reply, 429, 'errRateLimited', locale);
-      if (status === 408) return renderError(reply, 408, 'errBadForm', locale);
+      if (status === 413) return page(413, 'errTooLarge');
+      if (status === 429) return page(429, 'errRateLimited');
+      if (status === 408) return page(408, 'errBadForm');
       if (status >= 400 && status < 500) {
         request.log.info({ err: { type: (error as Error).name, code: (error as { code?: string }).code } }, 'bad request');
-        return renderError(reply, status === 415 ? 415 : 400, 'errBadForm', locale);
+        return page(status === 415 ? 415 : 400, 'errBadForm');
       }
       // A bug: log its kind and stack (no request data), show a plain page.
       request.log.error({ err: { type: (error as Error).name, stack: (error as Error).stack } }, 'unexpected error');
-      return renderError(reply, 500, 'errInternal', locale);
+      return page(500, 'errInternal');
     });
-    app.setNotFoundHandler(async (request, reply) => renderError(reply, 404, 'errNotFound', localeOf(request)));
+    app.setNotFoundHandler(async (request, reply) => {
+      const way = deps ? await wayFromVisit(request, deps) : undefined;
+      return renderError(reply, 404, 'errNotFound', way?.locale ?? localeOf(request), way?.way);
+    });
   },
   { name: 'error-pages', dependencies: ['views'] },
 );

@@ -61,6 +61,13 @@ function visitFor(link: Link, nowMs: number, config: FormsServerConfig, verifyEn
   );
 }
 
+/** The way back from a page refused at entry: the link's login, cancelled. */
+function cancelForm(deps: RenderDeps, link: Link) {
+  const { outbound } = link;
+  const to = { continueUrl: new URL('/continue', link.tenant.origin).href, audience: outbound.continueHost, userId: outbound.userId };
+  return continueForm(deps, { kind: 'cancelled', failures: outbound.failures }, { ...to, state: link.state });
+}
+
 export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options) => {
   const { config, store, now, observe } = options;
 
@@ -68,12 +75,13 @@ export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options
     const link = readLink(config, request.query as Record<string, unknown>, now());
     if (link.outbound.provider === 'verify' && !options.verifyEnabled) {
       request.log.error({ step: 'entry', provider: 'verify' }, 'a Verify link, and Verify is not configured (VERIFY_SERVICE_SID)');
-      return renderError(reply, 503, 'errVerifyOff', link.outbound.locale);
+      return renderError(reply, 503, 'errVerifyOff', link.outbound.locale, cancelForm(options, link));
     }
     let visit = visitFor(link, now(), config, options.verifyEnabled === true);
     const counter = await store.raiseFailures(visit.userKey, link.outbound.failures, attemptLimits(visit, now()));
     // Locked already (here or by the Action): the visit starts at its end.
     if (isLocked(counter, now())) visit = next(visit, { type: 'attemptRefused', reason: 'locked', counter }, now()).visit;
+    else if (counter.failures > 0) visit = { ...visit, earlierFailures: counter.failures };
     // A remembered device of this user in this browser: no page, the result goes back at once (the Action decides).
     const remembered = visit.outcome ? null : rememberedOutcome(request, config, link.outbound);
     if (remembered) {
@@ -86,7 +94,7 @@ export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options
     if (opened.kind === 'full') {
       request.log.warn({ step: 'entry' }, 'visit store full');
       observe?.storeFull(subject, request.log);
-      return renderError(reply.header('retry-after', '30'), 503, 'errBusy', link.outbound.locale);
+      return renderError(reply.header('retry-after', '30'), 503, 'errBusy', link.outbound.locale, cancelForm(options, link));
     }
     if (opened.kind === 'existing') {
       const mine = readVisitCookie(request) === opened.visitId && (await store.getVisit(opened.visitId, now())) !== null;
@@ -95,7 +103,7 @@ export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options
       observe?.linkReused(subject, request.log);
       const failures = (await store.getCounter(visit.userKey, now())).failures;
       const way = continueForm(options, { kind: 'cancelled', failures }, visit);
-      return renderError(reply, 409, 'errLinkUsed', link.outbound.locale, way);
+      return renderError(reply, 409, 'errLinkUsed', link.outbound.locale, way, 'linkUsedHeading');
     }
     setVisitCookie(reply, visit.id, { secure: config.secureCookies, maxAgeSeconds: msToSec(visit.expiresAtMs - now()) });
     request.log.info(

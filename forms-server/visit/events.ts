@@ -22,7 +22,8 @@ export type UserAction =
   | RecoveryAction;
 
 export type EffectOutcome =
-  | { type: 'registered'; authyId: string }
+  /** The phone is registered; `smsSent`: the user has no Authy app, so the first code went by SMS. */
+  | { type: 'registered'; authyId: string; smsSent?: boolean }
   | { type: 'providerFailed'; notice: MessageKey }
   | { type: 'codeRight'; authyId: string }
   | { type: 'codeWrong'; counter: Counter }

@@ -41,7 +41,9 @@ function lockedOutcome(visit: Visit, counter: Counter, nowMs: number): Visit {
 /** After a failure: the lock page if the counter locked, else the notice with the tries left. */
 function afterFailure(visit: Visit, counter: Counter, key: MessageKey, nowMs: number): Visit {
   if (isLocked(counter, nowMs)) return lockedOutcome(visit, counter, nowMs);
-  return withNotice(visit, key, 'error', { left: triesLeft(counter, visit.maxFailures) });
+  const params: Record<string, number> = { left: triesLeft(counter, visit.maxFailures) };
+  if (visit.earlierFailures) params.earlier = 1;
+  return withNotice(visit, key, 'error', params);
 }
 
 /** A push claimed but never sent is given back (not counted, not pending). */
@@ -180,7 +182,9 @@ function onOutcome(visit: Visit, event: EffectOutcome, nowMs: number): Visit {
   if (verify) return verify;
   switch (event.type) {
     case 'registered':
-      return stepOf(visit) === 'enroll' ? { ...visit, pendingAuthyId: event.authyId } : visit;
+      if (stepOf(visit) !== 'enroll') return visit;
+      if (!event.smsSent) return { ...visit, pendingAuthyId: event.authyId };
+      return { ...visit, pendingAuthyId: event.authyId, channel: 'sms', sends: visit.sends + 1, lastSendAtMs: nowMs };
     case 'providerFailed':
       return withNotice(visit, event.notice, 'error');
     case 'codeRight':

@@ -55,6 +55,8 @@ export interface Visit extends VisitRecord {
   notice: Notice | null;
   /** Set when the visit is over: the result to send to /continue. */
   outcome: ResultOutcome | null;
+  /** Wrong codes of earlier logins still counted when the visit started (absent: none); the pages say they count. */
+  earlierFailures?: number;
   /** 'verify': the outbound token names Twilio Verify (absent: Authy, as for every visit before Verify). */
   provider?: 'verify';
   /** Verify: the enrolled TOTP factor (YF...) from the outbound token, or null. */

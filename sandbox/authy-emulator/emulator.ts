@@ -5,6 +5,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import * as errors from './errors';
+import { currentPhones } from './current-phones';
 import { maskCellphone, maskStatusPhone } from './phone-number';
 import { MAX_MESSAGES, type ApprovalRecord, type Channel, type EmulatorStore, type UserRecord } from './store';
 import type { PhoneView } from './phone-view';
@@ -42,8 +43,7 @@ export class AuthyEmulator {
     if (cellphone.startsWith(this.settings.landlinePrefix)) throw errors.landline();
     const known = this.store.userByPhone(countryCode, cellphone);
     if (known) {
-      known.email = email;
-      known.removed = false;
+      Object.assign(known, { email, removed: false, registeredAt: new Date(this.settings.now()).toISOString() });
       this.store.save();
       return known;
     }
@@ -223,7 +223,7 @@ export class AuthyEmulator {
   /** What each phone shows: the data behind /phone and /phone.json. */
   phones(): PhoneView[] {
     const now = this.settings.now();
-    return this.store.users().map((user) => ({
+    return currentPhones(this.store.users()).map((user) => ({
       authy_id: user.id,
       email: user.email,
       country_code: user.countryCode,

@@ -26,6 +26,8 @@ export interface UserRecord {
   /** Hex TOTP seed of this user's "Authy app". */
   seed: string;
   createdAt: string;
+  /** ISO time of the latest users/new for this phone (absent: createdAt); the phone page shows each user's latest. */
+  registeredAt?: string;
   /** Authy's "registered": the user has the app; here, has verified a code (or was marked so). */
   registered: boolean;
   disabled: boolean;
@@ -81,6 +83,7 @@ function isUser(v: unknown): v is UserRecord {
     isString(v.seed) &&
     /^[0-9a-f]{40}$/.test(v.seed) &&
     isString(v.createdAt) &&
+    (v.registeredAt === undefined || isString(v.registeredAt)) &&
     typeof v.registered === 'boolean' &&
     typeof v.disabled === 'boolean' &&
     typeof v.removed === 'boolean' &&

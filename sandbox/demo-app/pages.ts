@@ -15,8 +15,9 @@ const STYLE = `
     border-radius:4px;text-decoration:none;cursor:pointer;margin:.25rem .5rem .25rem 0}
   a.secondary,button.secondary{background:#4a5361}
   a:focus,button:focus{outline:3px solid #1a56db;outline-offset:2px}
-  table{width:100%;border-collapse:collapse;font-size:.95rem}
-  th,td{text-align:left;padding:.4rem;border-bottom:1px solid #ddd;vertical-align:top;word-break:break-word}
+  table{width:100%;border-collapse:collapse;font-size:.95rem;table-layout:fixed}
+  th,td{text-align:left;padding:.4rem;border-bottom:1px solid #ddd;vertical-align:top;overflow-wrap:anywhere}
+  th[scope=row]{width:40%}
   code{font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
   tr.highlight{background:#e7f5ec} .ok{color:#1f6f43;font-weight:700}
   .error{background:#fde8e8;color:#8a1c1c;padding:.75rem 1rem;border-radius:4px}

@@ -8,6 +8,7 @@ import { loadOrCreateSigningKey, type SigningKey } from '../shared/rs256';
 import { createActionCache, loadAction, type ActionCache, type LoadedAction } from './post-login-runtime';
 import type { AwaitingContinue, IssuedCode, PendingLogin, RefreshGrant, TenantSession } from './records';
 import { createUserStore, type SeedUser, type UserStore } from './user-store';
+import type { WayBack } from './way-back';
 
 export interface TenantClient {
   client_id: string;
@@ -62,6 +63,8 @@ export interface TenantContext {
   awaiting: Map<string, AwaitingContinue>;
   codes: Map<string, IssuedCode>;
   refreshTokens: Map<string, RefreshGrant>;
+  /** Logins that finished, by state or login page id: where their error pages link back to. */
+  finished: Map<string, { way: WayBack; expiresAtMs: number }>;
 }
 
 /** Reads the users, loads (or creates) the signing key and loads the Action. */
@@ -87,5 +90,6 @@ export function createTenantContext(options: TenantOptions): TenantContext {
     awaiting: new Map(),
     codes: new Map(),
     refreshTokens: new Map(),
+    finished: new Map(),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { escapeHtml } from '../shared/html';
 import type { SeedUser } from './user-store';
+import type { WayBack } from './way-back';
 
 /** Pages carry no script: inline styles only, no framing. */
 const STYLE = `
@@ -14,11 +15,12 @@ const STYLE = `
   label{display:block;font-weight:600;margin:.75rem 0 .25rem}
   input{width:100%;padding:.6rem;font-size:1rem;border:1px solid #6b7482;border-radius:4px}
   input:focus,button:focus,a:focus{outline:3px solid #1a56db;outline-offset:2px}
+  a.button{display:inline-block;padding:.7rem 1rem;font-weight:600;color:#fff;background:#1a56db;border-radius:4px;text-decoration:none}
   button{margin-top:1rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600;color:#fff;background:#1a56db;border:0;border-radius:4px;
     cursor:pointer}
   .error{background:#fde8e8;color:#8a1c1c;padding:.6rem .8rem;border-radius:4px;margin:.75rem 0}
-  table{width:100%;border-collapse:collapse;margin-top:.5rem;font-size:.9rem}
-  th,td{text-align:left;padding:.35rem .25rem;border-bottom:1px solid #d4d9e0;word-break:break-all}
+  ul.users{list-style:none;margin:.5rem 0 0;padding:0;font-size:.9rem}
+  ul.users li{padding:.45rem 0;border-bottom:1px solid #d4d9e0;overflow-wrap:break-word}
   code{font-family:ui-monospace,Menlo,Consolas,monospace} .note{color:#4a5361;font-size:.9rem}
   @media (max-width:400px){main{margin:0;border-radius:0;min-height:100vh}}
 `;
@@ -40,10 +42,17 @@ export interface LoginPageInput {
   users: readonly SeedUser[];
 }
 
+/** The demo users as a list (a three-column table broke emails and notes mid-word on a phone). */
+function demoUserList(users: readonly SeedUser[]): string {
+  const items = users.map(
+    (u) =>
+      `<li><code>${escapeHtml(u.email)}</code><br><span class="note">password</span> <code>${escapeHtml(u.password)}</code>` +
+      `<br><span class="note">${escapeHtml(u.note ?? '')}</span></li>`,
+  );
+  return `<ul class="users">${items.join('')}</ul>`;
+}
+
 export function loginPage(input: LoginPageInput): string {
-  const cell = (value: string, code: boolean) => `<td>${code ? `<code>${escapeHtml(value)}</code>` : escapeHtml(value)}</td>`;
-  const rows = input.users.map((u) => `<tr>${cell(u.email, true)}${cell(u.password, true)}${cell(u.note ?? '', false)}</tr>`).join('');
-  const head = '<thead><tr><th scope="col">Email</th><th scope="col">Password</th><th scope="col">Note</th></tr></thead>';
   return layout(
     'Sign in · sandbox tenant',
     `<h1>Sign in</h1>
@@ -59,12 +68,16 @@ ${input.error ? `<p class="error" role="alert">${escapeHtml(input.error)}</p>` :
 </form>
 <h2 style="font-size:1.05rem;margin-top:1.5rem">Demo users</h2>
 <p class="note">This tenant is a local stand-in: these accounts exist only on this machine.</p>
-<table>${head}<tbody>${rows}</tbody></table>`,
+${demoUserList(input.users)}`,
   );
 }
 
-export function errorPage(title: string, message: string): string {
-  const body = `<h1>${escapeHtml(title)}</h1><p class="error" role="alert">${escapeHtml(message)}</p>`;
+/** An error page, always with a way on: a link back to the application, or (none known) how to start again. */
+export function errorPage(title: string, message: string, way: WayBack | null = null): string {
+  const next = way
+    ? `<p><a class="button" href="${escapeHtml(way.href)}">${escapeHtml(way.label)}</a></p>`
+    : '<p>Close this tab, then sign in again from the application.</p>';
+  const body = `<h1>${escapeHtml(title)}</h1><p class="error" role="alert">${escapeHtml(message)}</p>${next}`;
   return layout(`${title} · sandbox tenant`, body);
 }
 

@@ -11,7 +11,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { browserDescribe, launchChromium, newPage } from './helpers/browser';
 import { enroll, readSignedIn, signInToForms, typeCode } from './helpers/journey';
-import { appCode, hideActionLog, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
+import { deliveredCode, hideActionLog, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
 
 browserDescribe()('the result reaches an http://localhost application', () => {
   let browser: Browser | undefined;
@@ -39,9 +39,9 @@ browserDescribe()('the result reaches an http://localhost application', () => {
     });
     await signInToForms(page, sandbox, sandbox.user('alice@example.com'));
     await enroll(page, 'US', '201 555 0123');
-    await typeCode(page, await appCode(sandbox, '2015550123'));
+    await typeCode(page, await deliveredCode(sandbox, '2015550123', 'sms'));
     await page.waitForURL((url) => url.origin === sandbox.urls.demo && url.pathname === '/', { timeout: 5000 });
-    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'app' });
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'sms' });
     expect(violations).toEqual([]);
   }, 20_000);
 });

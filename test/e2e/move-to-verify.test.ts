@@ -23,7 +23,7 @@ import {
   waitForDemoHome,
 } from './helpers/journey';
 import { appCodeFor, scanKey } from './helpers/qr-scan';
-import { appCode, hideActionLog, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
+import { appCode, deliveredCode, hideActionLog, startE2eSandbox, type E2eSandbox } from './helpers/sandbox';
 
 const ALICE = 'alice@example.com';
 const ALICE_PHONE = '2015550123';
@@ -64,11 +64,12 @@ browserDescribe()('moving an Authy user to Verify at their next login (MOVE_TO_V
     const used = new Set<string>();
     await signInToForms(page, sandbox, sandbox.user(ALICE));
     await enroll(page, 'US', '201 555 0123');
-    const authyCode = await appCode(sandbox, ALICE_PHONE);
+    // A new number has no Authy app yet: the first code comes by SMS.
+    const authyCode = await deliveredCode(sandbox, ALICE_PHONE, 'sms');
     used.add(authyCode);
     await typeCode(page, authyCode);
     await waitForDemoHome(page, sandbox);
-    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'app' });
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'sms' });
     await signOut(page, sandbox);
     await sandbox.stop();
     const userId = sandbox.user(ALICE).user_id;

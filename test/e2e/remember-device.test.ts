@@ -21,7 +21,7 @@ import {
   waitForDemoHome,
   waitForForms,
 } from './helpers/journey';
-import { appCode, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
+import { appCode, deliveredCode, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
 
 const PHONE_NUMBER = '2015550123';
 const DAY_MS = 24 * 3600 * 1000;
@@ -50,8 +50,10 @@ browserDescribe()('remember this device in Chromium', () => {
     const box = page.getByRole('checkbox', { name: "Don't ask again on this device for 30 days" });
     expect(await box.isChecked()).toBe(false);
     await box.check();
-    await typeFreshCode();
-    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'app' });
+    // A new number has no Authy app yet: its first code comes by SMS.
+    await typeCode(page, await deliveredCode(sandbox, PHONE_NUMBER, 'sms'));
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'sms' });
     await signOut(page, sandbox);
     const cookies = (await context.cookies()).filter((c) => c.name.startsWith('__Host-authy2fa_device_'));
     expect(cookies).toHaveLength(1);

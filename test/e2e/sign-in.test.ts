@@ -22,7 +22,7 @@ import {
   waitForDemoHome,
   waitForForms,
 } from './helpers/journey';
-import { appCode, readPhone, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
+import { deliveredCode, readPhone, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
 
 const ALICE_PHONE = '2015550123';
 
@@ -32,15 +32,15 @@ browserDescribe()('sign-in journeys in Chromium', () => {
   let page: Page;
   useBrowserSession((session) => ({ sandbox, context, page } = session));
 
-  /** A new user all the way to the demo application, second factor by app code. */
+  /** A new user all the way to the demo application, second factor by the code texted at enrollment. */
   async function enrollAndSignIn(email: string, phone: string): Promise<void> {
     await signInToForms(page, sandbox, sandbox.user(email));
     await enroll(page, 'US', phone);
-    await typeCode(page, await appCode(sandbox, phone.replace(/\D/g, '')));
+    await typeCode(page, await deliveredCode(sandbox, phone.replace(/\D/g, ''), 'sms'));
     await waitForDemoHome(page, sandbox);
   }
 
-  it('new user: enrolls a phone, types the app code, is signed in with the 2FA claim; next time gets the code page and can approve a push', async () => {
+  it('new user (no Authy app yet): enrolls a phone, gets the first code by SMS, is signed in with the 2FA claim; next time gets the code page and can approve a push', async () => {
     const alice = sandbox.user('alice@example.com');
     await signInToForms(page, sandbox, alice);
     expect(await heading(page)).toBe('Protect your account');
@@ -49,19 +49,21 @@ browserDescribe()('sign-in journeys in Chromium', () => {
 
     await enroll(page, 'US', '201 555 0123');
     expect(await heading(page)).toBe('Enter your code');
-    expect(await page.locator('main').innerText()).toContain('Your number is registered.');
+    // Authy reports no app for the new number: the first code went by SMS, and the page says so.
+    expect(await page.locator('main').innerText()).toContain('We texted a code to your phone.');
+    expect(await page.locator('main').innerText()).not.toContain('Enter the code from the Authy app');
     await screenshot(page, 'code-enrolling');
 
-    // The emulator registered the number the user typed; its app code signs the user in.
+    // The emulator registered the number the user typed and delivered the SMS; its code signs the user in.
     const phone = await readPhone(sandbox, ALICE_PHONE);
     expect(phone.countryCode).toBe('1');
-    const firstCode = await appCode(sandbox, ALICE_PHONE);
-    await typeCode(page, firstCode);
+    expect(phone.messages.map((m) => m.channel)).toEqual(['sms']);
+    await typeCode(page, await deliveredCode(sandbox, ALICE_PHONE, 'sms'));
     await waitForDemoHome(page, sandbox);
     const signedIn = await readSignedIn(page);
     expect(signedIn.heading).toBe('Signed in as Alice Example');
     expect(signedIn.claimName).toBe(`${sandbox.urls.forms}/second_factor`);
-    expect(signedIn.secondFactor).toEqual({ provider: 'authy', method: 'app' });
+    expect(signedIn.secondFactor).toEqual({ provider: 'authy', method: 'sms' });
     await screenshot(page, 'demo-signed-in');
 
     // Signed out of the app and the tenant: the next login asks for a code, not for a phone.

@@ -20,7 +20,7 @@ import {
   waitForDemoHome,
   waitForForms,
 } from './helpers/journey';
-import { LOCK_SECONDS, appCode, wrongCode, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
+import { LOCK_SECONDS, deliveredCode, wrongCode, type E2eSandbox, useBrowserSession } from './helpers/sandbox';
 
 const LOCKED_REASON =
   /^Too many wrong codes\. Two-step verification is locked until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(in \d+ minutes?\)\.$/;
@@ -44,9 +44,9 @@ browserDescribe()('wrong codes and the lock in Chromium', () => {
     expect(await noticeText(page)).toBe('That code is not right. 3 tries left.');
     await screenshot(page, 'code-wrong');
 
-    await typeCode(page, await appCode(sandbox, '2015550123'));
+    await typeCode(page, await deliveredCode(sandbox, '2015550123', 'sms'));
     await waitForDemoHome(page, sandbox);
-    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'app' });
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'sms' });
   }, 40_000);
 
   it('five wrong codes lock: locked page, access denied, logins refused during the lock, then allowed again', async () => {
@@ -93,11 +93,11 @@ browserDescribe()('wrong codes and the lock in Chromium', () => {
     await enroll(page, 'US', '201 555 0177');
     await typeWrongCode(page, await wrongCode(sandbox, '2015550177'));
     expect(await noticeText(page)).toBe('That code is not right. 4 tries left.');
-    await typeCode(page, await appCode(sandbox, '2015550177'));
+    await typeCode(page, await deliveredCode(sandbox, '2015550177', 'sms'));
     await waitForDemoHome(page, sandbox);
     const signedIn = await readSignedIn(page);
     expect(signedIn.heading).toBe('Signed in as Bob Example');
-    expect(signedIn.secondFactor).toEqual({ provider: 'authy', method: 'app' });
+    expect(signedIn.secondFactor).toEqual({ provider: 'authy', method: 'sms' });
   }, 60_000);
 
   // The last try is singular in every language (Intl.PluralRules picks the catalogue's form).

@@ -413,6 +413,12 @@ export function authyCall(authyId: string = AUTHY_ID): nock.Interceptor {
   return authy().get(`/protected/json/call/${authyId}`).query({ force: 'true' });
 }
 
+/** users/{id}/status, once, as Authy answers it: `registered` says whether the user has the Authy app. */
+export function authyStatus(authyId: string, registered: boolean): nock.Scope {
+  const status = { authy_id: Number(authyId), confirmed: true, registered, account_disabled: false, devices: registered ? ['iphone'] : [] };
+  return authy().get(`/protected/json/users/${authyId}/status`).reply(200, { status, message: 'User status.', success: true });
+}
+
 /** users/new; `expectBody` checks the form (email, cellphone, numeric country code). */
 export function authyRegister(expectBody?: { email: string; cellphone: string; countryCode: string }): nock.Interceptor {
   return authy().post('/protected/json/users/new', (body: Record<string, string>) => {
@@ -463,8 +469,9 @@ export function watchUnmatched(): { list: string[]; stop: () => void } {
 }
 
 /** The code page's notice texts for the catalogue's English strings with `{left}` filled. */
-export function triesLeftText(left: number): string {
-  return `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`;
+/** The wrong-code notice; `earlier`: wrong codes of earlier logins count too, and the notice says so. */
+export function triesLeftText(left: number, earlier = false): string {
+  return `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left${earlier ? ', including earlier attempts' : ''}.`;
 }
 
 export { FLOW_COOKIE, MemoryStore };

@@ -142,6 +142,29 @@ describe('onExecutePostLogin', () => {
     expect(outcome.kind).toBe('allow');
   });
 
+  test('refresh-token exchange: the ID token says so (method refresh) and names the latest login method where it is stored', async () => {
+    const stored = { v: 1, authy_id: '1234', enrolled_at: '2026-01-01T00:00:00.000Z', failures: 0, last_method: 'sms' };
+    const withMethod = await new Login(action, makeUser({ app_metadata: { authy_2fa: stored } }), {
+      protocol: 'oauth2-refresh-token',
+    }).execute();
+    expect(withMethod.kind === 'allow' && withMethod.result.idTokenClaims[CLAIM]).toEqual({
+      provider: 'authy',
+      method: 'refresh',
+      login_method: 'sms',
+    });
+    const without = await new Login(action, enrolledUser(), { protocol: 'oauth2-refresh-token' }).execute();
+    expect(without.kind === 'allow' && without.result.idTokenClaims[CLAIM]).toEqual({ provider: 'authy', method: 'refresh' });
+    // A stored value that is no method of ours never reaches a token.
+    const odd = { ...stored, last_method: '<script>' };
+    const oddLogin = await new Login(action, makeUser({ app_metadata: { authy_2fa: odd } }), {
+      protocol: 'oauth2-refresh-token',
+    }).execute();
+    expect(oddLogin.kind === 'allow' && oddLogin.result.idTokenClaims[CLAIM]).toEqual({ provider: 'authy', method: 'refresh' });
+    // A user who never enrolled (an exempt login's refresh token) gets no claim.
+    const none = await new Login(action, makeUser(), { protocol: 'oauth2-refresh-token' }).execute();
+    expect(none.kind === 'allow' && none.result.idTokenClaims[CLAIM]).toBeUndefined();
+  });
+
   test('a password grant is denied by default and allowed only with the opt-out', async () => {
     const denied = await new Login(action, enrolledUser(), { protocol: 'oauth2-password' }).execute();
     expect(denied).toMatchObject({ kind: 'deny', reason: 'This sign-in method cannot complete two-step verification.' });

@@ -493,12 +493,18 @@ describe('OneTouch', () => {
     clock += 5000;
     const approve = await app.inject({ method: 'POST', url: `/phone/approval/${uuid}/approve` });
     expect(approve.statusCode).toBe(303);
-    expect(approve.headers.location).toBe('/phone');
+    expect(approve.headers.location).toBe('/phone?answered=approved');
     expect((await statusOf(app, uuid)).approval_request).toMatchObject({ status: 'approved', updated_at: '2030-01-01T12:00:05Z' });
     expect((await phoneOf(app, id)).pending_approvals).toEqual([]);
+    // The phone page says what the press did.
+    const after = await app.inject({ method: 'GET', url: '/phone?answered=approved' });
+    expect(after.body).toContain(
+      '<p class="answered" role="status">Approved. Go back to the sign-in page and press &quot;I approved it&quot;.</p>',
+    );
 
-    // Answered once: a later Deny changes nothing.
-    await app.inject({ method: 'POST', url: `/phone/approval/${uuid}/deny` });
+    // Answered once: a later Deny changes nothing, and the page says so.
+    const late = await app.inject({ method: 'POST', url: `/phone/approval/${uuid}/deny` });
+    expect(late.headers.location).toBe('/phone?answered=none');
     expect((await statusOf(app, uuid)).approval_request.status).toBe('approved');
   });
 

@@ -104,6 +104,10 @@ test('new user: Action → enroll → code → /continue → allowed, enrolled, 
       (body) => body['user[email]'] === 'ana@example.com' && body['user[cellphone]'] === '2015550123' && body['user[country_code]'] === '1',
     )
     .reply(200, { message: 'User created successfully.', user: { id: 4321 }, success: true });
+  // The forms server asks whether the new user has the Authy app (this one does: no SMS is sent).
+  nock(AUTHY)
+    .get('/protected/json/users/4321/status')
+    .reply(200, { status: { authy_id: 4321, confirmed: true, registered: true, account_disabled: false }, success: true });
   const codePage = await post(visit, '/2fa/enroll', { csrf: visit.csrf, country: 'US', phone: '(201) 555-0123' });
   expect(codePage).toContain('autocomplete="one-time-code"');
 

@@ -19,6 +19,7 @@ import {
   authy,
   authyCall,
   authyRegister,
+  authyStatus,
   authyReplies,
   authySms,
   authyVerify,
@@ -65,6 +66,7 @@ describe('a user who is not enrolled', () => {
     expect(visit.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     authyRegister({ email: EMAIL, cellphone: '2015550123', countryCode: '1' }).reply(200, authyReplies.userCreated(1234));
+    authyStatus('1234', true);
     const code = await visit.post('/2fa/enroll', { country: 'US', phone: '(201) 555-0123' });
     expect(code.statusCode).toBe(200);
     expect(headingOf(code.body)).toBe('Enter your code');
@@ -228,7 +230,7 @@ describe('an enrolled user', () => {
     await visit.start(mintOutbound({ authyId: AUTHY_ID, failures: 3 }));
     authyVerify('1111111').reply(401, authyReplies.tokenInvalid);
     const page = await visit.post('/2fa/verify', { code: '1111111' });
-    expect(alertsOf(page.body)).toEqual([triesLeftText(1)]);
+    expect(alertsOf(page.body)).toEqual([triesLeftText(1, true)]);
   });
 });
 
@@ -349,7 +351,7 @@ describe('the lock', () => {
     const next = new Visit(app);
     await next.start(mintOutbound({ authyId: AUTHY_ID, at: clock.ms, failures: 0 }), 'state-of-the-next-login');
     authyVerify('2222222').reply(401, authyReplies.tokenInvalid);
-    expect(alertsOf((await next.post('/2fa/verify', { code: '2222222' })).body)).toEqual([triesLeftText(1)]);
+    expect(alertsOf((await next.post('/2fa/verify', { code: '2222222' })).body)).toEqual([triesLeftText(1, true)]);
   });
 
   test('lockout numbers come from the token: 3 tries, 60 seconds', async () => {
@@ -385,6 +387,7 @@ describe('what a visit cannot do', () => {
     const visit = new Visit(app);
     await visit.start(mintOutbound());
     authyRegister().reply(200, authyReplies.userCreated(1234));
+    authyStatus('1234', true);
     await visit.post('/2fa/enroll', { country: 'US', phone: '2015550123' });
     let page = await visit.post('/2fa/push');
     expect(headingOf(page.body)).toBe('Enter your code');
@@ -480,11 +483,13 @@ describe('enrollment details', () => {
     const visit = new Visit(app);
     await visit.start(mintOutbound({ locale: 'de' }));
     authyRegister({ email: EMAIL, cellphone: '15123456789', countryCode: '49' }).reply(200, authyReplies.userCreated(777));
+    authyStatus('777', true);
     let page = await visit.post('/2fa/enroll', { country: 'DE', phone: '0151 23456789' });
     expect(headingOf(page.body)).toBe('Code eingeben');
     page = await visit.post('/2fa/change-number');
     expect(page.body).toContain('action="/2fa/enroll"');
     authyRegister({ email: EMAIL, cellphone: '2015550123', countryCode: '1' }).reply(200, authyReplies.userCreated(778));
+    authyStatus('778', true);
     await visit.post('/2fa/enroll', { country: 'US', phone: '201-555-0123' });
     authyVerify('1234567', '778').reply(200, authyReplies.tokenValid);
     page = await visit.post('/2fa/verify', { code: '1234567' });

@@ -5,6 +5,7 @@
  */
 import nock from 'nock';
 import {
+  authyStatus,
   AUTHY_ID,
   AUTHY_KEY,
   EMAIL,
@@ -47,6 +48,7 @@ async function everyPage(): Promise<{ server: TestServer; pages: Record<string, 
   pages.enroll = await enrolling.start(mintOutbound());
   pages.enrollError = await enrolling.post('/2fa/enroll', { country: 'US', phone: 'letters' });
   authyRegister().reply(200, authyReplies.userCreated(1234));
+  authyStatus('1234', true);
   pages.codeEnrolling = await enrolling.post('/2fa/enroll', { country: 'US', phone: '2015550123' });
   authyVerify('1234567').reply(200, authyReplies.tokenValid);
   pages.doneVerified = await enrolling.post('/2fa/verify', { code: '1234567' });
@@ -265,6 +267,7 @@ describe('logs', () => {
     await visit.start(outbound);
     await visit.post('/2fa/enroll', { country: 'US', phone: '201-555-01' });
     authyRegister().reply(200, authyReplies.userCreated(1234));
+    authyStatus('1234', true);
     await visit.post('/2fa/enroll', { country: 'US', phone: '(201) 555-0123' });
     authySms().reply(200, authyReplies.smsSent);
     await visit.post('/2fa/send', { channel: 'sms' });

@@ -6,6 +6,7 @@
  */
 import nock from 'nock';
 import {
+  authyStatus,
   AUTHY_ID,
   AUTHY_KEY,
   EMAIL,
@@ -161,6 +162,7 @@ describe('counters', () => {
     const visit = new Visit(server.app);
     await visit.start(mintOutbound());
     authyRegister().reply(200, authyReplies.userCreated(1234));
+    authyStatus('1234', true);
     await visit.post('/2fa/enroll', { country: 'US', phone: '2015550123' });
     authyVerify('7654321').reply(401, authyReplies.tokenInvalid);
     await visit.post('/2fa/verify', { code: '7654321' });
@@ -175,6 +177,8 @@ describe('counters', () => {
       'authy2fa_codes_checked_total{channel="app",result="right"}': 1,
       'authy2fa_visits_ended_total{outcome="verified"}': 1,
       'authy2fa_provider_call_duration_seconds_count{call="register",provider="authy"}': 1,
+      // Whether the new user has the Authy app (they do here: no SMS is sent for the first code).
+      'authy2fa_provider_call_duration_seconds_count{call="user_status",provider="authy"}': 1,
       'authy2fa_provider_call_duration_seconds_count{call="verify",provider="authy"}': 2,
     });
     const store = await counts(server, { store: true });
@@ -321,6 +325,7 @@ describe('nothing identifying in metrics or logs', () => {
     const visit = new Visit(server.app);
     await visit.start(outbound);
     authyRegister().reply(200, authyReplies.userCreated(1234));
+    authyStatus('1234', true);
     await visit.post('/2fa/enroll', { country: 'US', phone: '(201) 555-0123' });
     authySms().reply(200, authyReplies.smsSent);
     await visit.post('/2fa/send', { channel: 'sms' });

@@ -14,6 +14,7 @@
 import { connect } from 'node:net';
 import nock from 'nock';
 import {
+  authyStatus,
   AUTHY_ID,
   FLOW_COOKIE,
   SECOND_TENANT_HOST,
@@ -57,6 +58,7 @@ async function visitFor(server: TestServer, route: string): Promise<{ visit: Vis
   if (route === '/2fa/change-number') {
     await visit.start(mintOutbound({ sub: `auth0|csrf-${Math.random()}` }));
     authy().post('/protected/json/users/new').reply(200, authyReplies.userCreated(4242));
+    authyStatus('4242', true);
     await visit.post('/2fa/enroll', { country: 'US', phone: '2015550123' });
     return { visit, heading: 'Enter your code' };
   }

@@ -38,7 +38,7 @@ import { FORMS_ORIGIN, Login, SHARED_SECRET, loadBundledAction, makeUser } from 
 import { signHs256, type JwtClaims } from '../../lib/jwt-hs256';
 import { outboundPayload, signResultToken, type ResultOutcome } from '../../lib/token-contract';
 import { seal } from '../../lib/seal';
-import { buildSecurityServer, storeSizes, expectQuietLogs, pageOf, securityLifecycle } from '../helpers/security-kit';
+import { buildSecurityServer, storeSizes, expectQuietLogs, pageOf, resultOutcomesOf, securityLifecycle } from '../helpers/security-kit';
 
 securityLifecycle();
 
@@ -123,7 +123,6 @@ describe('outbound tokens to the forms server: forged or broken ones start nothi
     ['continue host trusted with a trailing dot', () => mintOutbound({ authyId: AUTHY_ID, continueHost: `${TENANT_HOST}.` })],
     ['continue host that ends like a trusted one', () => mintOutbound({ authyId: AUTHY_ID, continueHost: `evil-${TENANT_HOST}` })],
     ['continue host with a path', () => mintOutbound({ authyId: AUTHY_ID, continueHost: `${UNTRUSTED_HOST}/continue` })],
-    ['expired', () => mintOutbound({ authyId: AUTHY_ID, at: T0 - 601_000 - 10_000 })],
     ['no expiry', () => hmacToken({ alg: 'HS256' }, claims({ exp: undefined }))],
     ['expiry as text', () => hmacToken({ alg: 'HS256' }, claims({ exp: String(NOW_SEC + 600) }))],
     ['issued in the future', () => mintOutbound({ authyId: AUTHY_ID, at: T0 + 3600_000 })],
@@ -195,6 +194,18 @@ describe('outbound tokens to the forms server: forged or broken ones start nothi
     const token = make();
     const page = pageOf(await server.app.inject({ method: 'GET', url: entryUrl(token) }));
     expectRefusalPage(page, 400, BAD_LINK);
+    expect(setCookieHeaders(page)).toEqual([]);
+    expect(storeSizes(server)).toEqual({ visits: 0, links: 0, counters: 0, holds: 0 });
+    expectQuietLogs(server.logs, [token, ...token.split('.').filter((part) => part.length >= 16)]);
+  });
+
+  test('expired: its own 400 page that starts nothing; the way on cancels that login, letting no one in', async () => {
+    const server = await buildSecurityServer();
+    const token = mintOutbound({ authyId: AUTHY_ID, at: T0 - 601_000 - 10_000 });
+    const page = pageOf(await server.app.inject({ method: 'GET', url: entryUrl(token) }));
+    expect(page.statusCode).toBe(400);
+    expect(alertsOf(page.body).join(' ')).toMatch(/^This sign-in link has expired/);
+    expect(resultOutcomesOf(page.body, server.clock.ms)).toEqual([{ kind: 'cancelled', failures: 0 }]);
     expect(setCookieHeaders(page)).toEqual([]);
     expect(storeSizes(server)).toEqual({ visits: 0, links: 0, counters: 0, holds: 0 });
     expectQuietLogs(server.logs, [token, ...token.split('.').filter((part) => part.length >= 16)]);

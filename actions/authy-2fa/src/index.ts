@@ -18,7 +18,7 @@ import {
 } from '../../../lib/token-contract';
 import type { PostLoginApi, PostLoginEvent } from './auth0-types';
 import { askProviders } from './confirm';
-import { decideWithRecovery, recoveryClaim, storedRecovery } from './recovery';
+import { decideWithRecovery, storedRecovery } from './recovery';
 import { settingsOf } from './settings-cache';
 import {
   DENY,
@@ -117,9 +117,15 @@ function rememberFacts(event: PostLoginEvent, enrollment: RememberFacts['enrollm
   return { enrollment, devices: readDevices(event.user.app_metadata), freshFactor, nowMs };
 }
 
-function secondFactorClaim(api: PostLoginApi, settings: Settings, enrollment: RememberFacts['enrollment'], method: string): void {
+function secondFactorClaim(
+  api: PostLoginApi,
+  settings: Settings,
+  enrollment: RememberFacts['enrollment'],
+  method: string,
+  extra?: { login_method?: string },
+): void {
   const provider = enrollment.provider === 'verify' ? 'verify' : 'authy';
-  api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider, method });
+  api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, { provider, method, ...extra });
 }
 
 /** A `remembered` result: the device's secret against the stored hash and expiry; the login passes without a code, or is denied. */
@@ -198,6 +204,13 @@ export const onExecutePostLogin = async (event: PostLoginEvent, api: PostLoginAp
     }
     if (decision.kind === 'allow') {
       if (decision.why === 'verified-in-session') secondFactorClaim(api, settings, enrollment, 'session');
+      // A refresh: `login_method` is the stored method of the user's latest second-factor login (where known).
+      else if (decision.why === 'refresh-token' && isEnrolled(enrollment)) {
+        const stored = event.user.app_metadata?.[ENROLLMENT_KEY] as { last_method?: string } | undefined;
+        // Only a method of ours reaches the token (exec of a non-string reads it as text, and finds none).
+        const known = /^(app|sms|call|push)$/.exec(stored?.last_method as string);
+        secondFactorClaim(api, settings, enrollment, 'refresh', known ? { login_method: known[0] } : {});
+      }
       return;
     }
     // decideOnExecute denied an unknown provider: here it is authy or verify.
@@ -276,7 +289,8 @@ export const onContinuePostLogin = async (event: PostLoginEvent, api: PostLoginA
     api.idToken.setCustomClaim(`${settings.claimNamespace}second_factor`, {
       provider: allowedProvider(decision),
       method: decision.method,
-      ...recoveryClaim(decision),
+      // After a recovery code: how many are left.
+      ...(decision.method === 'recovery' ? { recovery_codes_left: decision.store.recovery?.hashes.length ?? 0 } : {}),
     });
     audit.note(continueAudit(decision));
   });

@@ -115,9 +115,3 @@ function decideRecoveryCode(
   const decision = decideOnContinue(token, { ...facts, enrollment: none }, { ...settings, provider });
   return decision.kind === 'allow' ? { ...decision, method: 'recovery', store: { ...decision.store, recovery: burned } } : decision;
 }
-
-/** The ID-token claim's extra field after a recovery login: how many codes are left. */
-export function recoveryClaim(decision: Extract<ContinueDecision, { kind: 'allow' }>): Record<string, number> {
-  if (decision.method !== 'recovery') return {};
-  return { recovery_codes_left: decision.store.recovery?.hashes.length ?? 0 };
-}

@@ -45,9 +45,19 @@ function sameOrigin(request: FastifyRequest): boolean {
   }
 }
 
+/** What the page says after Approve or Deny (the redirect's `answered`), so a press is never met with silence. */
+function answeredNotice(answered: string | undefined): string | null {
+  if (answered === 'approved') return 'Approved. Go back to the sign-in page and press "I approved it".';
+  if (answered === 'denied') return 'Denied. The sign-in page counts it as one wrong try.';
+  if (answered === 'none') return 'That request was already answered or has expired: nothing changed.';
+  return null;
+}
+
 export function phoneRoutes(app: FastifyInstance, { emulator }: RouteContext): void {
-  app.get('/phone', async (_request, reply) =>
-    pageHeaders(reply).type('text/html; charset=utf-8').send(renderPhonePage(emulator.phones())),
+  app.get<{ Querystring: { answered?: string } }>('/phone', async (request, reply) =>
+    pageHeaders(reply)
+      .type('text/html; charset=utf-8')
+      .send(renderPhonePage(emulator.phones(), answeredNotice(request.query.answered))),
   );
 
   app.get('/phone/fragment', async (_request, reply) =>
@@ -70,7 +80,7 @@ export function phoneRoutes(app: FastifyInstance, { emulator }: RouteContext): v
     if (decision !== 'approve' && decision !== 'deny') return reply.code(404).type('text/plain').send('Not found');
     if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('Cross-site request refused');
     // Already answered or expired: nothing changes, the page simply shows the current state.
-    emulator.resolveApproval(uuid.toLowerCase(), decision === 'approve' ? 'approved' : 'denied');
-    return reply.redirect('/phone', 303);
+    const changed = emulator.resolveApproval(uuid.toLowerCase(), decision === 'approve' ? 'approved' : 'denied');
+    return reply.redirect(`/phone?answered=${changed ? (decision === 'approve' ? 'approved' : 'denied') : 'none'}`, 303);
   });
 }

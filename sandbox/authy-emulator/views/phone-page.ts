@@ -99,7 +99,7 @@ export function renderPhoneList(phones: PhoneView[]): string {
   return phones.map(renderPhone).join('\n');
 }
 
-export function renderPhonePage(phones: PhoneView[]): string {
+export function renderPhonePage(phones: PhoneView[], notice: string | null = null): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -113,6 +113,7 @@ export function renderPhonePage(phones: PhoneView[]): string {
 <header>
 <h1>Sandbox phone</h1>
 <p>${INTRO}</p>
+${notice ? `<p class="answered" role="status">${escapeHtml(notice)}</p>` : ''}
 <p class="refresh" hidden><label><input type="checkbox" id="auto-refresh" checked> Update every ${REFRESH_SECONDS} seconds</label></p>
 </header>
 <main id="phones">

@@ -8,9 +8,11 @@ import { flatQuery, sendHtml, type FlatQuery } from '../../shared/page-headers';
 import { randomId } from '../../shared/random-id';
 import { backToApp, startBrowserLogin } from '../browser-login';
 import type { TenantClient, TenantContext } from '../context';
+import { demoUsers } from '../demo-users';
 import { errorPage, loginPage } from '../pages';
 import { LOGIN_TTL_MS, type AuthorizeRequest } from '../records';
 import { sessionOf } from '../sessions';
+import { wayBackTo } from '../way-back';
 
 function authorizeRequest(client: TenantClient, redirectUri: string, q: FlatQuery): AuthorizeRequest {
   return {
@@ -33,7 +35,8 @@ export function authorizeRoutes(app: FastifyInstance, ctx: TenantContext): void 
     // Never redirect to an unregistered URL: that is how open redirects and code theft start.
     const redirectUri = q.redirect_uri ?? '';
     if (!client.redirect_uris.includes(redirectUri)) {
-      return sendHtml(reply, 400, errorPage('Callback URL mismatch', 'The redirect_uri is not registered for this application.'));
+      const message = 'The redirect_uri is not registered for this application.';
+      return sendHtml(reply, 400, errorPage('Callback URL mismatch', message, wayBackTo(client)));
     }
     const authz = authorizeRequest(client, redirectUri, q);
     if (q.response_type !== 'code') {
@@ -48,6 +51,10 @@ export function authorizeRoutes(app: FastifyInstance, ctx: TenantContext): void 
     if (session && !prompts.includes('login')) return startBrowserLogin(ctx, request, reply, { authz, session, silent: false });
     const txId = randomId();
     ctx.pendingLogins.set(txId, { authz, expiresAtMs: Date.now() + LOGIN_TTL_MS });
-    return sendHtml(reply, 200, loginPage({ txId, clientName: client.name, users: ctx.users.seeds() }));
+    return sendHtml(
+      reply,
+      200,
+      loginPage({ txId, clientName: client.name, users: demoUsers(ctx.users.seeds(), (id) => ctx.users.get(id)) }),
+    );
   });
 }

@@ -104,3 +104,19 @@ export const isBlocking = (v: AxeViolation): boolean => v.impact === 'serious' |
 export function scrollWidth(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth);
 }
+
+/**
+ * Elements whose box reaches past the right edge of the viewport (text that does not wrap, a
+ * cell wider than the screen), even where an ancestor hides the overflow: "tag.class" of each.
+ */
+export function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('body *')]
+      .filter((element) => element.getBoundingClientRect().right > width + 1)
+      .map((element) => {
+        const classes = (element.getAttribute('class') ?? '').trim();
+        return `${element.tagName.toLowerCase()}${classes ? `.${classes.split(/\s+/).join('.')}` : ''}`;
+      });
+  });
+}
