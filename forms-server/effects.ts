@@ -187,9 +187,8 @@ async function verifyCode(deps: EffectDeps, visit: Visit, effect: Extract<Effect
 }
 
 /**
- * A recovery code passes the same atomic check as any code (refused while locked or at the limit),
- * then the reservation is released: the Action, which alone holds the hashes, checks the code and
- * counts a wrong one in the same counter (counting it here too would lock users whose codes are right).
+ * A recovery code passes the same atomic check as any code (refused while locked or at the limit), then
+ * is released: the Action, which alone holds the hashes, checks it and counts a wrong one (not here too).
  */
 async function reserveRecovery(deps: EffectDeps, visit: Visit, code: string): Promise<EffectOutcome> {
   return guarded(deps, visit, deps.codeHoldMs, async () => {

@@ -16,6 +16,7 @@ import {
   Visit,
   alertsOf,
   authyRegister,
+  authyStatus,
   authyReplies,
   authyVerify,
   buildTestServer,
@@ -57,6 +58,7 @@ describe('new codes at enrollment', () => {
     const visit = new Visit(app);
     await visit.start(mintOutbound());
     authyRegister().reply(200, authyReplies.userCreated(1234));
+    authyStatus('1234', true);
     const code = await visit.post('/2fa/enroll', { country: 'US', phone: '201 555 0123' });
     const codes = codesOn(code);
     expect(codes).toHaveLength(10);
@@ -98,6 +100,7 @@ describe('new codes at enrollment', () => {
     const visit = new Visit(app);
     await visit.start(mintOutbound());
     authyRegister().reply(200, authyReplies.userCreated(1234));
+    authyStatus('1234', true);
     await visit.post('/2fa/enroll', { country: 'US', phone: '201 555 0123' });
     const cancelled = await visit.post('/2fa/cancel');
     expect(resultClaims(resultOf(cancelled)).recovery_hashes).toBeUndefined();
@@ -249,6 +252,7 @@ describe('a new phone after a recovery code', () => {
     expect(enroll.body).toContain('You are setting up a new phone after a recovery code.');
     expect(enroll.body).toContain('action="/2fa/recovery/skip"');
     authyRegister({ email: EMAIL, cellphone: '2015550199', countryCode: '1' }).reply(200, authyReplies.userCreated(5678));
+    authyStatus('5678', true);
     const code = await visit.post('/2fa/enroll', { country: 'US', phone: '201 555 0199' });
     const codes = codesOn(code);
     expect(codes).toHaveLength(10);
