@@ -104,7 +104,7 @@ browserDescribe()('recovery codes in Chromium', () => {
     await clickAndLoad(page, page.getByRole('link', { name: 'Sign in again' }));
     await waitForForms(page, sandbox);
     await typeWrongCode(page, await wrongCode(sandbox, ALICE_PHONE));
-    expect(await noticeText(page)).toBe('That code is not right. 3 tries left.');
+    expect(await noticeText(page)).toBe('That code is not right. 3 tries left, including earlier attempts.');
   }, 90_000);
 
   it('all ten codes used: none left, and "Lost your phone?" is no longer offered', async () => {
