@@ -10,6 +10,12 @@ import { runDeploy } from '../../scripts/deploy/run';
 import { DeployError } from '../../scripts/deploy/errors';
 import { ACCESS_TOKEN, AUTH0_ERRORS, DOMAIN, FakeTenant, type RecordedCall } from '../fixtures/deploy/fake-management-api';
 import { TEST_ENV, makeWorkspace, noBuild, removeWorkspace } from '../fixtures/deploy/workspace';
+import a0deployLogger from 'auth0-deploy-cli/lib/logger';
+
+// auth0-deploy-cli logs through winston, and its deploy sets the level back to info each time: silenced (the tests read its outcome).
+beforeAll(() => {
+  a0deployLogger.silent = true;
+});
 
 jest.mock('chalk', () => require('../fixtures/deploy/esm-shims').chalk);
 jest.mock('@clack/prompts', () => require('../fixtures/deploy/esm-shims').clackPrompts);
