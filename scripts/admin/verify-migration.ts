@@ -38,6 +38,7 @@ import {
   previousOf,
   removalDecision,
   verifyMigrationPatch,
+  type ExportedSeed,
 } from './plan-verify-migration';
 import type { RateLimiter } from './rate-limit';
 import type { TwilioFetchStats } from './twilio-fetch';
@@ -191,6 +192,20 @@ class LeftoverFactor extends Error {
   }
 }
 
+/** A user's exported seed once it is checked, or why the user does not move (the same in the dry run and --apply). */
+async function checkedSeed(user: AdminUser, deps: VerifyMigrationDeps): Promise<{ seed: ExportedSeed } | VerifyEntry> {
+  const userId = user.user_id;
+  const cls = classifyForVerify(user.app_metadata);
+  if (cls.kind === 'verify') return { user_id: userId, outcome: 'unchanged', reason: 'already enrolled with Verify' };
+  if (cls.kind !== 'authy') return { user_id: userId, outcome: 'skipped', reason: 'no Authy enrollment left' };
+  const exported = await deps.exportSeed(cls.authyId);
+  if (exported.kind === 'no-export') return { user_id: userId, outcome: 'stays-on-authy', reason: exported.reason };
+  if (exported.kind === 'malformed') return { user_id: userId, outcome: 'refused', reason: exported.reason };
+  const check = checkExportedSeed(exported.seed, deps.clock.nowMs());
+  if (!check.ok) return { user_id: userId, outcome: 'refused', reason: check.reason };
+  return { seed: exported.seed };
+}
+
 /** Dry run of one user: the seed is exported and checked, nothing is created or written. */
 async function planOne(user: AdminUser, deps: VerifyMigrationDeps, step: VerifyMigrationStep): Promise<VerifyRecord> {
   const userId = user.user_id;
@@ -206,14 +221,8 @@ async function planOne(user: AdminUser, deps: VerifyMigrationDeps, step: VerifyM
     }
     return { user_id: userId, outcome: decision.kind === 'wait' ? 'waiting' : 'skipped', reason: decision.reason };
   }
-  const cls = classifyForVerify(user.app_metadata);
-  if (cls.kind === 'verify') return { user_id: userId, outcome: 'unchanged', reason: 'already enrolled with Verify' };
-  if (cls.kind !== 'authy') return { user_id: userId, outcome: 'skipped', reason: 'no Authy enrollment left' };
-  const exported = await deps.exportSeed(cls.authyId);
-  if (exported.kind === 'no-export') return { user_id: userId, outcome: 'stays-on-authy', reason: exported.reason };
-  if (exported.kind === 'malformed') return { user_id: userId, outcome: 'refused', reason: exported.reason };
-  const check = checkExportedSeed(exported.seed, deps.clock.nowMs());
-  if (!check.ok) return { user_id: userId, outcome: 'refused', reason: check.reason };
+  const checked = await checkedSeed(user, deps);
+  if ('outcome' in checked) return checked;
   const patch = verifyMigrationPatch(user.app_metadata, 'YF00000000000000000000000000000000', new Date(deps.clock.nowMs()).toISOString());
   // The factor exists only once --apply creates it: the dry run says so instead of a made-up SID.
   const shown = { [ENROLLMENT_KEY]: { ...(patch[ENROLLMENT_KEY] as Record<string, unknown>), verify_factor_sid: DRY_RUN_FACTOR } };
@@ -222,15 +231,9 @@ async function planOne(user: AdminUser, deps: VerifyMigrationDeps, step: VerifyM
 
 async function migrateOne(user: AdminUser, deps: VerifyMigrationDeps, audit: AdminAudit): Promise<VerifyEntry> {
   const userId = user.user_id;
-  const cls = classifyForVerify(user.app_metadata);
-  if (cls.kind === 'verify') return { user_id: userId, outcome: 'unchanged', reason: 'already enrolled with Verify' };
-  if (cls.kind !== 'authy') return { user_id: userId, outcome: 'skipped', reason: 'no Authy enrollment left' };
-  const exported = await deps.exportSeed(cls.authyId);
-  if (exported.kind === 'no-export') return { user_id: userId, outcome: 'stays-on-authy', reason: exported.reason };
-  if (exported.kind === 'malformed') return { user_id: userId, outcome: 'refused', reason: exported.reason };
-  const seed = exported.seed;
-  const check = checkExportedSeed(seed, deps.clock.nowMs());
-  if (!check.ok) return { user_id: userId, outcome: 'refused', reason: check.reason };
+  const checked = await checkedSeed(user, deps);
+  if ('outcome' in checked) return checked;
+  const seed = checked.seed;
 
   const identity = deps.verify.identityOf(userId);
   const deleted: string[] = [];
