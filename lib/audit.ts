@@ -54,7 +54,15 @@ export const ACTION_AUDIT_EVENTS = [
 ] as const;
 
 /** The admin tools' events: one per change they applied (scripts/admin). */
-export const ADMIN_AUDIT_EVENTS = ['reset', 'authy_user_removed', 'unlocked', 'pre_enrolled', 'migrated', 'devices_forgotten'] as const;
+export const ADMIN_AUDIT_EVENTS = [
+  'reset',
+  'authy_user_removed',
+  'unlocked',
+  'pre_enrolled',
+  'migrated',
+  'devices_forgotten',
+  'verify_factor_deleted',
+] as const;
 
 export type FormsServerAuditEvent = (typeof FORMS_SERVER_AUDIT_EVENTS)[number];
 export type ActionAuditEvent = (typeof ACTION_AUDIT_EVENTS)[number];

@@ -63,7 +63,8 @@ export async function main(deps: CliDeps): Promise<number> {
       identitySecret: settings.identityKey,
       fetch: verifyFetch.fetch,
       timeoutMs: 10_000,
-      ...(settings.verifyApiUrl ? { baseUrl: settings.verifyApiUrl } : {}),
+      // VERIFY_API_URL is an origin, as for the Action and the forms server.
+      ...(settings.verifyApiUrl ? { baseUrl: `${settings.verifyApiUrl.replace(/\/+$/, '')}/v2` } : {}),
     });
     const authyBase = {
       apiKey: settings.authyApiKey,

@@ -130,6 +130,8 @@ export function readAuditKey(env: Env, source: SettingsSource = ENVIRONMENT_ONLY
 export interface AdminSettingsNeeds {
   /** The Authy API key is needed, for this purpose. */
   authy?: string;
+  /** The Twilio Verify settings are needed, for this purpose. */
+  verify?: string;
   /** The audit key is read (and checked) for --json. */
   auditKey?: boolean;
 }
@@ -138,6 +140,32 @@ export interface AdminSettings {
   credentials: ManagementCredentials;
   authyApiKey: string | null;
   auditKey: AuditKeySetting | null;
+  verify: VerifyApiSettings | null;
+}
+
+/** How the admin tools reach Twilio Verify: the forms server's names and values. */
+export interface VerifyApiSettings {
+  serviceSid: string;
+  /** TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET. */
+  username: string;
+  password: string;
+  identityKey: string;
+  verifyApiUrl?: string;
+}
+
+/** The Verify settings, each missing one named (with the others) for `purpose`. */
+function verifyApiFrom(settings: SettingsReader, purpose: string): VerifyApiSettings {
+  const serviceSid = settings.required('VERIFY_SERVICE_SID', purpose);
+  const identityKey = settings.required('VERIFY_IDENTITY_KEY', purpose);
+  const apiKeyPair = settings.text('TWILIO_API_KEY_SID') !== undefined || settings.text('TWILIO_API_KEY_SECRET') !== undefined;
+  const [userName, passwordName] = apiKeyPair
+    ? ['TWILIO_API_KEY_SID', 'TWILIO_API_KEY_SECRET']
+    : ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'];
+  const other = apiKeyPair ? '' : ' (or the pair TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)';
+  const username = settings.required(userName, `${purpose}${other}`);
+  const password = settings.required(passwordName, `${purpose}, with ${userName}`);
+  const verifyApiUrl = settings.text('VERIFY_API_URL');
+  return { serviceSid, username, password, identityKey, ...(verifyApiUrl ? { verifyApiUrl } : {}) };
 }
 
 export function readAdminSettings(env: Env, source: SettingsSource, needs: AdminSettingsNeeds = {}): AdminSettings {
@@ -145,7 +173,8 @@ export function readAdminSettings(env: Env, source: SettingsSource, needs: Admin
     const credentials = managementCredentialsFrom(settings);
     const authyApiKey = needs.authy !== undefined ? settings.required('AUTHY_API_KEY', needs.authy) : null;
     const key = needs.auditKey === true ? auditKeyFrom(settings) : null;
-    return { credentials, authyApiKey, auditKey: key };
+    const verify = needs.verify !== undefined ? verifyApiFrom(settings, needs.verify) : null;
+    return { credentials, authyApiKey, auditKey: key, verify };
   });
 }
 
@@ -197,25 +226,8 @@ export function readVerifyMigrationSettings(env: Env, source: SettingsSource = E
     managementCredentialsFrom(settings);
     const purpose = 'migrate-to-verify exports seeds from Authy and creates Twilio Verify factors with them';
     const authyApiKey = settings.required('AUTHY_API_KEY', purpose);
-    const serviceSid = settings.required('VERIFY_SERVICE_SID', purpose);
-    const identityKey = settings.required('VERIFY_IDENTITY_KEY', purpose);
-    const apiKeyPair = settings.text('TWILIO_API_KEY_SID') !== undefined || settings.text('TWILIO_API_KEY_SECRET') !== undefined;
-    const [userName, passwordName] = apiKeyPair
-      ? ['TWILIO_API_KEY_SID', 'TWILIO_API_KEY_SECRET']
-      : ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'];
-    const other = apiKeyPair ? '' : ' (or the pair TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)';
-    const username = settings.required(userName, `${purpose}${other}`);
-    const password = settings.required(passwordName, `${purpose}, with ${userName}`);
+    const verify = verifyApiFrom(settings, purpose);
     const authyApiUrl = settings.text('AUTHY_API_URL');
-    const verifyApiUrl = settings.text('VERIFY_API_URL');
-    return {
-      authyApiKey,
-      serviceSid,
-      username,
-      password,
-      identityKey,
-      ...(authyApiUrl ? { authyApiUrl } : {}),
-      ...(verifyApiUrl ? { verifyApiUrl } : {}),
-    };
+    return { authyApiKey, ...verify, ...(authyApiUrl ? { authyApiUrl } : {}) };
   });
 }

@@ -26,6 +26,8 @@ export type AdminErrorCode =
   | 'BAD_CHECKPOINT'
   /** An Authy call (removing or registering a user) failed. */
   | 'AUTHY_FAILED'
+  /** reset-2fa --remove-from-verify: Twilio Verify did not delete the factor (nothing was written in Auth0). */
+  | 'VERIFY_FAILED'
   /** enroll-2fa: the user is enrolled already and --force was not given. */
   | 'ALREADY_ENROLLED';
 
@@ -41,6 +43,7 @@ const EXIT: Record<AdminErrorCode, number> = {
   EXPORT_FAILED: 1,
   BAD_CHECKPOINT: 2,
   AUTHY_FAILED: 1,
+  VERIFY_FAILED: 1,
   ALREADY_ENROLLED: 6,
 };
 

@@ -14,6 +14,8 @@ export interface UserChange {
   previous: Record<string, unknown>;
   /** Authy ids the user's state names (for --remove-from-authy). */
   authyIds: string[];
+  /** Reset of a Verify user: the stored TOTP factor (for --remove-from-verify). */
+  verifyFactorSid?: string;
 }
 
 /** Every Authy id stored for the user, current and rule-era, without duplicates. */
@@ -44,7 +46,9 @@ export function planReset(appMetadata: Record<string, unknown>): UserChange | nu
   // An `mfa` key of another provider is not ours to remove.
   if (isRecord(mfa) && mfa.provider === 'authy') patch[LEGACY_MFA_KEY] = null;
   if (Object.keys(patch).length === 0) return null;
-  return { patch, previous: previousValues(appMetadata, patch), authyIds: storedAuthyIds(appMetadata) };
+  const state = readEnrollment(appMetadata);
+  const factor = state.provider === 'verify' && state.verifyFactorSid ? { verifyFactorSid: state.verifyFactorSid } : {};
+  return { patch, previous: previousValues(appMetadata, patch), authyIds: storedAuthyIds(appMetadata), ...factor };
 }
 
 /** Unlock: failures back to 0 and no lock; the rest of the enrollment is kept as stored. */

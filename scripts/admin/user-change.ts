@@ -6,10 +6,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import { AuthyError, createAuthyClient } from '../../lib/authy-client';
 import { ENROLLMENT_KEY } from '../../lib/enrollment';
+import { isProviderError } from '../../lib/providers/types';
+import { createVerifyKnownSeedClient } from '../../lib/providers/verify';
 import { readDevices } from '../../lib/remembered-devices';
 import { isRecord } from '../../lib/is-record';
 import { createAdminAudit, outputFor, type AdminAudit, type AdminTool } from './audit';
 import { connect, loadSettings, parseCli, toolSettings, type CliDeps } from './cli';
+import type { VerifyApiSettings } from './env';
 import { systemClock } from './clock';
 import { describeChange } from './describe-change';
 import { AdminError } from './errors';
@@ -23,7 +26,7 @@ import { findUser, parseUserRef } from './user-lookup';
 export type ChangeKind = 'reset' | 'unlock' | 'forget';
 
 const USAGE: Record<ChangeKind, string> = {
-  reset: 'usage: npm run reset-2fa -- <user id or email> [--remove-from-authy] [--yes] [--json] [--env <name>]',
+  reset: 'usage: npm run reset-2fa -- <user id or email> [--remove-from-authy] [--remove-from-verify] [--yes] [--json] [--env <name>]',
   unlock: 'usage: npm run unlock-2fa -- <user id or email> [--yes] [--json] [--env <name>]',
   forget: 'usage: npm run forget-devices -- <user id or email> [--yes] [--json] [--env <name>]',
 };
@@ -91,6 +94,38 @@ async function removeFromAuthy(
   }
 }
 
+/** Deletes a Verify user's factor at Twilio (already gone is fine); on failure nothing is written in Auth0. */
+async function removeFromVerify(
+  user: AdminUser,
+  factorSid: string,
+  verify: VerifyApiSettings,
+  deps: CliDeps,
+  output: Output,
+  audit: AdminAudit,
+) {
+  const client = createVerifyKnownSeedClient({
+    accountSid: verify.username,
+    authToken: verify.password,
+    serviceSid: verify.serviceSid,
+    identitySecret: verify.identityKey,
+    timeoutMs: 10_000,
+    ...(verify.verifyApiUrl ? { baseUrl: `${verify.verifyApiUrl.replace(/\/+$/, '')}/v2` } : {}),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  try {
+    await client.deleteFactor(client.identityOf(user.user_id), factorSid);
+  } catch (error) {
+    const code = isProviderError(error) ? error.code : 'UNAVAILABLE';
+    const next = code === 'BAD_CREDENTIALS' ? 'Check the TWILIO_* credentials.' : 'Run the command again.';
+    throw new AdminError(
+      'VERIFY_FAILED',
+      `Twilio Verify did not delete factor ${factorSid} (${code}); the Auth0 enrollment was left unchanged. ${next}`,
+    );
+  }
+  output.out(`  Verify factor ${factorSid}: deleted from Twilio Verify`);
+  audit.applied('verify_factor_deleted', user.user_id);
+}
+
 async function apply(api: AdminApi, user: AdminUser, change: UserChange): Promise<void> {
   await api.updateAppMetadata(user.user_id, change.patch);
 }
@@ -116,6 +151,7 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: 
     {
       yes: { type: 'boolean', short: 'y', default: false },
       'remove-from-authy': { type: 'boolean', default: false },
+      'remove-from-verify': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       env: { type: 'string' },
     },
@@ -130,10 +166,16 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: 
   const ref = parseUserRef(positionals[0]);
   const removeAuthy = values['remove-from-authy'];
   if (removeAuthy && kind !== 'reset') throw new AdminError('BAD_USAGE', `--remove-from-authy belongs to reset-2fa\n${USAGE[kind]}`);
+  const removeVerify = values['remove-from-verify'];
+  if (removeVerify && kind !== 'reset') throw new AdminError('BAD_USAGE', `--remove-from-verify belongs to reset-2fa\n${USAGE[kind]}`);
   // Every setting is checked before the first request, and every missing one named at once.
   const settings = loadSettings(deps, values.env, output);
-  const needs = { ...(removeAuthy ? { authy: '--remove-from-authy calls the Authy API with it' } : {}), auditKey: values.json };
-  const { credentials: known, authyApiKey: authyKey } = toolSettings(settings, needs);
+  const needs = {
+    ...(removeAuthy ? { authy: '--remove-from-authy calls the Authy API with it' } : {}),
+    ...(removeVerify ? { verify: "--remove-from-verify deletes the user's factor with the Twilio Verify API" } : {}),
+    auditKey: values.json,
+  };
+  const { credentials: known, authyApiKey: authyKey, verify: verifySettings } = toolSettings(settings, needs);
   const { api, credentials } = connect(settings, output, known);
   const audit = createAdminAudit({
     json: values.json,
@@ -159,6 +201,13 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: 
     if (change.authyIds.length === 0) output.out('  no Authy id is stored, so nothing will be removed from Authy');
     for (const id of change.authyIds) output.out(`  Authy user ${id}: will be removed from Authy`);
   }
+  if (removeVerify) {
+    output.out(
+      change.verifyFactorSid
+        ? `  Verify factor ${change.verifyFactorSid}: will be deleted from Twilio Verify`
+        : '  no Verify factor is stored, so nothing will be deleted from Twilio Verify',
+    );
+  }
   await confirm(TEXT[kind].prompt, {
     yes: values.yes,
     stdin: deps.stdin,
@@ -179,6 +228,8 @@ export async function runUserChange(kind: ChangeKind, deps: CliDeps, cliOutput: 
   }
 
   if (removeAuthy && authyKey) await removeFromAuthy(user, change.authyIds, authyKey, deps, output, audit);
+  if (removeVerify && verifySettings && change.verifyFactorSid)
+    await removeFromVerify(user, change.verifyFactorSid, verifySettings, deps, output, audit);
   await apply(api, user, change);
   auditChange(kind, user, change, audit);
   output.out(`Changed ${user.user_id}:`);

@@ -150,6 +150,7 @@ describe('every missing or invalid setting in one error, naming the file read', 
       credentials: { domain: 'acme.eu.auth0.com', clientId: 'id', clientSecret: 's' },
       authyApiKey: null,
       auditKey: null,
+      verify: null,
     });
   });
 
