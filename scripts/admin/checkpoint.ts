@@ -40,53 +40,45 @@ export interface CheckpointState {
   done: Map<string, CheckpointEntry>;
 }
 
-function parseHeader(line: string, path: string): CheckpointHeader {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    value = undefined;
-  }
-  if (
-    !isRecord(value) ||
-    value.kind !== 'migrate-users-checkpoint' ||
-    value.version !== 1 ||
-    typeof value.tenant !== 'string' ||
-    typeof value.migrated_at !== 'string' ||
-    !Array.isArray(value.candidates)
-  ) {
-    throw new AdminError('BAD_CHECKPOINT', `${path} is not a migrate-users checkpoint; move it away to start a new run`);
-  }
-  return value as unknown as CheckpointHeader;
+/** How one tool's checkpoint reads: its name (for messages), its header and its entries; null refuses a value. */
+export interface CheckpointFormat<H, E> {
+  name: string;
+  header(value: Record<string, unknown>): H | null;
+  entry(value: Record<string, unknown>): E | null;
 }
 
-function parseEntry(line: string): CheckpointEntry | null {
+function parseLine<T>(line: string, read: (value: Record<string, unknown>) => T | null): T | null {
   try {
     const value: unknown = JSON.parse(line);
-    if (!isRecord(value) || typeof value.user_id !== 'string') return null;
-    if (value.outcome !== 'migrated' && value.outcome !== 'unchanged' && value.outcome !== 'gone') return null;
-    return value as unknown as CheckpointEntry;
+    return isRecord(value) ? read(value) : null;
   } catch {
     return null;
   }
 }
 
-export class CheckpointFile {
-  constructor(readonly path: string) {}
+/** An append-only NDJSON checkpoint: a header line, then one line per user done (see above). */
+export class NdjsonCheckpoint<H, E extends { user_id: string }> {
+  constructor(
+    readonly path: string,
+    private readonly format: CheckpointFormat<H, E>,
+  ) {}
 
   exists(): boolean {
     return existsSync(this.path);
   }
 
-  read(): CheckpointState | null {
+  read(): { header: H; done: Map<string, E> } | null {
     if (!this.exists()) return null;
     const lines = readFileSync(this.path, 'utf8').split('\n');
-    const header = parseHeader(lines[0] ?? '', this.path);
-    const done = new Map<string, CheckpointEntry>();
+    const header = parseLine(lines[0] ?? '', (value) => this.format.header(value));
+    if (header === null) {
+      throw new AdminError('BAD_CHECKPOINT', `${this.path} is not a ${this.format.name} checkpoint; move it away to start a new run`);
+    }
+    const done = new Map<string, E>();
     const body = lines.slice(1);
     body.forEach((line, index) => {
       if (line.trim() === '') return;
-      const entry = parseEntry(line);
+      const entry = parseLine(line, (value) => this.format.entry(value));
       const isLast = body.slice(index + 1).every((rest) => rest.trim() === '');
       if (!entry) {
         if (isLast) return; // torn write: that user is simply done again
@@ -98,15 +90,15 @@ export class CheckpointFile {
   }
 
   /** Writes the header atomically (temp file + rename). */
-  start(header: CheckpointHeader): void {
+  start(header: H): void {
     mkdirSync(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(header)}\n`, { mode: 0o600 });
     renameSync(tmp, this.path);
   }
 
-  append(entry: CheckpointEntry): void {
-    const fd = openSync(this.path, 'a');
+  append(entry: E): void {
+    const fd = openSync(this.path, 'a', 0o600);
     try {
       writeSync(fd, `${JSON.stringify(entry)}\n`);
       fsyncSync(fd);
@@ -118,4 +110,33 @@ export class CheckpointFile {
   remove(): void {
     rmSync(this.path, { force: true });
   }
+}
+
+const MIGRATE_USERS: CheckpointFormat<CheckpointHeader, CheckpointEntry> = {
+  name: 'migrate-users',
+  header: (value) =>
+    value.kind === 'migrate-users-checkpoint' &&
+    value.version === 1 &&
+    typeof value.tenant === 'string' &&
+    typeof value.migrated_at === 'string' &&
+    Array.isArray(value.candidates)
+      ? (value as unknown as CheckpointHeader)
+      : null,
+  entry: (value) =>
+    typeof value.user_id === 'string' && (value.outcome === 'migrated' || value.outcome === 'unchanged' || value.outcome === 'gone')
+      ? (value as unknown as CheckpointEntry)
+      : null,
+};
+
+/** migrate-users' checkpoint. */
+export class CheckpointFile extends NdjsonCheckpoint<CheckpointHeader, CheckpointEntry> {
+  constructor(path: string) {
+    super(path, MIGRATE_USERS);
+  }
+}
+
+/** A report or other JSON file with user ids in it: readable by the operator only. */
+export function writePrivateJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
 }

@@ -13,11 +13,9 @@
  * Management API calls: dry run 1 + P; apply 1 + P + 2M (P export-status polls, M users to
  * migrate; a user already migrated since the export costs 1), plus one per 429 retry.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { legacyMigrationPatch, readEnrollment } from '../../lib/enrollment';
 import { NO_AUDIT, type AdminAudit } from './audit';
-import { CheckpointFile, type CheckpointEntry, type CheckpointHeader, type CheckpointState } from './checkpoint';
+import { CheckpointFile, writePrivateJson, type CheckpointEntry, type CheckpointHeader, type CheckpointState } from './checkpoint';
 import type { Clock } from './clock';
 import { describeChange } from './describe-change';
 import { AdminError } from './errors';
@@ -98,12 +96,6 @@ async function buildPlan(deps: MigrationDeps, nowIso: string): Promise<Migration
   return plan;
 }
 
-function writeReport(path: string, report: MigrationReport): void {
-  mkdirSync(dirname(path), { recursive: true });
-  // User ids and Authy ids: readable by the operator only.
-  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
-}
-
 function printLists(plan: Pick<MigrationPlan, 'reenroll' | 'invalid'>, sample: number, output: Output): void {
   if (plan.reenroll.length > 0) {
     output.out(`Not migrated, will enroll again at next login (${plan.reenroll.length}):`);
@@ -127,7 +119,7 @@ async function runDryRun(
   if (checkpoint.exists()) output.err(`note: ${options.checkpointPath} holds an unfinished --apply run; this dry run does not use it.`);
   const plan = await buildPlan(deps, nowIso);
   const report = dryRunReport(options, plan, nowIso, deps.limiter);
-  writeReport(options.reportPath, report);
+  writePrivateJson(options.reportPath, report);
   output.out(`Dry run on ${options.tenant}: nothing was changed.`);
   output.out(`Users scanned: ${plan.scanned}; already in the Action's format: ${plan.current}; without 2FA: ${plan.none}`);
   output.out(`Would migrate: ${plan.migrate.length}`);
@@ -219,14 +211,14 @@ export async function runMigration(options: MigrationOptions, deps: MigrationDep
     }
   } catch (error) {
     const report = applyReport(options, header, done, false, deps.limiter, clock);
-    writeReport(options.reportPath, report);
+    writePrivateJson(options.reportPath, report);
     output.err(`stopped after ${done.size} of ${header.candidates.length} users. Partial report: ${options.reportPath}`);
     output.err(`Run \`npm run migrate-users -- --apply\` again to resume from ${options.checkpointPath}.`);
     throw error;
   }
 
   const report = applyReport(options, header, done, true, deps.limiter, clock);
-  writeReport(options.reportPath, report);
+  writePrivateJson(options.reportPath, report);
   checkpoint.remove();
   output.out(`Applied on ${options.tenant}.`);
   output.out(`Users scanned: ${header.scanned}; already in the Action's format: ${header.current}; without 2FA: ${header.none}`);

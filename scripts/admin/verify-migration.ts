@@ -17,12 +17,11 @@
  *
  * The seed and codes stay in memory: never in the report, the checkpoint or the output.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { ENROLLMENT_KEY } from '../../lib/enrollment';
 import { isRecord } from '../../lib/is-record';
 import type { VerifyKnownSeedClient } from '../../lib/providers/verify';
 import type { AdminAudit } from './audit';
+import { NdjsonCheckpoint, writePrivateJson, type CheckpointFormat } from './checkpoint';
 import { NO_AUDIT } from './audit';
 import type { SeedExport } from './authy-export';
 import type { Clock } from './clock';
@@ -117,46 +116,14 @@ export interface VerifyMigrationReport {
   leftover?: { user_id: string; factor_sid: string };
 }
 
-function readCheckpoint(path: string): { header: CheckpointHeader; done: Map<string, VerifyEntry> } | null {
-  if (!existsSync(path)) return null;
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const bad = () => new AdminError('BAD_CHECKPOINT', `${path} is not a migrate-to-verify checkpoint; move it away to start a new run`);
-  let header: unknown;
-  try {
-    header = JSON.parse(lines[0] ?? '');
-  } catch {
-    throw bad();
-  }
-  if (!isRecord(header) || header.kind !== 'migrate-to-verify-checkpoint' || header.version !== 1 || !Array.isArray(header.candidates)) {
-    throw bad();
-  }
-  const done = new Map<string, VerifyEntry>();
-  for (const line of lines.slice(1)) {
-    if (line.trim() === '') continue;
-    try {
-      const entry = JSON.parse(line) as VerifyEntry;
-      if (typeof entry.user_id === 'string' && typeof entry.outcome === 'string') done.set(entry.user_id, entry);
-    } catch {
-      // A torn last line: that user is read again, and the fresh read shows what was written.
-    }
-  }
-  return { header: header as unknown as CheckpointHeader, done };
-}
-
-function appendLine(path: string, value: unknown): void {
-  const fd = openSync(path, 'a', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(value)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeReport(path: string, report: VerifyMigrationReport): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
-}
+const CHECKPOINT_FORMAT: CheckpointFormat<CheckpointHeader, VerifyEntry> = {
+  name: 'migrate-to-verify',
+  header: (value) =>
+    value.kind === 'migrate-to-verify-checkpoint' && value.version === 1 && Array.isArray(value.candidates)
+      ? (value as unknown as CheckpointHeader)
+      : null,
+  entry: (value) => (typeof value.user_id === 'string' && typeof value.outcome === 'string' ? (value as unknown as VerifyEntry) : null),
+};
 
 /** Candidates of a step, from the record as the export has it. */
 function isCandidate(step: VerifyMigrationStep, appMetadata: Record<string, unknown>): boolean {
@@ -356,9 +323,9 @@ function printSummary(options: VerifyMigrationOptions, scanned: number, records:
 export async function runVerifyMigration(options: VerifyMigrationOptions, deps: VerifyMigrationDeps): Promise<VerifyMigrationReport> {
   const { output, clock } = deps;
   const audit = deps.audit ?? NO_AUDIT;
+  const checkpoint = new NdjsonCheckpoint(options.checkpointPath, CHECKPOINT_FORMAT);
   if (!options.apply) {
-    if (existsSync(options.checkpointPath))
-      output.err(`note: ${options.checkpointPath} holds an unfinished --apply run; this dry run does not use it.`);
+    if (checkpoint.exists()) output.err(`note: ${options.checkpointPath} holds an unfinished --apply run; this dry run does not use it.`);
     const { scanned, candidates } = await scan(options, deps);
     const records: VerifyRecord[] = [];
     for (const userId of candidates) {
@@ -366,7 +333,7 @@ export async function runVerifyMigration(options: VerifyMigrationOptions, deps: 
       records.push(user ? await planOne(user, deps, options.step) : { user_id: userId, outcome: 'gone' });
     }
     const result = report(options, deps, scanned, records, true);
-    writeReport(options.reportPath, result);
+    writePrivateJson(options.reportPath, result);
     output.out(`Dry run (${options.step}) on ${options.tenant}: nothing was changed.`);
     printSummary(options, scanned, records, output);
     output.out(`Report: ${options.reportPath}`);
@@ -374,7 +341,7 @@ export async function runVerifyMigration(options: VerifyMigrationOptions, deps: 
     return result;
   }
 
-  let state = readCheckpoint(options.checkpointPath);
+  let state = checkpoint.read();
   if (state && (state.header.tenant !== options.tenant || state.header.step !== options.step)) {
     throw new AdminError(
       'BAD_CHECKPOINT',
@@ -396,8 +363,7 @@ export async function runVerifyMigration(options: VerifyMigrationOptions, deps: 
       scanned,
       candidates,
     };
-    mkdirSync(dirname(options.checkpointPath), { recursive: true });
-    writeFileSync(options.checkpointPath, `${JSON.stringify(header)}\n`, { mode: 0o600 });
+    checkpoint.start(header);
     state = { header, done: new Map() };
   }
   const { header, done } = state;
@@ -416,21 +382,21 @@ export async function runVerifyMigration(options: VerifyMigrationOptions, deps: 
       let entry: VerifyEntry;
       if (!user) entry = { user_id: userId, outcome: 'gone' };
       else entry = options.step === 'migrate' ? await migrateOne(user, deps, audit) : await removeOne(user, deps, audit);
-      appendLine(options.checkpointPath, entry);
+      checkpoint.append(entry);
       done.set(userId, entry);
       progress.tick(summary);
     }
   } catch (error) {
     const leftover = error instanceof LeftoverFactor ? error : undefined;
-    writeReport(options.reportPath, report(options, deps, header.scanned, records(), false, leftover));
+    writePrivateJson(options.reportPath, report(options, deps, header.scanned, records(), false, leftover));
     output.err(`stopped after ${done.size} of ${header.candidates.length} users. Partial report: ${options.reportPath}`);
     if (leftover) output.err(leftover.message);
     output.err(`Run the same command again to resume from ${options.checkpointPath}.`);
     throw leftover ? leftover.failure : error;
   }
   const result = report(options, deps, header.scanned, records(), true);
-  writeReport(options.reportPath, result);
-  rmSync(options.checkpointPath, { force: true });
+  writePrivateJson(options.reportPath, result);
+  checkpoint.remove();
   output.out(`Applied (${options.step}) on ${options.tenant}.`);
   printSummary(options, header.scanned, records(), output);
   output.out(`Management API calls: ${deps.limiter.stats.calls} (429 answers: ${deps.limiter.stats.rateLimited})`);
