@@ -4,32 +4,14 @@
  */
 import { MAX_PUSHES_PER_VISIT, MAX_SENDS_PER_VISIT } from '../../forms-server/visit/attempts';
 import { next, type EffectOutcome, type UserAction } from '../../forms-server/visit/machine';
-import { STEPS, startVisit, stepOf, type Step, type Visit } from '../../forms-server/visit/visit';
+import { STEPS, stepOf, type Step, type Visit } from '../../forms-server/visit/visit';
 import type { Counter } from '../../forms-server/store/types';
+import { testVisit } from '../helpers/visit-start';
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
 
 function base(overrides: Partial<Visit> = {}): Visit {
-  const visit = startVisit(
-    {
-      id: 'v'.repeat(43),
-      csrf: 'c'.repeat(43),
-      userId: 'auth0|user',
-      tenantIssuer: 'tenant.example.auth0.com',
-      state: 'state-1',
-      continueUrl: 'https://tenant.example.auth0.com/continue',
-      audience: 'tenant.example.auth0.com',
-      locale: '',
-      authyId: null,
-      email: 'user@example.com',
-      maxFailures: 5,
-      lockSeconds: 900,
-      linkExpiresAtMs: NOW + 600_000,
-      maxVisitMs: 600_000,
-    },
-    NOW,
-  );
-  return { ...visit, ...overrides };
+  return { ...testVisit(NOW), ...overrides };
 }
 
 /** One visit at each step (and the two kinds of code step). */
@@ -373,28 +355,7 @@ const YC = 'YC' + 'c'.repeat(32);
 const FACTOR = { sid: NEW_YF, uri: `otpauth://totp/Example:user?secret=JBSWY3DPEHPK3PXP&issuer=Example`, secret: 'JBSWY3DPEHPK3PXP' };
 
 function verifyBase(overrides: Partial<Visit> = {}): Visit {
-  const visit = startVisit(
-    {
-      id: 'v'.repeat(43),
-      csrf: 'c'.repeat(43),
-      userId: 'auth0|user',
-      tenantIssuer: 'tenant.example.auth0.com',
-      state: 'state-1',
-      continueUrl: 'https://tenant.example.auth0.com/continue',
-      audience: 'tenant.example.auth0.com',
-      locale: '',
-      authyId: null,
-      email: null,
-      maxFailures: 5,
-      lockSeconds: 900,
-      linkExpiresAtMs: NOW + 600_000,
-      maxVisitMs: 600_000,
-      provider: 'verify',
-      verifyFactorSid: null,
-    },
-    NOW,
-  );
-  return { ...visit, ...overrides };
+  return { ...testVisit(NOW, { email: null, provider: 'verify', verifyFactorSid: null }), ...overrides };
 }
 
 /** One Verify visit at each step: setting up the app, entering the first code of the new factor, signing in with a code. */

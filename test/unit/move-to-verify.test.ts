@@ -6,7 +6,7 @@
  */
 import { decideOnContinue, movesToVerify } from '../../actions/authy-2fa/src/decide';
 import { next } from '../../forms-server/visit/machine';
-import { startVisit, stepOf, type Visit } from '../../forms-server/visit/visit';
+import { stepOf, type Visit, type VisitStart } from '../../forms-server/visit/visit';
 import { parseSettings } from '../../lib/action-settings';
 import { verifyHs256 } from '../../lib/jwt-hs256';
 import type { EnrollmentState } from '../../lib/enrollment';
@@ -19,6 +19,7 @@ import {
   type ResultOutcome,
   type ResultToken,
 } from '../../lib/token-contract';
+import { testVisit } from '../helpers/visit-start';
 
 const YF = 'YF' + 'a'.repeat(32);
 const YC = 'YC' + 'b'.repeat(32);
@@ -111,29 +112,8 @@ describe('the token contract', () => {
 });
 
 describe('the visit', () => {
-  function visit(overrides: Partial<Parameters<typeof startVisit>[0]> = {}): Visit {
-    return startVisit(
-      {
-        id: 'v'.repeat(43),
-        csrf: 'c'.repeat(43),
-        userId: 'auth0|user',
-        tenantIssuer: 'tenant.example.auth0.com',
-        state: 'state-1',
-        continueUrl: 'https://tenant.example.auth0.com/continue',
-        audience: 'tenant.example.auth0.com',
-        locale: '',
-        authyId: '42',
-        email: null,
-        maxFailures: 5,
-        lockSeconds: 900,
-        linkExpiresAtMs: NOW + 600_000,
-        maxVisitMs: 600_000,
-        moveToVerify: true,
-        ...overrides,
-      },
-      NOW,
-    );
-  }
+  const visit = (overrides: Partial<VisitStart> = {}): Visit =>
+    testVisit(NOW, { authyId: '42', email: null, moveToVerify: true, ...overrides });
 
   it('after the right Authy code goes on as a Verify enrollment, which ends with a result naming the Authy step', () => {
     const start = visit();
