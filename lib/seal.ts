@@ -25,8 +25,9 @@ function key(sharedSecret: string): Buffer {
 export function seal(plaintext: string, sharedSecret: string): string {
   const iv = randomBuffer(12);
   const cipher = createCipheriv('aes-256-gcm', key(sharedSecret), iv);
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+  const body = cipher.update(plaintext, 'utf8');
+  const rest = cipher.final();
+  return Buffer.concat([iv, body, rest, cipher.getAuthTag()]).toString('base64url');
 }
 
 /** Returns the plaintext, or null when the sealed text was altered or sealed with another secret. */

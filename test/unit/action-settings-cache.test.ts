@@ -35,3 +35,21 @@ test('a setting that fails is refused every time, and a good one after it is par
   expect(settingsOf({ ...SECRETS }).maxFailures).toBe(5);
   expect(() => settingsOf({ ...SECRETS, AUTHY_API_KEY: 42 })).toThrow(SettingsError);
 });
+
+test('one secret removed and another added (as many set as before): parsed again', () => {
+  const first = settingsOf({ ...SECRETS, MAX_FAILURES: '7' });
+  const second = settingsOf({ ...SECRETS, LOCK_MINUTES: '1' });
+  expect(second).not.toBe(first);
+  expect(second.maxFailures).toBe(5);
+  expect(second.lockSeconds).toBe(60);
+});
+
+test('a secret set to undefined counts as not set; names the Action does not read are ignored', () => {
+  const first = settingsOf({ ...SECRETS });
+  expect(settingsOf({ ...SECRETS, MAX_FAILURES: undefined })).toBe(first);
+  expect(settingsOf({ ...SECRETS, SOMETHING_ELSE: 'x' })).toBe(first);
+  expect(
+    settingsOf({ FORMS_URL: SECRETS.FORMS_URL, SHARED_SECRET: SECRETS.SHARED_SECRET, MAX_FAILURES: undefined, AUTHY_API_KEY: 'key-1' }),
+  ).toBe(first);
+  expect(() => settingsOf({ FORMS_URL: SECRETS.FORMS_URL, SHARED_SECRET: SECRETS.SHARED_SECRET })).toThrow(SettingsError);
+});

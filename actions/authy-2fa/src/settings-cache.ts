@@ -3,9 +3,9 @@
  * secrets, so the last parse is kept with the value of every secret it read, and used again only
  * when each of those values is the same (===) in this login's `event.secrets`. Whether
  * `event.secrets` is the same object from one login to the next is not assumed: the values are
- * compared, one by one. The secrets are `event.secrets`' own properties (a plain object of
- * strings, as Auth0 gives it), read once per login into a copy that the parse reads; a parse that
- * fails is never kept.
+ * compared, one by one, without building a copy. The secrets are `event.secrets`' own properties
+ * (a plain object of strings, as Auth0 gives it); when one differs they are read into a copy, which
+ * the parse reads and which is kept with its result. A parse that fails is never kept.
  */
 import { SECRET_NAMES } from '../../../lib/action-secrets';
 import { parseSettings, type Settings } from '../../../lib/action-settings';
@@ -14,6 +14,8 @@ const INDEX: ReadonlyMap<string, number> = new Map(SECRET_NAMES.map((name, i) =>
 
 interface Parsed {
   values: readonly unknown[];
+  /** How many of `values` are set (not undefined). */
+  set: number;
   settings: Settings;
 }
 
@@ -29,21 +31,32 @@ function valuesOf(secrets: Readonly<Record<string, unknown>>): unknown[] {
   return values;
 }
 
-function same(a: readonly unknown[], b: readonly unknown[]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/**
+ * Whether `secrets` holds the values of the last parse, without building a copy: every secret it
+ * sets has the same value as then, and it sets as many secrets as then (so none is missing).
+ */
+function sameAsLast(secrets: Readonly<Record<string, unknown>>, parsed: Parsed): boolean {
+  let set = 0;
+  for (const name of Object.keys(secrets)) {
+    const i = INDEX.get(name);
+    if (i === undefined) continue;
+    const value = secrets[name];
+    if (value !== parsed.values[i]) return false;
+    if (value !== undefined) set++;
+  }
+  return set === parsed.set;
 }
 
 /** The parsed settings (throws SettingsError as parseSettings does), from the last parse when no secret's value changed. */
 export function settingsOf(secrets: Readonly<Record<string, unknown>>): Settings {
+  if (last && sameAsLast(secrets, last)) return last.settings;
   const values = valuesOf(secrets);
-  if (last && same(values, last.values)) return last.settings;
   const copy: Record<string, unknown> = {};
   SECRET_NAMES.forEach((name, i) => {
     if (values[i] !== undefined) copy[name] = values[i];
   });
   const settings = Object.freeze(parseSettings(copy));
   if (settings.verify) Object.freeze(settings.verify);
-  last = { values: Object.freeze(values), settings };
+  last = { values: Object.freeze(values), set: values.filter((value) => value !== undefined).length, settings };
   return settings;
 }
