@@ -33,6 +33,16 @@ test('the key: AUDIT_HASH_KEY as given, else HKDF-SHA256 of SHARED_SECRET with t
   expect(userHash(derived, 'auth0|x')).toBe(createHmac('sha256', derived).update('auth0|x').digest('hex').slice(0, 32));
 });
 
+test('the derived key is per shared secret: another secret gives another key, however many secrets came before', () => {
+  const first = auditKey({ auditHashKey: null, sharedSecret: SECRET });
+  const other = auditKey({ auditHashKey: null, sharedSecret: `${SECRET}-other` });
+  expect(other.equals(first)).toBe(false);
+  expect(other.equals(Buffer.from(hkdfSync('sha256', `${SECRET}-other`, Buffer.alloc(0), 'authy2fa audit user hash v1', 32)))).toBe(true);
+  // More secrets than the process keeps keys for: the first is derived again, the same.
+  for (let i = 0; i < 20; i++) auditKey({ auditHashKey: null, sharedSecret: `${SECRET}-${i}` });
+  expect(auditKey({ auditHashKey: null, sharedSecret: SECRET }).equals(first)).toBe(true);
+});
+
 test('a record: the extra fields, then event, tenant and user, which no field overwrites; without a key, no user', () => {
   const key = auditKey({ auditHashKey: null, sharedSecret: SECRET });
   const subject = { tenant: 't.example', userId: 'auth0|x' };
