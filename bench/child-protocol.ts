@@ -31,6 +31,7 @@ export interface ReadyReply {
   type: 'ready';
   formsPort: number;
   barePort: number;
+  floorPort: number;
   pid: number;
   redis: boolean;
 }

@@ -15,6 +15,8 @@ export interface CpuSample {
 export interface ServerChild {
   formsUrl: string;
   bareUrl: string;
+  /** The stack-floor app (floor-app.ts). */
+  floorUrl: string;
   pid: number;
   cpu(): Promise<CpuSample>;
   mem(gc?: boolean): Promise<MemReply>;
@@ -74,6 +76,7 @@ export async function startChild(options: StartOptions): Promise<ServerChild> {
   return {
     formsUrl: `http://127.0.0.1:${info.formsPort}`,
     bareUrl: `http://127.0.0.1:${info.barePort}`,
+    floorUrl: `http://127.0.0.1:${info.floorPort}`,
     pid: info.pid,
     async cpu() {
       const reply = await ask<CpuReply>({ type: 'cpu' });

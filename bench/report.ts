@@ -80,7 +80,7 @@ function httpTable(results: Results): string[] {
     lines.push(
       row([
         s.name,
-        s.mode === 'bare' ? '–' : s.mode,
+        s.mode === 'bare' || s.mode === 'floor' ? '–' : s.mode,
         n0(s.load.reqPerSec),
         s.requestsPerUnit === 2 ? n0(s.load.reqPerSec / 2) : '–',
         n2(s.load.latencyMs.p50),
@@ -120,6 +120,21 @@ function memoryRunLines(run: MemoryRunResult): string[] {
   ];
 }
 
+/** What the stack costs before any visit work, and what each visit scenario adds on top (µs of server CPU per request). */
+function floorSummary(results: Results): string | null {
+  const bare = results.http.find((s) => s.mode === 'bare');
+  const floor = results.http.find((s) => s.mode === 'floor');
+  if (!bare || !floor) return null;
+  const added = results.http
+    .filter((s) => s.mode === 'memory' && s.requestsPerUnit === 2)
+    .map((s) => `${s.name} ${n1(s.serverCpuUsPerReq - floor.serverCpuUsPerReq)}`);
+  return (
+    `Stack floor (floor-app.ts: the forms server's logger, rate limit, views and security headers around a visit-shaped pair of ` +
+    `routes that do no visit work): ${n1(floor.serverCpuUsPerReq)} µs CPU/req, ${ratio(floor.load.reqPerSec / bare.load.reqPerSec)} ` +
+    `of the bare route's req/s. Added by the visit's own work (link check, store, audit line, metrics), µs CPU/req: ${added.join(', ')}.`
+  );
+}
+
 export function markdown(results: Results): string {
   const m = results.machine;
   const { start, end } = results.loadAverage;
@@ -138,6 +153,8 @@ export function markdown(results: Results): string {
       'so CPU/req ÷ bare is the cleaner cost ratio.',
   );
   lines.push('', ...httpTable(results), '');
+  const floorLine = floorSummary(results);
+  if (floorLine) lines.push(floorLine, '');
   lines.push('| Action `onExecutePostLogin` (sandbox runtime) | CPU µs per login | bare Action CPU µs | ratio |');
   lines.push('|---|--:|--:|--:|');
   for (const a of results.action) {

@@ -19,7 +19,7 @@ import { startChild, type ServerChild } from './child';
 import { memoryRun } from './memory';
 import { startRedis } from './redis';
 import { machine, markdown, writeResults, type Results } from './report';
-import { benchBare, benchVisits, benchWrongCode, type ScenarioResult, type WrongCodeResult } from './scenarios';
+import { benchBare, benchFloor, benchVisits, benchWrongCode, type ScenarioResult, type WrongCodeResult } from './scenarios';
 import { loadAverage } from './system-cpu';
 import { LOAD, MEMORY_RUN, WRONG_CODE, formsEnv } from './settings';
 
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     await withChild('memory', formsEnv(authy.url, { VISIT_CAPACITY: '1000000' }), async (child) => {
       const target = { child };
       record(await benchBare(target));
+      record(await benchFloor(target));
       record(await benchVisits(target, { name: 'code-page visit', label: 'code-mem', kind: 'enrolled', mode: 'memory' }));
       record(await benchVisits(target, { name: 'enroll-page visit', label: 'enroll-mem', kind: 'new', mode: 'memory' }));
       const post = await benchWrongCode(target, 'memory', authy);

@@ -12,7 +12,8 @@ import type autocannon from 'autocannon';
 import { FLOW_COOKIE } from '../forms-server/plugins/visit-cookie';
 import type { ServerChild } from './child';
 import { headerOf, runLoad, type LoadStats } from './http';
-import { LinkSource, type UserKind } from './tokens';
+import { FLOOR_ENTRY, FLOOR_PAGE } from './floor-app';
+import { LinkSource, nextAddress, type UserKind } from './tokens';
 import { LOAD, WRONG_CODE } from './settings';
 import { machineBusyUs } from './system-cpu';
 
@@ -20,7 +21,8 @@ export type Mode = 'memory' | 'redis';
 
 export interface ScenarioResult {
   name: string;
-  mode: Mode | 'bare';
+  /** 'bare': the baseline route; 'floor': the stack-floor app (floor-app.ts). */
+  mode: Mode | 'bare' | 'floor';
   connections: number;
   load: LoadStats;
   /** Requests per visit (2 for a visit scenario, 1 otherwise). */
@@ -108,6 +110,64 @@ export async function benchBare(target: Target): Promise<ScenarioResult> {
   });
   await runLoad(spec(LOAD.warmupSec));
   return measured('bare route (GET /bare)', 'bare', target, 1, {}, () => runLoad(spec(LOAD.durationSec)));
+}
+
+// ---------------------------------------------------------------- the stack's floor
+
+/**
+ * Visits on the stack-floor app (floor-app.ts): the same two requests as a code-page visit (a
+ * client address of its own per visit, the cookie read from the 303 and sent with the page, the
+ * page checked), with none of the visit's own work on the server.
+ */
+export async function benchFloor(target: Target): Promise<ScenarioResult> {
+  let visits = 0;
+  const requests = (checks: Record<string, number>): autocannon.Request[] => [
+    {
+      method: 'GET',
+      path: FLOOR_ENTRY,
+      setupRequest: (request, context) => {
+        const ctx = context as VisitContext;
+        // 10.128.0.0 and up: apart from the visits' addresses (another app, another limiter, all the same).
+        ctx.address = nextAddress((1 << 23) + (visits++ % (1 << 22)));
+        delete ctx.cookie;
+        return { ...request, headers: { 'x-forwarded-for': ctx.address } };
+      },
+      onResponse: (status, _body, context, headers) => {
+        const line = headerOf(headers as Record<string, unknown>, 'set-cookie').find((l) => l.startsWith(`${FLOW_COOKIE}=`));
+        const cookie = line?.slice(FLOW_COOKIE.length + 1).split(';')[0];
+        if (status === 303 && cookie) {
+          (context as VisitContext).cookie = cookie;
+          bump(checks, 'entries');
+        } else bump(checks, 'entryRefused');
+      },
+    },
+    {
+      method: 'GET',
+      path: FLOOR_PAGE,
+      setupRequest: (request, context) => {
+        const ctx = context as VisitContext;
+        return {
+          ...request,
+          headers: { 'x-forwarded-for': ctx.address ?? '10.255.255.255', cookie: `${FLOW_COOKIE}=${ctx.cookie ?? 'none'}` },
+        };
+      },
+      onResponse: (status, body) => {
+        if (status === 200 && body.includes(PAGE_MARK.enrolled)) bump(checks, 'rightPage');
+        else bump(checks, 'wrongPage');
+      },
+    },
+  ];
+  const spec = (durationSec: number, checks: Record<string, number>) => ({
+    url: target.child.floorUrl,
+    connections: LOAD.connections,
+    durationSec,
+    requests: requests(checks),
+  });
+  await runLoad(spec(LOAD.warmupSec, {}));
+  const checks: Record<string, number> = {};
+  return measured('stack floor: entry + code page, no visit work', 'floor', target, 2, checks, () =>
+    runLoad(spec(LOAD.durationSec, checks)),
+  );
 }
 
 // ---------------------------------------------------------------- visits: entry + page

@@ -1,9 +1,9 @@
 /**
  * The child process the bench loads: the forms server (settings from the environment, as
  * server.ts reads them; the store from REDIS_URL or in memory) and, beside it in the same
- * process, a bare Fastify app (`GET /bare`, logger off) as the baseline. Over IPC it reports
- * its ports, its CPU time (`process.cpuUsage()`) and its memory, profiles itself on request
- * (node:inspector), and stops on request.
+ * process, a bare Fastify app (`GET /bare`, logger off) as the baseline and the stack-floor app
+ * (floor-app.ts). Over IPC it reports its ports, its CPU time (`process.cpuUsage()`) and its
+ * memory, profiles itself on request (node:inspector), and stops on request.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -12,6 +12,7 @@ import { buildFormsServer } from '../forms-server/app';
 import { loadConfig } from '../forms-server/config';
 import { createStore } from '../forms-server/store';
 import type { ChildReply, ChildRequest } from './child-protocol';
+import { buildFloorApp } from './floor-app';
 
 function send(message: ChildReply): void {
   process.send?.(message);
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
   const forms = await buildFormsServer(config, { store });
   await forms.listen({ host: '127.0.0.1', port: 0 });
 
+  const floor = await buildFloorApp(config);
+  await floor.listen({ host: '127.0.0.1', port: 0 });
+
   const bare = Fastify({ logger: false });
   bare.get('/bare', async () => 'ok');
   await bare.listen({ host: '127.0.0.1', port: 0 });
@@ -91,7 +95,7 @@ async function main(): Promise<void> {
         return;
       case 'stop':
         void (async () => {
-          await Promise.allSettled([forms.close(), bare.close()]);
+          await Promise.allSettled([forms.close(), floor.close(), bare.close()]);
           await store.close().catch(() => undefined);
           send({ type: 'stopped', id: raw.id });
           process.exit(0);
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
     type: 'ready',
     formsPort: portOf(forms as unknown as typeof bare),
     barePort: portOf(bare),
+    floorPort: portOf(floor as unknown as typeof bare),
     pid: process.pid,
     redis: Boolean(config.redisUrl),
   });

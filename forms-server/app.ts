@@ -88,9 +88,10 @@ class OneLinePerRequest extends LogController {
   }
 }
 
-export async function buildFormsServer(config: FormsServerConfig, deps: FormsServerDeps = {}): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: loggerOptions(config, deps.logger),
+/** Fastify's options for the forms server (and the bench's stack-floor app): logging, body limit, proxy trust, deadlines. */
+export function fastifyOptions(config: FormsServerConfig, logger: FormsServerDeps['logger']) {
+  return {
+    logger: loggerOptions(config, logger),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     logController: new OneLinePerRequest(),
@@ -104,7 +105,11 @@ export async function buildFormsServer(config: FormsServerConfig, deps: FormsSer
       // Node checks both deadlines only this often (30 s by default, longer than the deadlines).
       connectionsCheckingInterval: Math.min(1_000, Math.floor(config.requestTimeoutMs / 2)),
     },
-  });
+  };
+}
+
+export async function buildFormsServer(config: FormsServerConfig, deps: FormsServerDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify(fastifyOptions(config, deps.logger));
 
   const rawStore = deps.store ?? new MemoryStore();
   const pool = createPooledFetch();

@@ -41,6 +41,9 @@ function providerCode(error: unknown): string {
   return isProviderError(error) ? error.code : 'error';
 }
 
+/** Authy's answers about the code itself (not a failure of the call). */
+const USER_ANSWER_KINDS: ReadonlySet<string> = new Set(['WRONG_CODE', 'CODE_REUSED']);
+
 function authyCode(error: unknown): string {
   return error instanceof AuthyError ? error.code : 'error';
 }
@@ -79,12 +82,13 @@ async function checkCode(deps: EffectDeps, visit: Visit, authyId: string, code: 
       await deps.authy.verifyToken(authyId, code);
     } catch (error) {
       const kind = authyCode(error);
-      deps.log.info({ step: 'verify', authy: kind }, 'code refused');
+      // A wrong or used code is the audit line's news (code_wrong, code_reused); a provider failure is worth its own line.
+      deps.log[USER_ANSWER_KINDS.has(kind) ? 'debug' : 'info']({ step: 'verify', authy: kind }, 'code refused');
       if (kind === 'WRONG_CODE') return { result: 'wrong', outcome: (counter) => ({ type: 'codeWrong', counter }) };
       if (kind === 'CODE_REUSED') return { result: 'void', outcome: () => ({ type: 'codeReused' }) };
       return { result: 'void', outcome: () => ({ type: 'providerFailed', notice: providerNotice(error) }) };
     }
-    deps.log.info({ step: 'verify', method: visit.channel }, 'code accepted');
+    deps.log.debug({ step: 'verify', method: visit.channel }, 'code accepted');
     return { result: 'right', outcome: () => ({ type: 'codeRight', authyId }) };
   });
 }
@@ -171,11 +175,11 @@ async function verifyCode(deps: EffectDeps, visit: Visit, effect: Extract<Effect
         : await verify.provider.checkCode(enrollment, effect.code, 'app');
       const { kind, id } = approved.result;
       if ((kind !== 'enrollment' && kind !== 'code') || id === null) throw new Error('no result to confirm');
-      deps.log.info({ step: 'verify', provider: 'verify', method: 'app' }, 'code accepted');
+      deps.log.debug({ step: 'verify', provider: 'verify', method: 'app' }, 'code accepted');
       return { result: 'right', outcome: () => ({ type: 'verifyApproved', result: { kind, id } }) };
     } catch (error) {
       const code = providerCode(error);
-      const level = code === 'BAD_CREDENTIALS' ? 'error' : 'info';
+      const level = code === 'BAD_CREDENTIALS' ? 'error' : code === 'WRONG_CODE' ? 'debug' : 'info';
       deps.log[level]({ step: 'verify', provider: 'verify', verify: code }, 'code refused');
       if (code === 'WRONG_CODE') return { result: 'wrong', outcome: (counter) => ({ type: 'codeWrong', counter }) };
       if (code === 'MAX_ATTEMPTS') {

@@ -28,6 +28,8 @@ export const rateLimit = fp<RateLimitOptions>(
       max: options.perMinute,
       timeWindow: 60_000,
       allowList: (request) => exempt(request.url),
+      // Browsers do nothing with x-ratelimit-* on a page; a refused request still gets retry-after and the x-ratelimit-* headers.
+      addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
       ...(options.redis ? { redis: options.redis, nameSpace: `${options.keyPrefix}rate:`, skipOnError: true } : {}),
       onExceeded: (request) => options.onLimited?.(request),
       errorResponseBuilder: () => ({ statusCode: 429, error: 'Too Many Requests', message: 'rate limited' }),

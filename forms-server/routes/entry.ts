@@ -106,7 +106,8 @@ export const entryRoutes: FastifyPluginAsync<EntryOptions> = async (app, options
       return renderError(reply, 409, 'errLinkUsed', link.outbound.locale, way, 'linkUsedHeading');
     }
     setVisitCookie(reply, visit.id, { secure: config.secureCookies, maxAgeSeconds: msToSec(visit.expiresAtMs - now()) });
-    request.log.info(
+    // The audit line (visit_started) is this request's news at info; the step line is for debugging.
+    request.log.debug(
       { step: 'entry', enrolled: enrolledBefore(visit), ...(visit.provider ? { provider: visit.provider } : {}) },
       'visit started',
     );

@@ -318,6 +318,54 @@ describe('audit lines', () => {
   });
 });
 
+describe('log lines per request', () => {
+  /** Each request's lines (by reqId), as their `msg` and, for audit lines, the event. */
+  function linesByRequest(server: TestServer): string[][] {
+    const byRequest = new Map<string, string[]>();
+    for (const raw of server.logs) {
+      const line = JSON.parse(raw) as { reqId?: string; msg?: string; event?: string };
+      if (!line.reqId) continue;
+      const list = byRequest.get(line.reqId) ?? [];
+      list.push(line.msg === 'audit' ? `audit ${line.event}` : String(line.msg));
+      byRequest.set(line.reqId, list);
+    }
+    return [...byRequest.values()];
+  }
+
+  async function entryAndWrongCode(level: string): Promise<string[][]> {
+    const server = await buildTestServer({ env: { LOG_LEVEL: level } });
+    const visit = new Visit(server.app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    authyVerify('7654321').reply(401, authyReplies.tokenInvalid);
+    await visit.post('/2fa/verify', { code: '7654321' });
+    return linesByRequest(server);
+  }
+
+  test('at info: the request line and the audit events it caused, nothing that repeats them', async () => {
+    expect(await entryAndWrongCode('info')).toEqual([
+      ['audit visit_started', 'request'],
+      ['request'],
+      ['audit code_wrong', 'request'],
+      ['request'],
+    ]);
+  });
+
+  test('at debug the step lines are there too', async () => {
+    const lines = (await entryAndWrongCode('debug')).flat();
+    expect(lines).toContain('visit started');
+    expect(lines).toContain('code refused');
+  });
+
+  test('a provider failure keeps its own line at info', async () => {
+    const server = await buildTestServer({ env: { LOG_LEVEL: 'info' } });
+    const visit = new Visit(server.app);
+    await visit.start(mintOutbound({ authyId: AUTHY_ID }));
+    authyVerify('7654321').reply(503, { success: false, message: 'down' });
+    await visit.post('/2fa/verify', { code: '7654321' });
+    expect(linesByRequest(server).flat()).toContain('code refused');
+  });
+});
+
 describe('nothing identifying in metrics or logs', () => {
   test('a full journey of two users: no user id, email, phone, code, token, state, cookie, CSRF token or secret', async () => {
     const server = await buildTestServer({ env: { METRICS_TOKEN: TOKEN } });

@@ -54,6 +54,19 @@ describe('TRUST_PROXY=127.0.0.1 (the proxy is the inject client)', () => {
   });
 });
 
+describe('rate-limit headers', () => {
+  test('an answer within the limit carries none; a refused one says when to come back', async () => {
+    const server = await buildSecurityServer({ env: { RATE_LIMIT_PER_MINUTE: '1' } });
+    const first = await server.app.inject({ method: 'GET', url: '/2fa/flow' });
+    expect(first.statusCode).toBe(400);
+    expect(Object.keys(first.headers).filter((name) => name.startsWith('x-ratelimit'))).toEqual([]);
+    const refused = await server.app.inject({ method: 'GET', url: '/2fa/flow' });
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.headers['x-ratelimit-limit']).toBe('1');
+  });
+});
+
 describe('TRUST_PROXY values that would trust anyone', () => {
   const HELP = 'set TRUST_PROXY to the addresses or CIDRs of the proxies in front of this server, e.g. 10.0.0.0/8,127.0.0.1';
 
