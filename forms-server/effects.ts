@@ -37,16 +37,11 @@ export interface VerifyDeps {
   identity: (userId: string) => string;
 }
 
-function providerCode(error: unknown): string {
-  return isProviderError(error) ? error.code : 'error';
-}
+/** A wrong code is the audit line's news (code_wrong); a refused credential is an operator's emergency. */
+const verifyLevel = (code: string) => (code === 'BAD_CREDENTIALS' ? 'error' : code === 'WRONG_CODE' ? 'debug' : 'info');
 
-/** Authy's answers about the code itself (not a failure of the call). */
-const USER_ANSWER_KINDS: ReadonlySet<string> = new Set(['WRONG_CODE', 'CODE_REUSED']);
-
-function authyCode(error: unknown): string {
-  return error instanceof AuthyError ? error.code : 'error';
-}
+const providerCode = (error: unknown): string => (isProviderError(error) ? error.code : 'error');
+const authyCode = (error: unknown): string => (error instanceof AuthyError ? error.code : 'error');
 
 /** What the provider said: how to settle the attempt (null: keep holding it) and the event to report. */
 interface Answer {
@@ -82,8 +77,8 @@ async function checkCode(deps: EffectDeps, visit: Visit, authyId: string, code: 
       await deps.authy.verifyToken(authyId, code);
     } catch (error) {
       const kind = authyCode(error);
-      // A wrong or used code is the audit line's news (code_wrong, code_reused); a provider failure is worth its own line.
-      deps.log[USER_ANSWER_KINDS.has(kind) ? 'debug' : 'info']({ step: 'verify', authy: kind }, 'code refused');
+      // A wrong or used code is the audit line's news (code_wrong, code_reused); a failed call gets a line of its own.
+      deps.log[kind === 'WRONG_CODE' || kind === 'CODE_REUSED' ? 'debug' : 'info']({ step: 'verify', authy: kind }, 'code refused');
       if (kind === 'WRONG_CODE') return { result: 'wrong', outcome: (counter) => ({ type: 'codeWrong', counter }) };
       if (kind === 'CODE_REUSED') return { result: 'void', outcome: () => ({ type: 'codeReused' }) };
       return { result: 'void', outcome: () => ({ type: 'providerFailed', notice: providerNotice(error) }) };
@@ -179,8 +174,7 @@ async function verifyCode(deps: EffectDeps, visit: Visit, effect: Extract<Effect
       return { result: 'right', outcome: () => ({ type: 'verifyApproved', result: { kind, id } }) };
     } catch (error) {
       const code = providerCode(error);
-      const level = code === 'BAD_CREDENTIALS' ? 'error' : code === 'WRONG_CODE' ? 'debug' : 'info';
-      deps.log[level]({ step: 'verify', provider: 'verify', verify: code }, 'code refused');
+      deps.log[verifyLevel(code)]({ step: 'verify', provider: 'verify', verify: code }, 'code refused');
       if (code === 'WRONG_CODE') return { result: 'wrong', outcome: (counter) => ({ type: 'codeWrong', counter }) };
       if (code === 'MAX_ATTEMPTS') {
         return { result: 'wrong', outcome: (counter) => ({ type: 'providerLimit', counter, dropFactor: effect.enrolling }) };
@@ -196,7 +190,7 @@ async function verifyCode(deps: EffectDeps, visit: Visit, effect: Extract<Effect
  */
 async function reserveRecovery(deps: EffectDeps, visit: Visit, code: string): Promise<EffectOutcome> {
   return guarded(deps, visit, deps.codeHoldMs, async () => {
-    deps.log.info({ step: 'recovery' }, 'recovery code sent to the Action');
+    deps.log.debug({ step: 'recovery' }, 'recovery code sent to the Action');
     return { result: 'void', outcome: (counter) => ({ type: 'recoverySent', code, counter }) };
   });
 }

@@ -13,8 +13,9 @@
  *
  * The Action, the forms server and the admin tools all read and write the record through here.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { isRecord } from './is-record';
+import { randomBuffer } from './random';
 
 /** How many codes a user is given at a time. */
 export const RECOVERY_CODE_COUNT = 10;
@@ -41,12 +42,19 @@ export interface StoredRecovery {
   issued_at: string;
 }
 
-/** One new code, formatted for display. 60 bits from the CSPRNG, no modulo bias (32 symbols). */
+/**
+ * One new code, formatted for display. 60 bits from the CSPRNG (lib/random.ts: its pooled bytes,
+ * not a call per code), no modulo bias (32 symbols); the bytes are wiped once used.
+ */
 function newCode(): string {
-  const bytes = randomBytes(CODE_CHARS);
+  const bytes = randomBuffer(CODE_CHARS);
   let code = '';
-  for (const byte of bytes) code += ALPHABET[byte & 31];
-  return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
+  for (let i = 0; i < CODE_CHARS; i++) {
+    if (i === 4 || i === 8) code += '-';
+    code += ALPHABET[bytes[i] & 31];
+  }
+  bytes.fill(0);
+  return code;
 }
 
 /** A fresh set of codes, formatted for display (all different). */
@@ -71,7 +79,7 @@ function digest(salt: Buffer, code: string): Buffer {
 export function hashRecoveryCode(code: string): string {
   const canonical = normalizeRecoveryCode(code);
   if (!canonical) throw new RangeError('not a recovery code');
-  const salt = randomBytes(SALT_BYTES);
+  const salt = randomBuffer(SALT_BYTES);
   return `${salt.toString('base64url')}.${digest(salt, canonical).toString('base64url')}`;
 }
 
