@@ -40,6 +40,8 @@ export interface LoadStats {
   resets: number;
   /** Responses in each second of the run. */
   perSecond: number[];
+  /** Of those, the answers that were not 2xx/3xx. */
+  perSecondBad: number[];
 }
 
 class Samples {
@@ -67,6 +69,7 @@ class Samples {
 export function runLoad(spec: LoadSpec): Promise<LoadStats> {
   const latencies = new Samples();
   const perSecond: number[] = [];
+  const perSecondBad: number[] = [];
   const statusCodes: Record<string, number> = {};
   let startedAt = 0;
 
@@ -106,6 +109,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadStats> {
           timeouts: result.timeouts,
           resets: (result as { resets?: number }).resets ?? 0,
           perSecond,
+          perSecondBad,
         });
       },
     );
@@ -115,8 +119,12 @@ export function runLoad(spec: LoadSpec): Promise<LoadStats> {
       const key = String(statusCode);
       statusCodes[key] = (statusCodes[key] ?? 0) + 1;
       const second = Math.floor((performance.now() - startedAt) / 1000);
-      while (perSecond.length <= second) perSecond.push(0);
+      while (perSecond.length <= second) {
+        perSecond.push(0);
+        perSecondBad.push(0);
+      }
       perSecond[second] = (perSecond[second] ?? 0) + 1;
+      if (statusCode >= 400) perSecondBad[second] = (perSecondBad[second] ?? 0) + 1;
     });
   });
 }

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 import type { ActionTiming, BundleSize } from './action';
+import type { CapRunResult } from './cap';
 import type { MemoryRunResult } from './memory';
 import type { ScenarioResult } from './scenarios';
 import { LOAD } from './settings';
@@ -53,6 +54,7 @@ export interface Results {
   action: ActionTiming[];
   http: ScenarioResult[];
   memoryRun: MemoryRunResult | null;
+  capRun: CapRunResult | null;
   /** 1-minute load average before and after the run (other work on the machine skews the figures). */
   loadAverage: { start: number | null; end: number | null };
   notes: string[];
@@ -135,6 +137,19 @@ function floorSummary(results: Results): string | null {
   );
 }
 
+function capRunLines(run: CapRunResult): string[] {
+  const statuses = Object.entries(run.scenario.load.statusCodes)
+    .map(([code, count]) => `${code}: ${n0(count)}`)
+    .join(', ');
+  return [
+    `Cap run (memory store, VISIT_CAPACITY=${n0(run.capacity)}): ${run.connections} connections of fresh visits for ` +
+      `${n0(run.durationSec)} s with hour-long links, so the store fills and every later entry is refused. ` +
+      `Before the cap ${n0(run.beforeCap.reqPerSec)} req/s (${run.beforeCap.seconds} s), past it ` +
+      `${n0(run.pastCap.reqPerSec)} req/s (${run.pastCap.seconds} s): ratio ${n2(run.ratio)}. Answers: ${statuses} ` +
+      '(503: the busy page of a refused entry; 400: the page request of a refused visit, which has no cookie).',
+  ];
+}
+
 export function markdown(results: Results): string {
   const m = results.machine;
   const { start, end } = results.loadAverage;
@@ -166,6 +181,7 @@ export function markdown(results: Results): string {
     `Bundled Action \`code.js\`: ${n0(bytes)} bytes = ${(shareOfLimit * 100).toFixed(1)} % of Auth0's 100 kB limit ` +
       `(ratio ${n2(shareOfLimit)}).`,
   );
+  if (results.capRun) lines.push('', ...capRunLines(results.capRun));
   if (results.memoryRun) lines.push('', ...memoryRunLines(results.memoryRun));
   if (results.notes.length > 0) {
     lines.push('');

@@ -6,9 +6,10 @@
  *      CPU is read over IPC (scenarios.ts): the bare route (baseline), code-page visits,
  *      enroll-page visits and wrong-code POSTs in memory; code-page visits and wrong-code POSTs
  *      on Redis, as ratios to memory;
- *   3. the memory run: 200 connections of fresh visits for a minute (memory.ts).
+ *   3. the cap run: a small store filled and kept full by fresh visits (cap.ts);
+ *   4. the memory run: 200 connections of fresh visits for a minute (memory.ts).
  * Prints a Markdown table and writes every figure to bench/results/latest.json.
- * Settings: BENCH_DURATION_SEC, BENCH_WARMUP_SEC, BENCH_MEMORY_SEC, BENCH_SKIP=action,redis,memory,
+ * Settings: BENCH_DURATION_SEC, BENCH_WARMUP_SEC, BENCH_MEMORY_SEC, BENCH_SKIP=action,redis,cap,memory, BENCH_CAP_SEC,
  * BENCH_LOG_LEVEL (the forms server's LOG_LEVEL, default info), REDIS_URL. Where a scenario's
  * time goes: bench/profile.ts.
  */
@@ -16,12 +17,13 @@ import { join } from 'node:path';
 import { bundleSize, benchAction } from './action';
 import { startAuthyStub } from './authy-stub';
 import { startChild, type ServerChild } from './child';
+import { capRun } from './cap';
 import { memoryRun } from './memory';
 import { startRedis } from './redis';
 import { machine, markdown, writeResults, type Results } from './report';
 import { benchBare, benchFloor, benchVisits, benchWrongCode, type ScenarioResult, type WrongCodeResult } from './scenarios';
 import { loadAverage } from './system-cpu';
-import { LOAD, MEMORY_RUN, WRONG_CODE, formsEnv } from './settings';
+import { CAP_RUN, LOAD, MEMORY_RUN, WRONG_CODE, formsEnv } from './settings';
 
 const RESULTS_DIR = join(__dirname, 'results');
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').map((s) => s.trim()));
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
 
   const authy = await startAuthyStub();
   let memory: Results['memoryRun'] = null;
+  let cap: Results['capRun'] = null;
   try {
     say(`Forms server, memory store (${LOAD.connections} connections, ${LOAD.durationSec} s each)…`);
     await withChild('memory', formsEnv(authy.url, { VISIT_CAPACITY: '1000000' }), async (child) => {
@@ -131,6 +134,23 @@ async function main(): Promise<void> {
       } finally {
         await redis.stop();
       }
+    }
+
+    if (!skip.has('cap')) {
+      say(`Cap run (VISIT_CAPACITY=${CAP_RUN.capacity}, ${CAP_RUN.connections} connections of fresh visits)…`);
+      cap = await withChild('cap-run', formsEnv(authy.url, { VISIT_CAPACITY: String(CAP_RUN.capacity) }), (child) => capRun(child));
+      say(`  ${brief(cap.scenario)}`);
+      say(
+        `  before the cap ${Math.round(cap.beforeCap.reqPerSec)} req/s (${cap.beforeCap.seconds} s), ` +
+          `past it ${Math.round(cap.pastCap.reqPerSec)} req/s (${cap.pastCap.seconds} s): ratio ${cap.ratio.toFixed(2)}`,
+      );
+      if (Object.keys(cap.unexpectedStatuses).length > 0)
+        failures.push(`cap run: answers other than 200, 303, 400 and 503: ${JSON.stringify(cap.unexpectedStatuses)}`);
+      if (cap.scenario.load.errors > 0 || cap.scenario.load.timeouts > 0)
+        failures.push(`cap run: ${cap.scenario.load.errors} errors, ${cap.scenario.load.timeouts} timeouts`);
+      if (cap.beforeCap.seconds < 1 || cap.pastCap.seconds < 5)
+        failures.push(`cap run: ${cap.beforeCap.seconds} s before the cap and ${cap.pastCap.seconds} s past it (too few to compare)`);
+      else if (cap.ratio < 0.5) failures.push(`cap run: throughput past the cap fell to ${cap.ratio.toFixed(2)} of before`);
     }
 
     if (!skip.has('memory')) {
@@ -168,6 +188,7 @@ async function main(): Promise<void> {
     action,
     http,
     memoryRun: memory,
+    capRun: cap,
     loadAverage: { start: loadAtStart, end: loadAverage() },
     notes,
   };

@@ -38,6 +38,17 @@ export const MEMORY_RUN = {
   visitMaxSeconds: 60,
 };
 
+/**
+ * The cap run: a store of `capacity` visits filled by fresh visits with hour-long links, then
+ * kept full for the rest of the run (at about 6,000 visits a second the cap is reached within
+ * the warm-up and the first seconds).
+ */
+export const CAP_RUN = {
+  connections: 200,
+  durationSec: seconds('BENCH_CAP_SEC', 20),
+  capacity: 30_000,
+};
+
 /** Wrong-code POSTs: visits prepared beforehand, each used by at most MAX_POSTS_PER_VISIT POSTs. */
 export const WRONG_CODE = {
   /** In the token: nobody locks during the run (the contract's maximum). */
