@@ -37,7 +37,7 @@ export const FORMS_SERVER_AUDIT_EVENTS = [
   'visit_cancelled',
 ] as const;
 
-/** The Action's events: one per decision (actions/authy-2fa/src/decide.ts). `enrolled`, `verified`, `locked` as the forms server's. */
+/** The Action's events: one per decision (actions/authy-2fa/src/audit-notes.ts). `enrolled`, `verified`, `locked` as the forms server's. */
 export const ACTION_AUDIT_EVENTS = [
   'exempt',
   'session_reused',

@@ -5,7 +5,7 @@
  * expiry, while the list is there; a device is stored only after a success of that same login.
  */
 import nock from 'nock';
-import { DENY } from '../../actions/authy-2fa/src/decide';
+import { DENY } from '../../actions/authy-2fa/src/deny';
 import { DEVICES_KEY, deviceHash, newDeviceCredential, type DeviceCredential, type StoredDevice } from '../../lib/remembered-devices';
 import { signResultToken, type DeviceRegistration, type ResultOutcome } from '../../lib/token-contract';
 import type { StoredUser } from '../../sandbox/tenant/post-login-runtime';

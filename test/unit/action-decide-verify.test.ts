@@ -1,12 +1,9 @@
-/** decide.ts with Twilio Verify: which provider a login uses, and what a Verify result must have Twilio confirm. */
-import {
-  confirmed,
-  decideOnContinue,
-  decideOnExecute,
-  providerFor,
-  VERIFY_MAX_AGE_SECONDS,
-  DENY,
-} from '../../actions/authy-2fa/src/decide';
+/** The decisions with Twilio Verify: which provider a login uses, and what a Verify result must have Twilio confirm. */
+import { confirmed } from '../../actions/authy-2fa/src/confirmation';
+import { decideOnContinue } from '../../actions/authy-2fa/src/decide-continue';
+import { decideOnExecute, providerFor } from '../../actions/authy-2fa/src/decide-execute';
+import { VERIFY_MAX_AGE_SECONDS } from '../../actions/authy-2fa/src/decide-verify';
+import { DENY } from '../../actions/authy-2fa/src/deny';
 import { parseSettings } from '../../lib/action-settings';
 import { readEnrollment, type EnrollmentState } from '../../lib/enrollment';
 import type { ResultOutcome, ResultToken } from '../../lib/token-contract';

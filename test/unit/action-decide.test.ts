@@ -1,14 +1,9 @@
-import {
-  confirmed,
-  continueAudit,
-  decideOnContinue,
-  decideOnExecute,
-  executeAudit,
-  methodUrl,
-  DENY,
-  type ExecuteFacts,
-  type ContinueFacts,
-} from '../../actions/authy-2fa/src/decide';
+import { continueAudit, executeAudit } from '../../actions/authy-2fa/src/audit-notes';
+import { confirmed } from '../../actions/authy-2fa/src/confirmation';
+import type { ContinueFacts } from '../../actions/authy-2fa/src/continue-decision';
+import { decideOnContinue } from '../../actions/authy-2fa/src/decide-continue';
+import { decideOnExecute, methodUrl, type ExecuteFacts } from '../../actions/authy-2fa/src/decide-execute';
+import { DENY } from '../../actions/authy-2fa/src/deny';
 import { parseSettings } from '../../lib/action-settings';
 import { ACTION_AUDIT_EVENTS } from '../../lib/audit';
 import type { EnrollmentState } from '../../lib/enrollment';

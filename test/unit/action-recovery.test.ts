@@ -4,7 +4,8 @@
  * counts as a wrong code; new codes are stored only with an accepted result.
  */
 import { decideWithRecovery } from '../../actions/authy-2fa/src/recovery';
-import { DENY, type ContinueFacts } from '../../actions/authy-2fa/src/decide';
+import type { ContinueFacts } from '../../actions/authy-2fa/src/continue-decision';
+import { DENY } from '../../actions/authy-2fa/src/deny';
 import { parseSettings } from '../../lib/action-settings';
 import type { EnrollmentState } from '../../lib/enrollment';
 import { generateRecoveryCodes, hashRecoveryCodes, matchRecoveryCode, newRecovery } from '../../lib/recovery-codes';

@@ -4,7 +4,8 @@
  * goes on as a Verify enrollment whose result names it), and the Action's decision (only the user
  * it asked to move, only a new factor Twilio must confirm, and a record that keeps the Authy id).
  */
-import { decideOnContinue, movesToVerify } from '../../actions/authy-2fa/src/decide';
+import { decideOnContinue } from '../../actions/authy-2fa/src/decide-continue';
+import { movesToVerify } from '../../actions/authy-2fa/src/decide-execute';
 import { next } from '../../forms-server/visit/machine';
 import { stepOf, type Visit, type VisitStart } from '../../forms-server/visit/visit';
 import { parseSettings } from '../../lib/action-settings';

@@ -1,5 +1,5 @@
 /**
- * The Action's server-to-server questions: what the pure decision (decide.ts `Confirmation`)
+ * The Action's server-to-server questions: what the pure decision (confirmation.ts `Confirmation`)
  * asks to be confirmed, asked of Authy (a new enrollment's user status, a push approval) or of
  * Twilio Verify (`provider.confirm`: the factor of a new enrollment, the challenge of a code).
  * Any failure to ask leaves the fact unconfirmed (so the login is denied) and is named in
@@ -9,7 +9,7 @@ import type { Settings, VerifySettings } from '../../../lib/action-settings';
 import { AuthyError, createAuthyClient } from '../../../lib/authy-client';
 import { isProviderError } from '../../../lib/providers/types';
 import { createVerifyConfirmer, verifyIdentity } from '../../../lib/providers/verify';
-import type { Confirmation, ConfirmationFacts, VerifyConfirmation } from './decide';
+import type { Confirmation, ConfirmationFacts, VerifyConfirmation } from './confirmation';
 
 export interface Answers extends ConfirmationFacts {
   /** Why a question could not be asked or answered (the provider's error code), or null. */

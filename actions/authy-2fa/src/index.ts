@@ -1,11 +1,10 @@
 /**
  * Post-login Action: Authy second factor. Thin handlers: gather facts from `event`, call the
- * pure decisions in decide.ts, apply them through `api`. Nothing throws out of a handler:
- * any unexpected error denies the login. Each decision writes one audit line (lib/audit.ts).
+ * pure decisions (decide-execute.ts, decide-continue.ts and the modules they use), apply them
+ * through `api`. Nothing throws out of a handler: any unexpected error denies the login. Each
+ * decision writes one audit line (audit-notes.ts, audit-writer.ts).
  */
 import { SettingsError, type Settings } from '../../../lib/action-settings';
-import { auditKey, auditLine, type ActionAuditEvent, type AuditFields } from '../../../lib/audit';
-import { isRecord } from '../../../lib/is-record';
 import { ENROLLMENT_KEY, activeEnrollment, isEnrolled, legacyKeysToRemove, readEnrollment } from '../../../lib/enrollment';
 import { DEVICES_KEY, readDevices } from '../../../lib/remembered-devices';
 import { seal } from '../../../lib/seal';
@@ -17,22 +16,16 @@ import {
   type ResultToken,
 } from '../../../lib/token-contract';
 import type { PostLoginApi, PostLoginEvent } from './auth0-types';
+import { continueAudit, executeAudit } from './audit-notes';
+import { Audit, errorName } from './audit-writer';
 import { askProviders } from './confirm';
+import { confirmed } from './confirmation';
+import { allowedProvider } from './continue-decision';
+import { decideOnExecute, methodUrl, movesToVerify, providerFor, type ExecuteFacts } from './decide-execute';
+import { DENY } from './deny';
+import { isSilent, locale, tenantHost } from './event-facts';
 import { decideWithRecovery, storedRecovery } from './recovery';
 import { settingsOf } from './settings-cache';
-import {
-  DENY,
-  allowedProvider,
-  confirmed,
-  continueAudit,
-  decideOnExecute,
-  executeAudit,
-  methodUrl,
-  movesToVerify,
-  providerFor,
-  type AuditNote,
-  type ExecuteFacts,
-} from './decide';
 import {
   decideRemembered,
   devicesAfterSuccess,
@@ -42,46 +35,6 @@ import {
   rememberedSession,
   type RememberFacts,
 } from './remembered';
-
-/** The `source` of the Action's audit lines (the forms server's come from pino, the admin tools' say their name). */
-const AUDIT_SOURCE = 'action';
-
-/** The error's name for the log; errors may come from another realm, so no instanceof. */
-function errorName(error: unknown): string {
-  const name = isRecord(error) ? error.name : undefined;
-  return typeof name === 'string' && /^[A-Za-z]{1,40}$/.test(name) ? name : 'error';
-}
-
-function tenantHost(event: PostLoginEvent): string {
-  return (event.request.hostname ?? '').toLowerCase();
-}
-
-/** The audit lines of one handler call. Until the settings are read there is no key, so no user hash. */
-class Audit {
-  private key: Buffer | null = null;
-  constructor(
-    private readonly event: PostLoginEvent,
-    private readonly phase: 'execute' | 'continue',
-  ) {}
-
-  keyFrom(settings: Settings): void {
-    this.key = auditKey(settings);
-  }
-
-  /**
-   * One JSON line on stdout (console.log is what reaches Auth0's log streams): the event, the
-   * tenant host and the hashed user id; never the id, an email, a phone, a token or a code.
-   */
-  write(event: ActionAuditEvent, fields: AuditFields = {}): void {
-    const userId = this.event.user.user_id;
-    const subject = typeof userId === 'string' ? { tenant: tenantHost(this.event), userId } : null;
-    console.log(auditLine(AUDIT_SOURCE, Date.now(), this.key, event, subject, { phase: this.phase }, fields));
-  }
-
-  note(note: AuditNote): void {
-    this.write(note.event, note.fields);
-  }
-}
 
 function settingsOrDeny(event: PostLoginEvent, api: PostLoginApi, audit: Audit): Settings | null {
   try {
@@ -94,21 +47,6 @@ function settingsOrDeny(event: PostLoginEvent, api: PostLoginApi, audit: Audit):
     api.access.deny(DENY.misconfigured(setting));
     return null;
   }
-}
-
-function isSilent(event: PostLoginEvent): boolean {
-  const prompt = event.request.query?.prompt ?? event.transaction?.prompt;
-  const values = Array.isArray(prompt) ? prompt : typeof prompt === 'string' ? prompt.split(' ') : [];
-  return values.includes('none');
-}
-
-/**
- * The page language: the first well-formed `ui_locales` entry, else `event.transaction.locale`
- * (the language Auth0 negotiated from the browser's Accept-Language and the tenant's languages).
- */
-function locale(event: PostLoginEvent): string {
-  const tags = [...(event.transaction?.ui_locales ?? []), event.transaction?.locale ?? ''];
-  return tags.find((tag) => /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag)) ?? '';
 }
 
 /** The facts of "remember this device" (remembered.ts): the stored devices and whether the application asks for a fresh factor. */

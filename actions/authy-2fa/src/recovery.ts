@@ -1,8 +1,8 @@
 /**
- * Recovery codes in the Action (pure, like decide.ts). The Action alone holds the codes' hashes
- * (`app_metadata.authy_2fa.recovery`): the forms server sends a typed code in a signed `recovery`
- * result, and the Action checks it against the hashes and burns it. So a leaked forms-server
- * secret cannot mint a recovery login: it would still need an unused code.
+ * Recovery codes in the Action (pure, like decide-continue.ts). The Action alone holds the codes'
+ * hashes (`app_metadata.authy_2fa.recovery`): the forms server sends a typed code in a signed
+ * `recovery` result, and the Action checks it against the hashes and burns it. So a leaked
+ * forms-server secret cannot mint a recovery login: it would still need an unused code.
  *
  * - A wrong (or burned) code is denied and counts as a wrong code, in the same counter, with the
  *   same limit and lock as any code (the forms server only lets a recovery code through while the
@@ -20,15 +20,9 @@ import { isRecord } from '../../../lib/is-record';
 import { matchRecoveryCode, readRecovery, type StoredRecovery } from '../../../lib/recovery-codes';
 import type { ResultToken } from '../../../lib/token-contract';
 import { secToMs } from '../../../lib/time';
-import {
-  DENY,
-  decideOnContinue,
-  resultTokenProblem,
-  stored,
-  type ContinueDecision,
-  type ContinueDenyWhy,
-  type ContinueFacts,
-} from './decide';
+import { resultTokenProblem, stored, type ContinueDecision, type ContinueDenyWhy, type ContinueFacts } from './continue-decision';
+import { decideOnContinue } from './decide-continue';
+import { DENY } from './deny';
 
 /** The user's stored recovery codes (hashes), or null. */
 export function storedRecovery(appMetadata: unknown): StoredRecovery | null {

@@ -22,7 +22,8 @@ import {
   type StoredDevices,
 } from '../../../lib/remembered-devices';
 import type { DeviceRegistration, ResultToken } from '../../../lib/token-contract';
-import { DENY, resultTokenProblem, type ResultTokenProblem } from './decide';
+import { resultTokenProblem, type ResultTokenProblem } from './continue-decision';
+import { DENY } from './deny';
 
 /** The OpenID PAPE policy an application names in `acr_values` to ask for a fresh second factor. */
 export const MFA_POLICY = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
