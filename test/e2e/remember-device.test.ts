@@ -3,7 +3,8 @@
  * and the forms server): ticked at a login, the next login skips the code page and the ID token
  * says `method: "remembered"`; once the stored device has expired, or once it is forgotten (the
  * patch `npm run forget-devices` sends), the code page is back although the browser still holds
- * the cookie. The code page with the box passes axe at 375 px.
+ * the cookie. An application that asks for a fresh second factor (acr_values) gets the code page
+ * on a remembered device. The code page with the box passes axe at 375 px.
  */
 import type { BrowserContext, Cookie, Page } from 'playwright-core';
 import { DEVICES_KEY, forgetDevicesPatch, readDevices } from '../../lib/remembered-devices';
@@ -96,6 +97,31 @@ browserDescribe()('remember this device in Chromium', () => {
     expect(seen).toContain('GET /2fa');
     expect(seen).not.toContain('GET /2fa/flow');
   }, 60_000);
+
+  it('fresh factor: a login whose application asks for multi-factor in acr_values gets the code page on a remembered device', async () => {
+    await rememberAlice();
+    // The application's /authorize carries the OpenID PAPE multi-factor policy (docs: "Require a fresh second factor").
+    // The demo app's sign-in link answers with a redirect to /authorize: the parameter is added to that redirect.
+    await page.route(`${sandbox.urls.demo}/login**`, async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 });
+      const location = new URL(response.headers().location, sandbox.urls.demo);
+      expect(location.pathname).toBe('/authorize');
+      location.searchParams.set('acr_values', 'http://schemas.openid.net/pape/policies/2007/06/multi-factor');
+      await route.fulfill({ response, headers: { ...response.headers(), location: location.href } });
+    });
+    await loginAgain();
+    await waitForForms(page, sandbox);
+    expect(await heading(page)).toBe('Enter your code');
+    await typeFreshCode();
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'app' });
+    // Without it, the same browser is remembered again.
+    await page.unrouteAll();
+    await signOut(page, sandbox);
+    const seen = await loginAgain();
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'remembered' });
+    expect(seen).not.toContain('GET /2fa/flow');
+  }, 90_000);
 
   it('expired: once the stored device is past its days, the code page is back although the cookie is still there', async () => {
     await rememberAlice();
