@@ -4,12 +4,15 @@
  * says `method: "remembered"`; once the stored device has expired, or once it is forgotten (the
  * patch `npm run forget-devices` sends), the code page is back although the browser still holds
  * the cookie. An application that asks for a fresh second factor (acr_values) gets the code page
- * on a remembered device. The code page with the box passes axe at 375 px.
+ * on a remembered device. With Twilio Verify, the box ticked with an authenticator-app code does
+ * the same. The code page with the box passes axe at 375 px.
  */
 import type { BrowserContext, Cookie, Page } from 'playwright-core';
 import { DEVICES_KEY, forgetDevicesPatch, readDevices } from '../../lib/remembered-devices';
 import { PHONE, axeViolations, browserDescribe, screenshot, scrollWidth } from './helpers/browser';
+import { appCodeFor, scanKey } from './helpers/qr-scan';
 import {
+  clickAndLoad,
   enroll,
   heading,
   openLoginFromDemo,
@@ -151,4 +154,31 @@ browserDescribe()('remember this device in Chromium', () => {
     await typeFreshCode();
     expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'app' });
   }, 90_000);
+});
+
+browserDescribe()('remember this device with Twilio Verify in Chromium', () => {
+  let sandbox: E2eSandbox;
+  let context: BrowserContext;
+  let page: Page;
+  useBrowserSession((session) => ({ sandbox, context, page } = session), { viewport: PHONE }, { rememberDays: '30', provider: 'verify' });
+
+  it('ticked with an authenticator-app code, the next login skips the code page; the claim says "remembered"', async () => {
+    const alice = sandbox.user('alice@example.com');
+    await signInToForms(page, sandbox, alice);
+    await clickAndLoad(page, page.getByRole('button', { name: 'Set up the app' }));
+    const secret = await scanKey(page.locator('.qr'));
+    await page.getByRole('checkbox', { name: "Don't ask again on this device for 30 days" }).check();
+    await typeCode(page, await appCodeFor(secret));
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'verify', method: 'app' });
+    await signOut(page, sandbox);
+    expect((await context.cookies()).filter((c) => c.name.startsWith('__Host-authy2fa_device_'))).toHaveLength(1);
+
+    const seen = recordRequests(page, sandbox.urls.forms);
+    await openLoginFromDemo(page, sandbox);
+    await submitPassword(page, alice);
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'verify', method: 'remembered' });
+    expect(seen).not.toContain('GET /2fa/flow');
+  }, 60_000);
 });
