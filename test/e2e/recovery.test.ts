@@ -2,7 +2,8 @@
  * Recovery codes in Chromium, through the whole sandbox (the real bundled Action in the stand-in
  * tenant): the codes shown at enrollment sign in once each ("Lost your phone?"), a used code is
  * refused and counts as a wrong try, all ten used leave none (and no "Lost your phone?"); new codes
- * on request replace the old ones; a new phone after a recovery code replaces the old phone.
+ * on request replace the old ones; a new phone after a recovery code replaces the old phone, and
+ * with Twilio Verify a new authenticator app replaces the old factor.
  */
 import type { Page } from 'playwright-core';
 import { screenshot } from './helpers/browser';
@@ -23,6 +24,7 @@ import {
 } from './helpers/journey';
 import { appCode, useBrowserSession, wrongCode, type E2eSandbox } from './helpers/sandbox';
 import { browserDescribe } from './helpers/browser';
+import { appCodeFor, scanKey } from './helpers/qr-scan';
 
 const ALICE = 'alice@example.com';
 const ALICE_PHONE = '2015550123';
@@ -174,5 +176,47 @@ browserDescribe()('recovery codes in Chromium', () => {
     await continueToApp();
     await waitForDemoCallback(page, sandbox);
     expect((await readDemoError(page)).description).toBe(REFUSED);
+  }, 120_000);
+});
+
+browserDescribe()('recovery codes with Twilio Verify in Chromium', () => {
+  let sandbox: E2eSandbox;
+  let page: Page;
+  useBrowserSession((session) => ({ sandbox, page } = session), {}, { provider: 'verify' });
+
+  it('a new authenticator app after a recovery code replaces the old factor, with new codes', async () => {
+    const alice = sandbox.user(ALICE);
+    await signInToForms(page, sandbox, alice);
+    await clickAndLoad(page, page.getByRole('button', { name: 'Set up the app' }));
+    const oldKey = await scanKey(page.locator('.qr'));
+    const codes = await shownCodes(page);
+    expect(codes).toHaveLength(10);
+    await typeCode(page, await appCodeFor(oldKey));
+    await waitForDemoHome(page, sandbox);
+    await signOut(page, sandbox);
+
+    await signInToForms(page, sandbox, alice);
+    await clickAndLoad(page, page.getByRole('button', { name: 'Lost your phone? Use a recovery code' }));
+    await page.locator('#recovery-code').fill(codes[0]);
+    await clickAndLoad(page, page.getByRole('button', { name: 'Sign in with this code' }));
+    expect(await heading(page)).toBe('Recovery code entered');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Set up a new phone' }));
+    await clickAndLoad(page, page.getByRole('button', { name: 'Set up the app' }));
+    const newKey = await scanKey(page.locator('.qr'));
+    expect(newKey).not.toBe(oldKey);
+    const fresh = await shownCodes(page);
+    expect(fresh).toHaveLength(10);
+    expect(fresh.some((code) => codes.includes(code))).toBe(false);
+    const first = await appCodeFor(newKey);
+    await typeCode(page, first);
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'verify', method: 'recovery', recovery_codes_left: 10 });
+    await signOut(page, sandbox);
+
+    // The next login takes the new app's code; the old codes are gone.
+    await signInToForms(page, sandbox, alice);
+    await typeCode(page, await appCodeFor(newKey, new Set([first])));
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'verify', method: 'app' });
   }, 120_000);
 });

@@ -3,12 +3,16 @@
  * and the forms server): ticked at a login, the next login skips the code page and the ID token
  * says `method: "remembered"`; once the stored device has expired, or once it is forgotten (the
  * patch `npm run forget-devices` sends), the code page is back although the browser still holds
- * the cookie. The code page with the box passes axe at 375 px.
+ * the cookie. An application that asks for a fresh second factor (acr_values) gets the code page
+ * on a remembered device. With Twilio Verify, the box ticked with an authenticator-app code does
+ * the same. The code page with the box passes axe at 375 px.
  */
 import type { BrowserContext, Cookie, Page } from 'playwright-core';
 import { DEVICES_KEY, forgetDevicesPatch, readDevices } from '../../lib/remembered-devices';
 import { PHONE, axeViolations, browserDescribe, screenshot, scrollWidth } from './helpers/browser';
+import { appCodeFor, scanKey } from './helpers/qr-scan';
 import {
+  clickAndLoad,
   enroll,
   heading,
   openLoginFromDemo,
@@ -97,6 +101,31 @@ browserDescribe()('remember this device in Chromium', () => {
     expect(seen).not.toContain('GET /2fa/flow');
   }, 60_000);
 
+  it('fresh factor: a login whose application asks for multi-factor in acr_values gets the code page on a remembered device', async () => {
+    await rememberAlice();
+    // The application's /authorize carries the OpenID PAPE multi-factor policy (docs: "Require a fresh second factor").
+    // The demo app's sign-in link answers with a redirect to /authorize: the parameter is added to that redirect.
+    await page.route(`${sandbox.urls.demo}/login**`, async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 });
+      const location = new URL(response.headers().location, sandbox.urls.demo);
+      expect(location.pathname).toBe('/authorize');
+      location.searchParams.set('acr_values', 'http://schemas.openid.net/pape/policies/2007/06/multi-factor');
+      await route.fulfill({ response, headers: { ...response.headers(), location: location.href } });
+    });
+    await loginAgain();
+    await waitForForms(page, sandbox);
+    expect(await heading(page)).toBe('Enter your code');
+    await typeFreshCode();
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'app' });
+    // Without it, the same browser is remembered again.
+    await page.unrouteAll();
+    await signOut(page, sandbox);
+    const seen = await loginAgain();
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'remembered' });
+    expect(seen).not.toContain('GET /2fa/flow');
+  }, 90_000);
+
   it('expired: once the stored device is past its days, the code page is back although the cookie is still there', async () => {
     await rememberAlice();
     const past = storedDevices().map((d) => ({
@@ -125,4 +154,31 @@ browserDescribe()('remember this device in Chromium', () => {
     await typeFreshCode();
     expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'authy', method: 'app' });
   }, 90_000);
+});
+
+browserDescribe()('remember this device with Twilio Verify in Chromium', () => {
+  let sandbox: E2eSandbox;
+  let context: BrowserContext;
+  let page: Page;
+  useBrowserSession((session) => ({ sandbox, context, page } = session), { viewport: PHONE }, { rememberDays: '30', provider: 'verify' });
+
+  it('ticked with an authenticator-app code, the next login skips the code page; the claim says "remembered"', async () => {
+    const alice = sandbox.user('alice@example.com');
+    await signInToForms(page, sandbox, alice);
+    await clickAndLoad(page, page.getByRole('button', { name: 'Set up the app' }));
+    const secret = await scanKey(page.locator('.qr'));
+    await page.getByRole('checkbox', { name: "Don't ask again on this device for 30 days" }).check();
+    await typeCode(page, await appCodeFor(secret));
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'verify', method: 'app' });
+    await signOut(page, sandbox);
+    expect((await context.cookies()).filter((c) => c.name.startsWith('__Host-authy2fa_device_'))).toHaveLength(1);
+
+    const seen = recordRequests(page, sandbox.urls.forms);
+    await openLoginFromDemo(page, sandbox);
+    await submitPassword(page, alice);
+    await waitForDemoHome(page, sandbox);
+    expect((await readSignedIn(page)).secondFactor).toEqual({ provider: 'verify', method: 'remembered' });
+    expect(seen).not.toContain('GET /2fa/flow');
+  }, 60_000);
 });
