@@ -155,8 +155,13 @@ async function main(): Promise<void> {
 
     if (!skip.has('memory')) {
       say('Memory run (200 connections of fresh visits)…');
-      memory = await withChild('memory-run', formsEnv(authy.url, { VISIT_MAX_SECONDS: String(MEMORY_RUN.visitMaxSeconds) }), (child) =>
-        memoryRun(child),
+      memory = await withChild(
+        'memory-run',
+        formsEnv(authy.url, {
+          VISIT_MAX_SECONDS: String(MEMORY_RUN.visitMaxSeconds),
+          NODE_OPTIONS: `--max-old-space-size=${MEMORY_RUN.heapLimitMiB}`,
+        }),
+        (child) => memoryRun(child),
       );
       say(`  ${brief(memory.scenario)}`);
       say(`  RSS start ${memory.rss.start}, peak ${memory.rss.peak}, end ${memory.rss.end}, after expiry ${memory.rss.afterExpiry}`);
@@ -176,6 +181,7 @@ async function main(): Promise<void> {
     `The forms server logs at LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'info'} to /dev/null; ` +
       'the throughput children run with VISIT_CAPACITY=1000000, the memory run with the default.',
     `Memory run: VISIT_MAX_SECONDS=${MEMORY_RUN.visitMaxSeconds} (its smallest value, as long as the run), ` +
+      `NODE_OPTIONS=--max-old-space-size=${MEMORY_RUN.heapLimitMiB} (docs/deploy.md's heap limit for the default VISIT_CAPACITY), ` +
       `so the visits are shortened by the token's exp (${MEMORY_RUN.tokenTtlSec} s): a visit ends with its link.`,
   );
   for (const failure of failures) notes.push(`PROBLEM: ${failure}`);

@@ -36,6 +36,11 @@ export const MEMORY_RUN = {
   tokenTtlSec: 12,
   /** VISIT_MAX_SECONDS of the memory run: its smallest value. */
   visitMaxSeconds: 60,
+  /**
+   * The heap limit docs/deploy.md gives for the default VISIT_CAPACITY (--max-old-space-size, MiB):
+   * without one, V8 lets the heap grow far past what is live before it collects.
+   */
+  heapLimitMiB: 512,
 };
 
 /**
