@@ -1,29 +1,31 @@
 /**
- * The migration of rule-era users, as a function of injected parts (API, clock, files).
+ * `migrate-users`: the migration of rule-era users, as a function of injected parts (API, clock,
+ * files). This file is the run: the dry run, and --apply with its checkpoint and progress.
  *
- * Plan: one export job reads every user; each is classified (plan-migration.ts).
+ * Plan: one export job reads every user; each is classified (migrate-scan.ts, plan-migration.ts).
  * Dry run (default): prints counts and a sample and writes the JSON report; changes nothing.
- * Apply: for each user to migrate, reads the user again (the export is a snapshot and the
- * Action may have migrated the user at login since), computes legacyMigrationPatch from that
- * fresh app_metadata and PATCHes exactly `{ app_metadata: patch }`, skipping users with
- * nothing left to change. Each finished user is appended to the checkpoint, so a run that
- * stops resumes where it stopped. With --json, each user written is one `migrated` audit event
- * on stdout (audit.ts); a dry run writes none.
+ * Apply: each user to migrate is read again and written if anything is left to change
+ * (migrate-user.ts). Each finished user is appended to the checkpoint (checkpoint.ts), so a run
+ * that stops resumes where it stopped. Either way the run ends with a report (migrate-report.ts).
+ * With --json, each user written is one `migrated` audit event on stdout (audit.ts); a dry run
+ * writes none.
  *
  * Management API calls: dry run 1 + P; apply 1 + P + 2M (P export-status polls, M users to
  * migrate; a user already migrated since the export costs 1), plus one per 429 retry.
  */
-import { legacyMigrationPatch, readEnrollment } from '../../lib/enrollment';
 import { NO_AUDIT, type AdminAudit } from './audit';
-import { CheckpointFile, writePrivateJson, type CheckpointEntry, type CheckpointHeader, type CheckpointState } from './checkpoint';
+import { CheckpointFile, writePrivateJson, type CheckpointHeader, type CheckpointState } from './checkpoint';
 import type { Clock } from './clock';
 import { describeChange } from './describe-change';
 import { AdminError } from './errors';
 import type { AdminApi } from './management';
+import { applyReport, dryRunReport, printLists, type MigrationReport } from './migrate-report';
+import { buildPlan } from './migrate-scan';
+import { migrateOne } from './migrate-user';
 import { Progress, type Output } from './output';
-import { addToPlan, emptyPlan, previousValues, type ListedUser, type MigrationPlan } from './plan-migration';
 import type { RateLimiter } from './rate-limit';
-import { exportAllUsers } from './users-export';
+
+export type { MigrationRecord, MigrationReport } from './migrate-report';
 
 export interface MigrationOptions {
   apply: boolean;
@@ -44,71 +46,7 @@ export interface MigrationDeps {
   audit?: AdminAudit;
 }
 
-export interface MigrationRecord {
-  user_id: string;
-  connection: string | null;
-  outcome: 'would-migrate' | CheckpointEntry['outcome'] | 'pending';
-  previous?: Record<string, unknown>;
-  patch?: Record<string, unknown>;
-}
-
-export interface MigrationReport {
-  kind: 'migrate-users-report';
-  mode: 'dry-run' | 'apply';
-  tenant: string;
-  generated_at: string;
-  /** enrolled_at written for migrated users. */
-  migrated_at: string;
-  complete: boolean;
-  counts: {
-    scanned: number;
-    already_current: number;
-    no_2fa: number;
-    to_migrate: number;
-    migrated: number;
-    unchanged: number;
-    gone: number;
-    pending: number;
-    reenroll: number;
-    invalid: number;
-  };
-  management_api_calls: number;
-  rate_limited_responses: number;
-  /** For every migrated user, the previous value of each key written (null: absent). */
-  migrations: MigrationRecord[];
-  reenroll: ListedUser[];
-  invalid: ListedUser[];
-}
-
-async function buildPlan(deps: MigrationDeps, nowIso: string): Promise<MigrationPlan> {
-  const plan = emptyPlan();
-  const users = exportAllUsers(deps.api, {
-    clock: deps.clock,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
-    onProgress: (message) => deps.output.err(message),
-  });
-  for await (const user of users) {
-    addToPlan(plan, user, nowIso);
-    if (plan.scanned % 10_000 === 0) deps.output.err(`read ${plan.scanned} users from the export`);
-  }
-  deps.output.err(`read ${plan.scanned} users from the export`);
-  return plan;
-}
-
-function printLists(plan: Pick<MigrationPlan, 'reenroll' | 'invalid'>, sample: number, output: Output): void {
-  if (plan.reenroll.length > 0) {
-    output.out(`Not migrated, will enroll again at next login (${plan.reenroll.length}):`);
-    for (const u of plan.reenroll.slice(0, sample)) output.out(`  ${u.user_id}: ${u.fields.join(', ')}: ${u.reason}`);
-  }
-  if (plan.invalid.length > 0) {
-    output.out(`Not migrated, rule-era key without a valid Authy id (${plan.invalid.length}):`);
-    for (const u of plan.invalid.slice(0, sample)) output.out(`  ${u.user_id}: ${u.fields.join(', ')}: ${u.reason}`);
-  }
-  const hidden = Math.max(0, plan.reenroll.length - sample) + Math.max(0, plan.invalid.length - sample);
-  if (hidden > 0) output.out(`  ... ${hidden} more in the report`);
-}
-
+/** Dry run: the plan, its report and a sample of the changes; nothing is written to the tenant. */
 async function runDryRun(
   options: MigrationOptions,
   deps: MigrationDeps,
@@ -172,21 +110,6 @@ async function startOrResume(
   return { header, done: new Map() };
 }
 
-/** The `from` of a `migrated` event: the rule-era key the enrollment was read from, or `leftover` (only a stale key removed). */
-const MIGRATED_FROM = { 'legacy-authyID': 'authyID', 'legacy-mfa': 'mfa', current: 'leftover', none: 'leftover' } as const;
-
-/** Reads one user again and writes the migration patch computed from that fresh app_metadata, if any is left. */
-async function migrateOne(api: AdminApi, userId: string, migratedAt: string, audit: AdminAudit): Promise<CheckpointEntry> {
-  const fresh = await api.getUser(userId);
-  if (!fresh) return { user_id: userId, outcome: 'gone' };
-  const patch = legacyMigrationPatch(fresh.app_metadata, migratedAt);
-  if (!patch || Object.keys(patch).length === 0) return { user_id: userId, outcome: 'unchanged' };
-  const previous = previousValues(fresh.app_metadata, patch);
-  await api.updateAppMetadata(userId, patch);
-  audit.applied('migrated', userId, { from: MIGRATED_FROM[readEnrollment(fresh.app_metadata).source] });
-  return { user_id: userId, outcome: 'migrated', previous, patch };
-}
-
 export async function runMigration(options: MigrationOptions, deps: MigrationDeps): Promise<MigrationReport> {
   const { output, clock } = deps;
   const checkpoint = new CheckpointFile(options.checkpointPath);
@@ -227,85 +150,4 @@ export async function runMigration(options: MigrationOptions, deps: MigrationDep
   output.out(`Management API calls: ${deps.limiter.stats.calls} (429 answers: ${deps.limiter.stats.rateLimited})`);
   output.out(`Report: ${options.reportPath}`);
   return report;
-}
-
-function dryRunReport(options: MigrationOptions, plan: MigrationPlan, nowIso: string, limiter: RateLimiter): MigrationReport {
-  return {
-    kind: 'migrate-users-report',
-    mode: 'dry-run',
-    tenant: options.tenant,
-    generated_at: nowIso,
-    migrated_at: nowIso,
-    complete: true,
-    counts: {
-      scanned: plan.scanned,
-      already_current: plan.current,
-      no_2fa: plan.none,
-      to_migrate: plan.migrate.length,
-      migrated: 0,
-      unchanged: 0,
-      gone: 0,
-      pending: plan.migrate.length,
-      reenroll: plan.reenroll.length,
-      invalid: plan.invalid.length,
-    },
-    management_api_calls: limiter.stats.calls,
-    rate_limited_responses: limiter.stats.rateLimited,
-    migrations: plan.migrate.map((m) => ({
-      user_id: m.user_id,
-      connection: m.connection,
-      outcome: 'would-migrate',
-      previous: m.previous,
-      patch: m.patch,
-    })),
-    reenroll: plan.reenroll,
-    invalid: plan.invalid,
-  };
-}
-
-function applyReport(
-  options: MigrationOptions,
-  header: CheckpointHeader,
-  done: Map<string, CheckpointEntry>,
-  complete: boolean,
-  limiter: RateLimiter,
-  clock: Clock,
-): MigrationReport {
-  const migrations: MigrationRecord[] = header.candidates.map((c) => {
-    const entry = done.get(c.user_id);
-    if (!entry) return { user_id: c.user_id, connection: c.connection, outcome: 'pending' };
-    return {
-      user_id: c.user_id,
-      connection: c.connection,
-      outcome: entry.outcome,
-      ...(entry.previous ? { previous: entry.previous } : {}),
-      ...(entry.patch ? { patch: entry.patch } : {}),
-    };
-  });
-  const count = (outcome: MigrationRecord['outcome']) => migrations.filter((m) => m.outcome === outcome).length;
-  return {
-    kind: 'migrate-users-report',
-    mode: 'apply',
-    tenant: options.tenant,
-    generated_at: new Date(clock.nowMs()).toISOString(),
-    migrated_at: header.migrated_at,
-    complete,
-    counts: {
-      scanned: header.scanned,
-      already_current: header.current,
-      no_2fa: header.none,
-      to_migrate: header.candidates.length,
-      migrated: count('migrated'),
-      unchanged: count('unchanged'),
-      gone: count('gone'),
-      pending: count('pending'),
-      reenroll: header.reenroll.length,
-      invalid: header.invalid.length,
-    },
-    management_api_calls: limiter.stats.calls,
-    rate_limited_responses: limiter.stats.rateLimited,
-    migrations,
-    reenroll: header.reenroll,
-    invalid: header.invalid,
-  };
 }
