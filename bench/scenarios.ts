@@ -112,64 +112,6 @@ export async function benchBare(target: Target): Promise<ScenarioResult> {
   return measured('bare route (GET /bare)', 'bare', target, 1, {}, () => runLoad(spec(LOAD.durationSec)));
 }
 
-// ---------------------------------------------------------------- the stack's floor
-
-/**
- * Visits on the stack-floor app (floor-app.ts): the same two requests as a code-page visit (a
- * client address of its own per visit, the cookie read from the 303 and sent with the page, the
- * page checked), with none of the visit's own work on the server.
- */
-export async function benchFloor(target: Target): Promise<ScenarioResult> {
-  let visits = 0;
-  const requests = (checks: Record<string, number>): autocannon.Request[] => [
-    {
-      method: 'GET',
-      path: FLOOR_ENTRY,
-      setupRequest: (request, context) => {
-        const ctx = context as VisitContext;
-        // 10.128.0.0 and up: apart from the visits' addresses (another app, another limiter, all the same).
-        ctx.address = nextAddress((1 << 23) + (visits++ % (1 << 22)));
-        delete ctx.cookie;
-        return { ...request, headers: { 'x-forwarded-for': ctx.address } };
-      },
-      onResponse: (status, _body, context, headers) => {
-        const line = headerOf(headers as Record<string, unknown>, 'set-cookie').find((l) => l.startsWith(`${FLOW_COOKIE}=`));
-        const cookie = line?.slice(FLOW_COOKIE.length + 1).split(';')[0];
-        if (status === 303 && cookie) {
-          (context as VisitContext).cookie = cookie;
-          bump(checks, 'entries');
-        } else bump(checks, 'entryRefused');
-      },
-    },
-    {
-      method: 'GET',
-      path: FLOOR_PAGE,
-      setupRequest: (request, context) => {
-        const ctx = context as VisitContext;
-        return {
-          ...request,
-          headers: { 'x-forwarded-for': ctx.address ?? '10.255.255.255', cookie: `${FLOW_COOKIE}=${ctx.cookie ?? 'none'}` },
-        };
-      },
-      onResponse: (status, body) => {
-        if (status === 200 && body.includes(PAGE_MARK.enrolled)) bump(checks, 'rightPage');
-        else bump(checks, 'wrongPage');
-      },
-    },
-  ];
-  const spec = (durationSec: number, checks: Record<string, number>) => ({
-    url: target.child.floorUrl,
-    connections: LOAD.connections,
-    durationSec,
-    requests: requests(checks),
-  });
-  await runLoad(spec(LOAD.warmupSec, {}));
-  const checks: Record<string, number> = {};
-  return measured('stack floor: entry + code page, no visit work', 'floor', target, 2, checks, () =>
-    runLoad(spec(LOAD.durationSec, checks)),
-  );
-}
-
 // ---------------------------------------------------------------- visits: entry + page
 
 interface VisitContext {
@@ -179,17 +121,23 @@ interface VisitContext {
 
 const PAGE_MARK: Record<UserKind, string> = { enrolled: 'action="/2fa/verify"', new: 'name="phone"' };
 
-function visitRequests(links: LinkSource, checks: Record<string, number>): autocannon.Request[] {
-  const mark = PAGE_MARK[links.kind];
+/** Where one visit starts: the entry path (with its link) and the client address it comes from. */
+type NextVisit = () => { path: string; address: string };
+
+/**
+ * One visit as two requests: the entry (its 303 must set the visit cookie), then the page with
+ * that cookie from the same address (it must be the page `mark` names).
+ */
+function visitRequests(next: NextVisit, pagePath: string, mark: string, checks: Record<string, number>): autocannon.Request[] {
   return [
     {
       method: 'GET',
       setupRequest: (request, context) => {
         const ctx = context as VisitContext;
-        const link = links.next();
-        ctx.address = link.address;
+        const visit = next();
+        ctx.address = visit.address;
         delete ctx.cookie;
-        return { ...request, path: link.path, headers: { 'x-forwarded-for': link.address } };
+        return { ...request, path: visit.path, headers: { 'x-forwarded-for': visit.address } };
       },
       onResponse: (status, _body, context, headers) => {
         const ctx = context as VisitContext;
@@ -203,7 +151,7 @@ function visitRequests(links: LinkSource, checks: Record<string, number>): autoc
     },
     {
       method: 'GET',
-      path: '/2fa/flow',
+      path: pagePath,
       setupRequest: (request, context) => {
         const ctx = context as VisitContext;
         return {
@@ -218,6 +166,37 @@ function visitRequests(links: LinkSource, checks: Record<string, number>): autoc
     },
   ];
 }
+
+/** A forms-server visit: a fresh link (token, user, address) each time. */
+function linkVisits(links: LinkSource, checks: Record<string, number>): autocannon.Request[] {
+  return visitRequests(() => links.next(), '/2fa/flow', PAGE_MARK[links.kind], checks);
+}
+
+// ---------------------------------------------------------------- the stack's floor
+
+/**
+ * Visits on the stack-floor app (floor-app.ts): the same two requests as a code-page visit (a
+ * client address of its own per visit, the cookie read from the 303 and sent with the page, the
+ * page checked), with none of the visit's own work on the server.
+ */
+export async function benchFloor(target: Target): Promise<ScenarioResult> {
+  let visits = 0;
+  // 10.128.0.0 and up: apart from the visits' addresses (another app, another limiter, all the same).
+  const next = () => ({ path: FLOOR_ENTRY, address: nextAddress((1 << 23) + (visits++ % (1 << 22))) });
+  const spec = (durationSec: number, checks: Record<string, number>) => ({
+    url: target.child.floorUrl,
+    connections: LOAD.connections,
+    durationSec,
+    requests: visitRequests(next, FLOOR_PAGE, PAGE_MARK.enrolled, checks),
+  });
+  await runLoad(spec(LOAD.warmupSec, {}));
+  const checks: Record<string, number> = {};
+  return measured('stack floor: entry + code page, no visit work', 'floor', target, 2, checks, () =>
+    runLoad(spec(LOAD.durationSec, checks)),
+  );
+}
+
+// ---------------------------------------------------------------- visits on the forms server
 
 export interface VisitScenario {
   name: string;
@@ -242,7 +221,7 @@ export async function benchVisits(
     url: target.child.formsUrl,
     connections,
     durationSec: LOAD.warmupSec,
-    requests: visitRequests(warmLinks, {}),
+    requests: linkVisits(warmLinks, {}),
   });
 
   const links = new LinkSource(scenario.label, scenario.kind, ttl);
@@ -254,7 +233,7 @@ export async function benchVisits(
   }
   const checks: Record<string, number> = {};
   const result = await measured(scenario.name, scenario.mode, target, 2, checks, () =>
-    runLoad({ url: target.child.formsUrl, connections, durationSec, requests: visitRequests(links, checks) }),
+    runLoad({ url: target.child.formsUrl, connections, durationSec, requests: linkVisits(links, checks) }),
   );
   return { ...result, connections, mintedLate: links.mintedLate, minted: links.used };
 }

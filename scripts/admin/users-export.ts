@@ -12,6 +12,7 @@ import { Readable, pipeline } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Clock } from './clock';
+import type { Output } from './output';
 import { AdminError } from './errors';
 import { hostOf, networkMessage } from './network-errors';
 import { toAdminUser, type AdminApi, type AdminUser, type ExportField } from './management';
@@ -132,4 +133,23 @@ export async function* exportAllUsers(api: AdminApi, deps: ExportDeps): AsyncGen
       `reading the export of job ${jobId} failed: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+/** What a tool's pass over the export needs: the API, the clock, where progress goes. */
+export interface ScanDeps {
+  api: AdminApi;
+  clock: Clock;
+  output: Output;
+  fetch?: typeof fetch;
+  pollIntervalMs?: number;
+}
+
+/** Every user of one export job, the job's progress written to the tool's stderr. */
+export function exportForScan(deps: ScanDeps): AsyncGenerator<AdminUser> {
+  return exportAllUsers(deps.api, {
+    clock: deps.clock,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+    onProgress: (message) => deps.output.err(message),
+  });
 }

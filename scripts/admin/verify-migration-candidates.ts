@@ -6,22 +6,12 @@
  */
 import { ENROLLMENT_KEY } from '../../lib/enrollment';
 import { isRecord } from '../../lib/is-record';
-import type { Clock } from './clock';
-import type { AdminApi } from './management';
-import type { Output } from './output';
 import { classifyForVerify } from './plan-verify-migration';
-import { exportAllUsers } from './users-export';
+import { exportForScan, type ScanDeps } from './users-export';
 
 export type VerifyMigrationStep = 'migrate' | 'remove-from-authy';
 
-/** What reading the export needs. */
-export interface ScanDeps {
-  api: AdminApi;
-  clock: Clock;
-  output: Output;
-  fetch?: typeof fetch;
-  pollIntervalMs?: number;
-}
+export type { ScanDeps } from './users-export';
 
 /** Candidates of a step, from the record as the export has it. */
 function isCandidate(step: VerifyMigrationStep, appMetadata: Record<string, unknown>): boolean {
@@ -32,12 +22,7 @@ function isCandidate(step: VerifyMigrationStep, appMetadata: Record<string, unkn
 
 /** Reads every user of the export: how many there are, and the user_id of each candidate of the step. */
 export async function scanCandidates(step: VerifyMigrationStep, deps: ScanDeps): Promise<{ scanned: number; candidates: string[] }> {
-  const users = exportAllUsers(deps.api, {
-    clock: deps.clock,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
-    onProgress: (message) => deps.output.err(message),
-  });
+  const users = exportForScan(deps);
   let scanned = 0;
   const candidates: string[] = [];
   for await (const user of users) {
