@@ -5,7 +5,6 @@
  * re-enrollment; `--remove-from-authy` (a later, separate run) removes the Authy users of migrated
  * users who have logged in since. Dry run unless --apply. See docs/admin-tools.md.
  */
-import { resolve } from 'node:path';
 import { AuthyError, createAuthyClient } from '../lib/authy-client';
 import { createVerifyKnownSeedClient } from '../lib/providers/verify';
 import { createAdminAudit, outputFor } from './admin/audit';
@@ -15,6 +14,7 @@ import { connect, loadSettings, parseCli, runCli, runMain, type CliDeps } from '
 import { readVerifyMigrationSettings } from './admin/env';
 import { AdminError } from './admin/errors';
 import { createTwilioFetch } from './admin/twilio-fetch';
+import { MIGRATION_OPTIONS, runFiles, sampleOf } from './admin/migration-cli';
 import { runVerifyMigration } from './admin/verify-migration';
 
 const USAGE =
@@ -25,15 +25,7 @@ export async function main(deps: CliDeps): Promise<number> {
   return runCli(deps, async (cliOutput) => {
     const { values, positionals } = parseCli(
       deps.argv,
-      {
-        apply: { type: 'boolean', default: false },
-        'remove-from-authy': { type: 'boolean', default: false },
-        report: { type: 'string' },
-        checkpoint: { type: 'string' },
-        sample: { type: 'string', default: '5' },
-        json: { type: 'boolean', default: false },
-        env: { type: 'string' },
-      },
+      { ...MIGRATION_OPTIONS, 'remove-from-authy': { type: 'boolean', default: false } },
       USAGE,
     );
     if (values.help) {
@@ -42,10 +34,7 @@ export async function main(deps: CliDeps): Promise<number> {
     }
     const output = outputFor(cliOutput, values.json);
     if (positionals.length > 0) throw new AdminError('BAD_USAGE', `unexpected argument "${positionals[0]}"\n${USAGE}`);
-    const sample = Number(values.sample);
-    if (!Number.isInteger(sample) || sample < 0 || sample > 1000) {
-      throw new AdminError('BAD_USAGE', '--sample takes a whole number from 0 to 1000');
-    }
+    const sample = sampleOf(values.sample);
     const loaded = loadSettings(deps, values.env, output);
     const settings = readVerifyMigrationSettings(loaded.env, loaded.settingsSource);
     const clock = deps.clock ?? systemClock;
@@ -89,13 +78,8 @@ export async function main(deps: CliDeps): Promise<number> {
       clock,
       output,
     });
-    const stamp = new Date(clock.nowMs()).toISOString().replace(/[:.]/g, '-');
     const name = step === 'migrate' ? 'migrate-to-verify' : 'migrate-to-verify-remove';
-    const reportPath = resolve(
-      cwd,
-      typeof values.report === 'string' ? values.report : `reports/${name}-${apply ? 'apply' : 'dry-run'}-${stamp}.json`,
-    );
-    const checkpointPath = resolve(cwd, typeof values.checkpoint === 'string' ? values.checkpoint : `reports/${name}.checkpoint.ndjson`);
+    const { reportPath, checkpointPath } = runFiles(cwd, name, { ...values, nowMs: clock.nowMs() });
 
     await runVerifyMigration(
       { step, apply, tenant: connection.credentials.domain, reportPath, checkpointPath, sample },

@@ -3,39 +3,25 @@
  * Rewrites rule-era Authy state (app_metadata.authyID, app_metadata.mfa) in the Action's format.
  * Dry run unless --apply. With --json, stdout holds only the `migrated` audit events. See docs/admin-tools.md.
  */
-import { resolve } from 'node:path';
 import { systemClock } from './admin/clock';
 import { connect, loadSettings, parseCli, runCli, runMain, toolSettings, type CliDeps } from './admin/cli';
 import { createAdminAudit, outputFor } from './admin/audit';
 import { AdminError } from './admin/errors';
 import { runMigration } from './admin/migrate';
+import { MIGRATION_OPTIONS, runFiles, sampleOf } from './admin/migration-cli';
 
 const USAGE = 'usage: npm run migrate-users -- [--apply] [--report <file>] [--checkpoint <file>] [--sample <n>] [--json] [--env <name>]';
 
 export async function main(deps: CliDeps): Promise<number> {
   return runCli(deps, async (cliOutput) => {
-    const { values, positionals } = parseCli(
-      deps.argv,
-      {
-        apply: { type: 'boolean', default: false },
-        report: { type: 'string' },
-        checkpoint: { type: 'string' },
-        sample: { type: 'string', default: '5' },
-        json: { type: 'boolean', default: false },
-        env: { type: 'string' },
-      },
-      USAGE,
-    );
+    const { values, positionals } = parseCli(deps.argv, MIGRATION_OPTIONS, USAGE);
     if (values.help) {
       cliOutput.out(USAGE);
       return 0;
     }
     const output = outputFor(cliOutput, values.json);
     if (positionals.length > 0) throw new AdminError('BAD_USAGE', `unexpected argument "${positionals[0]}"\n${USAGE}`);
-    const sample = Number(values.sample);
-    if (!Number.isInteger(sample) || sample < 0 || sample > 1000) {
-      throw new AdminError('BAD_USAGE', '--sample takes a whole number from 0 to 1000');
-    }
+    const sample = sampleOf(values.sample);
 
     const clock = deps.clock ?? systemClock;
     const apply = values.apply;
@@ -54,15 +40,7 @@ export async function main(deps: CliDeps): Promise<number> {
       clock,
       output,
     });
-    const stamp = new Date(clock.nowMs()).toISOString().replace(/[:.]/g, '-');
-    const reportPath = resolve(
-      cwd,
-      typeof values.report === 'string' ? values.report : `reports/migrate-users-${apply ? 'apply' : 'dry-run'}-${stamp}.json`,
-    );
-    const checkpointPath = resolve(
-      cwd,
-      typeof values.checkpoint === 'string' ? values.checkpoint : 'reports/migrate-users.checkpoint.ndjson',
-    );
+    const { reportPath, checkpointPath } = runFiles(cwd, 'migrate-users', { ...values, nowMs: clock.nowMs() });
 
     await runMigration(
       { apply, tenant: connection.credentials.domain, reportPath, checkpointPath, sample },
