@@ -11,7 +11,7 @@ import type { CliDeps } from '../../scripts/admin/cli';
 import { main as enroll } from '../../scripts/enroll-2fa';
 import { AUDIT_SHARED_SECRET, auditEvents, hashOf } from '../fixtures/admin/audit';
 import { FakeClock } from '../fixtures/admin/fake-clock';
-import { captureStreams, FakeTenant, TEST_ENV } from '../fixtures/admin/fake-tenant';
+import { captureStreams, FakeTenant, TEST_ENV, useFakeTenant } from '../fixtures/admin/fake-tenant';
 import { CURRENT, LEGACY_MFA, PLAIN, REPRESENTATIVE, TWIN_DB, TWIN_SOCIAL } from '../fixtures/admin/users';
 
 const AUTHY = 'https://api.authy.com';
@@ -35,15 +35,7 @@ const NOT_VALID = {
 let clock: FakeClock;
 let tenant: FakeTenant;
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(() => {
-  clock = new FakeClock();
-  tenant = new FakeTenant(clock);
-  tenant.add(...REPRESENTATIVE, TWIN_DB, TWIN_SOCIAL);
-  tenant.install();
-});
-afterEach(() => nock.cleanAll());
+useFakeTenant((fake) => ({ clock, tenant } = fake), ...REPRESENTATIVE, TWIN_DB, TWIN_SOCIAL);
 
 async function run(argv: string[], extra: Partial<CliDeps> = {}) {
   const io = captureStreams();

@@ -2,13 +2,12 @@
  * forget-devices, and reset-2fa forgetting the remembered devices too, against a nock-served
  * Management API (the payload shapes of GET/PATCH /api/v2/users/{id} and users-by-email).
  */
-import nock from 'nock';
 import { main as forget } from '../../scripts/forget-devices';
 import { main as reset } from '../../scripts/reset-2fa';
 import type { CliDeps } from '../../scripts/admin/cli';
 import { AUDIT_SHARED_SECRET, auditEvents, hashOf } from '../fixtures/admin/audit';
 import { FakeClock } from '../fixtures/admin/fake-clock';
-import { captureStreams, FakeTenant, TEST_ENV } from '../fixtures/admin/fake-tenant';
+import { captureStreams, FakeTenant, TEST_ENV, useFakeTenant } from '../fixtures/admin/fake-tenant';
 import { CURRENT, PLAIN } from '../fixtures/admin/users';
 
 const DEVICES = {
@@ -36,15 +35,7 @@ const REMEMBERED = { ...CURRENT, app_metadata: { authy_2fa: ENROLLMENT, authy_2f
 let clock: FakeClock;
 let tenant: FakeTenant;
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(() => {
-  clock = new FakeClock();
-  tenant = new FakeTenant(clock);
-  tenant.add(REMEMBERED, PLAIN);
-  tenant.install();
-});
-afterEach(() => nock.cleanAll());
+useFakeTenant((fake) => ({ clock, tenant } = fake), REMEMBERED, PLAIN);
 
 async function run(cli: (deps: CliDeps) => Promise<number>, argv: string[], extra: Partial<CliDeps> = {}) {
   const io = captureStreams();

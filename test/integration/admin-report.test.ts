@@ -1,21 +1,13 @@
 /** report against a nock-served tenant. */
-import nock from 'nock';
 import { main } from '../../scripts/report';
 import { FakeClock } from '../fixtures/admin/fake-clock';
-import { captureStreams, FakeTenant, TEST_ENV } from '../fixtures/admin/fake-tenant';
+import { captureStreams, FakeTenant, TEST_ENV, useFakeTenant } from '../fixtures/admin/fake-tenant';
 import { DB, GOOGLE, manyUsers, REPRESENTATIVE } from '../fixtures/admin/users';
 
 let clock: FakeClock;
 let tenant: FakeTenant;
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(() => {
-  clock = new FakeClock();
-  tenant = new FakeTenant(clock);
-  tenant.install();
-});
-afterEach(() => nock.cleanAll());
+useFakeTenant((fake) => ({ clock, tenant } = fake));
 
 async function run(...argv: string[]) {
   const io = captureStreams();

@@ -8,7 +8,7 @@ import nock from 'nock';
 import { verifyIdentity } from '../../lib/providers/verify';
 import { main as reset } from '../../scripts/reset-2fa';
 import { FakeClock } from '../fixtures/admin/fake-clock';
-import { captureStreams, FakeTenant, TEST_ENV, type FakeUser } from '../fixtures/admin/fake-tenant';
+import { captureStreams, FakeTenant, TEST_ENV, type FakeUser, useFakeTenant } from '../fixtures/admin/fake-tenant';
 import { ACCOUNT_SID, AUTH_TOKEN, IDENTITY_SECRET, SERVICE_PATH, SERVICE_SID, basic, twilioError } from '../helpers/verify';
 
 const FACTOR = 'YF' + '4'.repeat(32);
@@ -29,15 +29,7 @@ const FACTOR_PATH = `${SERVICE_PATH}/Entities/${verifyIdentity(VERIFY_USER.user_
 let clock: FakeClock;
 let tenant: FakeTenant;
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(() => {
-  clock = new FakeClock();
-  tenant = new FakeTenant(clock);
-  tenant.add(VERIFY_USER);
-  tenant.install();
-});
-afterEach(() => nock.cleanAll());
+useFakeTenant((fake) => ({ clock, tenant } = fake), VERIFY_USER);
 
 async function run(env: Record<string, string>, ...argv: string[]) {
   const io = captureStreams();

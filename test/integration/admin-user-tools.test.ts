@@ -8,7 +8,7 @@ import { main as unlock } from '../../scripts/unlock-2fa';
 import type { CliDeps } from '../../scripts/admin/cli';
 import { AUDIT_HASH_KEY, AUDIT_SHARED_SECRET, auditEvents, hashOf } from '../fixtures/admin/audit';
 import { FakeClock } from '../fixtures/admin/fake-clock';
-import { captureStreams, FakeTenant, TEST_ENV } from '../fixtures/admin/fake-tenant';
+import { captureStreams, FakeTenant, TEST_ENV, useFakeTenant } from '../fixtures/admin/fake-tenant';
 import { CURRENT, LEGACY_MFA, LOCKED, PLAIN, REPRESENTATIVE, TWIN_DB, TWIN_SOCIAL } from '../fixtures/admin/users';
 
 const AUTHY = 'https://api.authy.com';
@@ -17,15 +17,7 @@ const AUTHY_KEY = 'test-authy-api-key';
 let clock: FakeClock;
 let tenant: FakeTenant;
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-beforeEach(() => {
-  clock = new FakeClock();
-  tenant = new FakeTenant(clock);
-  tenant.add(...REPRESENTATIVE, TWIN_DB, TWIN_SOCIAL);
-  tenant.install();
-});
-afterEach(() => nock.cleanAll());
+useFakeTenant((fake) => ({ clock, tenant } = fake), ...REPRESENTATIVE, TWIN_DB, TWIN_SOCIAL);
 
 /** A terminal that answers `answer` to the prompt. */
 function tty(answer: string): NonNullable<CliDeps['stdin']> {
