@@ -7,6 +7,7 @@ import { DENY } from '../../actions/authy-2fa/src/deny';
 import { parseSettings } from '../../lib/action-settings';
 import { readEnrollment, type EnrollmentState } from '../../lib/enrollment';
 import type { ResultOutcome, ResultToken } from '../../lib/token-contract';
+import { resultToken } from '../helpers/result-token';
 
 const YF = 'YF' + 'a'.repeat(32);
 const YC = 'YC' + 'b'.repeat(32);
@@ -32,17 +33,7 @@ const verify: EnrollmentState = {
 };
 
 function token(outcome: ResultOutcome): ResultToken {
-  const iat = Math.floor(NOW / 1000);
-  return {
-    issuer: 'https://2fa.example.com',
-    audience: 'example.eu.auth0.com',
-    userId: 'auth0|1',
-    state: 's',
-    issuedAtSec: iat,
-    expiresAtSec: iat + 120,
-    id: '00000000-0000-0000-0000-000000000000',
-    outcome,
-  };
+  return resultToken(outcome, NOW, {}, 0);
 }
 const facts = (enrollment: EnrollmentState) => ({ userId: 'auth0|1', tenantHost: 'example.eu.auth0.com', enrollment, nowMs: NOW });
 const code: ResultOutcome = { kind: 'verify-verified', method: 'app', enrolledNow: false, result: { kind: 'code', id: YC } };

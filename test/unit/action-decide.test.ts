@@ -8,6 +8,7 @@ import { parseSettings } from '../../lib/action-settings';
 import { ACTION_AUDIT_EVENTS } from '../../lib/audit';
 import type { EnrollmentState } from '../../lib/enrollment';
 import type { ResultOutcome, ResultToken } from '../../lib/token-contract';
+import { resultToken } from '../helpers/result-token';
 
 const settings = parseSettings({
   FORMS_URL: 'https://2fa.example.com/2fa',
@@ -161,18 +162,7 @@ describe('decideOnExecute: enrollment needs a verified email (REQUIRE_VERIFIED_E
 });
 
 function token(outcome: ResultOutcome, over: Partial<ResultToken> = {}): ResultToken {
-  const iat = Math.floor(NOW / 1000) - 5;
-  return {
-    issuer: 'https://2fa.example.com',
-    audience: 'example.eu.auth0.com',
-    userId: 'auth0|1',
-    state: 's',
-    issuedAtSec: iat,
-    expiresAtSec: iat + 120,
-    id: '00000000-0000-4000-8000-000000000000',
-    outcome,
-    ...over,
-  };
+  return resultToken(outcome, NOW, over);
 }
 
 function facts(over: Partial<ContinueFacts> = {}): ContinueFacts {

@@ -10,6 +10,7 @@ import { parseSettings } from '../../lib/action-settings';
 import type { EnrollmentState } from '../../lib/enrollment';
 import { generateRecoveryCodes, hashRecoveryCodes, matchRecoveryCode, newRecovery } from '../../lib/recovery-codes';
 import type { ResultOutcome, ResultToken } from '../../lib/token-contract';
+import { resultToken } from '../helpers/result-token';
 
 const settings = parseSettings({ FORMS_URL: 'https://2fa.example.com/2fa', SHARED_SECRET: 's'.repeat(32), AUTHY_API_KEY: 'k' });
 const NOW = Date.parse('2026-12-01T10:00:00Z');
@@ -25,19 +26,7 @@ const enrolled: EnrollmentState = {
 const canonical = (code: string) => code.replace(/-/g, '');
 
 function token(outcome: ResultOutcome, over: Partial<ResultToken> = {}): ResultToken {
-  const iat = Math.floor(NOW / 1000) - 5;
-  return {
-    issuer: 'https://2fa.example.com',
-    audience: 'example.eu.auth0.com',
-    userId: 'auth0|1',
-    state: 's',
-    issuedAtSec: iat,
-    expiresAtSec: iat + 120,
-    id: '00000000-0000-4000-8000-000000000000',
-    outcome,
-    recoveryHashes: null,
-    ...over,
-  };
+  return resultToken(outcome, NOW, { recoveryHashes: null, ...over });
 }
 
 const facts = (over: Partial<ContinueFacts> = {}): ContinueFacts => ({
