@@ -19,6 +19,7 @@ import {
   type PhaseOutcome,
   type StoredUser,
 } from '../../sandbox/tenant/post-login-runtime';
+import { signResultToken, type DeviceRegistration, type ResultOutcome, type ResultRecovery } from '../../lib/token-contract';
 import { isActionLogLine } from './action-log';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -170,4 +171,33 @@ export function redirectQuery(outcome: PhaseOutcome): URLSearchParams {
   if (outcome.kind !== 'redirect')
     throw new Error(`expected a redirect, got ${outcome.kind}${outcome.kind === 'deny' ? `: ${outcome.reason}` : ''}`);
   return new URL(outcome.url).searchParams;
+}
+
+export interface ResultOverrides {
+  secret?: string;
+  sub?: string;
+  state?: string;
+  aud?: string;
+  iss?: string;
+  /** iat, epoch seconds. */
+  now?: number;
+  rememberDevice?: DeviceRegistration | null;
+  recovery?: ResultRecovery;
+}
+
+/** The result token the forms server would post back for `login` (the sandbox tenant's host is `localhost`), with `over` changed. */
+export function resultFor(login: Login, outcome: ResultOutcome, over: ResultOverrides = {}): string {
+  return signResultToken(
+    outcome,
+    {
+      formsOrigin: over.iss ?? FORMS_ORIGIN,
+      audience: over.aud ?? 'localhost',
+      userId: over.sub ?? login.user.user_id,
+      state: over.state ?? login.transaction.state,
+      secret: over.secret ?? SHARED_SECRET,
+      ...(over.now !== undefined ? { nowSec: over.now } : {}),
+      ...(over.rememberDevice ? { rememberDevice: over.rememberDevice } : {}),
+    },
+    over.recovery ?? {},
+  );
 }

@@ -6,7 +6,7 @@
 import nock from 'nock';
 import { auditKey, userHash } from '../../lib/audit';
 import { signHs256, verifyHs256 } from '../../lib/jwt-hs256';
-import { signResultToken, type ResultOutcome } from '../../lib/token-contract';
+import type { ResultOutcome } from '../../lib/token-contract';
 import { unseal } from '../../lib/seal';
 import { auditKey as formsServerAuditKey, userHash as formsServerUserHash } from '../../forms-server/audit';
 import {
@@ -17,7 +17,9 @@ import {
   loadBundledAction,
   makeUser,
   redirectQuery,
+  resultFor,
   takeActionLines,
+  type ResultOverrides,
 } from '../helpers/action';
 
 const AUTHY = 'https://api.authy.com';
@@ -27,19 +29,8 @@ const CLAIM = `${FORMS_ORIGIN}/second_factor`;
 const enrolledUser = () =>
   makeUser({ app_metadata: { authy_2fa: { v: 1, authy_id: '1234', enrolled_at: '2026-01-01T00:00:00.000Z', failures: 1 } } });
 
-function result(
-  login: Login,
-  outcome: ResultOutcome,
-  over: { secret?: string; sub?: string; state?: string; aud?: string; iss?: string; now?: number } = {},
-): string {
-  return signResultToken(outcome, {
-    formsOrigin: over.iss ?? FORMS_ORIGIN,
-    audience: over.aud ?? 'localhost',
-    userId: over.sub ?? login.user.user_id,
-    state: over.state ?? login.transaction.state,
-    secret: over.secret ?? SHARED_SECRET,
-    ...(over.now !== undefined ? { nowSec: over.now } : {}),
-  });
+function result(login: Login, outcome: ResultOutcome, over: ResultOverrides = {}): string {
+  return resultFor(login, outcome, over);
 }
 
 const verified = (over: Partial<Extract<ResultOutcome, { kind: 'verified' }>> = {}): ResultOutcome => ({

@@ -7,8 +7,17 @@ import nock from 'nock';
 import { verifyHs256 } from '../../lib/jwt-hs256';
 import { generateRecoveryCodes, hashRecoveryCodes, newRecovery } from '../../lib/recovery-codes';
 import { signHs256 } from '../../lib/jwt-hs256';
-import { signResultToken, type ResultOutcome } from '../../lib/token-contract';
-import { FORMS_ORIGIN, Login, SHARED_SECRET, loadBundledAction, makeUser, redirectQuery, takeActionLines } from '../helpers/action';
+import type { ResultOutcome } from '../../lib/token-contract';
+import {
+  FORMS_ORIGIN,
+  Login,
+  SHARED_SECRET,
+  loadBundledAction,
+  resultFor,
+  makeUser,
+  redirectQuery,
+  takeActionLines,
+} from '../helpers/action';
 
 const action = loadBundledAction();
 const CLAIM = `${FORMS_ORIGIN}/second_factor`;
@@ -22,11 +31,7 @@ function userWithCodes(failures = 0, list: readonly string[] = codes) {
 }
 
 function result(login: Login, outcome: ResultOutcome, recoveryCodes?: string[], recoveryCode?: string): string {
-  return signResultToken(
-    outcome,
-    { formsOrigin: FORMS_ORIGIN, audience: 'localhost', userId: login.user.user_id, state: login.transaction.state, secret: SHARED_SECRET },
-    { codes: recoveryCodes ?? null, code: recoveryCode ?? null },
-  );
+  return resultFor(login, outcome, { recovery: { codes: recoveryCodes ?? null, code: recoveryCode ?? null } });
 }
 
 async function resumed(user = userWithCodes()) {

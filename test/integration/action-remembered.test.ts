@@ -7,9 +7,9 @@
 import nock from 'nock';
 import { DENY } from '../../actions/authy-2fa/src/deny';
 import { DEVICES_KEY, deviceHash, newDeviceCredential, type DeviceCredential, type StoredDevice } from '../../lib/remembered-devices';
-import { signResultToken, type DeviceRegistration, type ResultOutcome } from '../../lib/token-contract';
+import type { DeviceRegistration, ResultOutcome } from '../../lib/token-contract';
 import type { StoredUser } from '../../sandbox/tenant/post-login-runtime';
-import { FORMS_ORIGIN, Login, SHARED_SECRET, loadBundledAction, makeUser, redirectQuery, takeActionLines } from '../helpers/action';
+import { FORMS_ORIGIN, Login, loadBundledAction, resultFor, makeUser, redirectQuery, takeActionLines } from '../helpers/action';
 
 const action = loadBundledAction();
 const CLAIM = `${FORMS_ORIGIN}/second_factor`;
@@ -33,14 +33,7 @@ function userWith(devices: StoredDevice[] | null): StoredUser {
 }
 
 function sign(login: Login, outcome: ResultOutcome, rememberDevice: DeviceRegistration | null = null): string {
-  return signResultToken(outcome, {
-    formsOrigin: FORMS_ORIGIN,
-    audience: 'localhost',
-    userId: login.user.user_id,
-    state: login.transaction.state,
-    secret: SHARED_SECRET,
-    rememberDevice,
-  });
+  return resultFor(login, outcome, { rememberDevice });
 }
 
 const remembered = (credential: DeviceCredential): ResultOutcome => ({

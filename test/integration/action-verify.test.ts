@@ -9,7 +9,16 @@ import { verifyHs256 } from '../../lib/jwt-hs256';
 import { verifyIdentity } from '../../lib/providers/verify';
 import { generateRecoveryCodes, hashRecoveryCodes, newRecovery } from '../../lib/recovery-codes';
 import { signResultToken, type ResultOutcome } from '../../lib/token-contract';
-import { FORMS_ORIGIN, Login, SHARED_SECRET, loadBundledAction, makeUser, redirectQuery, takeActionLines } from '../helpers/action';
+import {
+  FORMS_ORIGIN,
+  Login,
+  SHARED_SECRET,
+  loadBundledAction,
+  resultFor,
+  makeUser,
+  redirectQuery,
+  takeActionLines,
+} from '../helpers/action';
 import { ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, basic, challenge, factor, twilioError } from '../helpers/verify';
 
 const action = loadBundledAction();
@@ -41,13 +50,7 @@ const verifyUser = (extra: Record<string, unknown> = {}) =>
 const authyUser = () => makeUser({ app_metadata: { authy_2fa: { v: 1, authy_id: '1234', failures: 0 } } });
 
 function result(login: Login, outcome: ResultOutcome): string {
-  return signResultToken(outcome, {
-    formsOrigin: FORMS_ORIGIN,
-    audience: 'localhost',
-    userId: login.user.user_id,
-    state: login.transaction.state,
-    secret: SHARED_SECRET,
-  });
+  return resultFor(login, outcome);
 }
 const code = (id = YC): ResultOutcome => ({ kind: 'verify-verified', method: 'app', enrolledNow: false, result: { kind: 'code', id } });
 const enrollment = (id = YF): ResultOutcome => ({
