@@ -6,7 +6,7 @@
  * users who have logged in since. Dry run unless --apply. See docs/admin-tools.md.
  */
 import { AuthyError, createAuthyClient } from '../lib/authy-client';
-import { createVerifyKnownSeedClient } from '../lib/providers/verify';
+import { createVerifyKnownSeedClient } from '../lib/providers/verify-known-seed';
 import { createAdminAudit, outputFor } from './admin/audit';
 import { exportAuthySeed } from './admin/authy-export';
 import { systemClock } from './admin/clock';

@@ -1,7 +1,8 @@
 /**
  * The second-factor provider on Twilio Verify v2, with `fetch` only (this code may be bundled into
  * the Action, which has no npm dependencies). Calls, auth, timeouts and the error table are in
- * ./verify-http.ts, reply checks in ./verify-replies.ts, `confirm` in ./verify-confirm.ts.
+ * ./verify-http.ts, reply checks in ./verify-replies.ts, `confirm` in ./verify-confirm.ts; the
+ * migration tools' client for seeds that exist already in ./verify-known-seed.ts.
  *
  * Resources (twilio.com/docs/verify/api, twilio-node src/rest/verify/v2/service/):
  * - TOTP: `POST Entities/{Identity}/Factors` (FactorType=totp, FriendlyName, Config.*) creates an
@@ -14,7 +15,6 @@
  * - `DELETE Entities/{Identity}` removes the user with every factor.
  */
 import { createHmac } from 'node:crypto';
-import { isRecord } from '../is-record';
 import type { TotpAlgorithm } from '../totp';
 import { confirmVerify } from './verify-confirm';
 import { IDENTITY, SID, VERIFY_BASE_URL, createVerifyCall, type VerifyCall } from './verify-http';
@@ -79,7 +79,8 @@ export function verifyIdentity(userId: string, secret: string): string {
 }
 
 /** Codes as the API takes them: TOTP 3 to 8 digits (challenge.ts AuthPayload), SMS/voice 4 to 10 (60200). */
-const APP_CODE = /^[0-9]{3,8}$/;
+/** An authenticator app's code, as Verify takes it (also the known-seed client's). */
+export const APP_CODE = /^[0-9]{3,8}$/;
 const SENT_CODE = /^[0-9]{4,10}$/;
 
 function configError(message: string): ProviderError {
@@ -93,7 +94,7 @@ function intIn(value: number | undefined, min: number, max: number, name: string
 }
 
 /** The Config.* form fields of a new TOTP factor, checked against Twilio's documented ranges. */
-function totpConfigForm(config: VerifyTotpConfig = {}): Record<string, string> {
+export function totpConfigForm(config: VerifyTotpConfig = {}): Record<string, string> {
   const form: Record<string, string | undefined> = {
     'Config.TimeStep': intIn(config.timeStep, 20, 60, 'totp.timeStep'),
     'Config.Skew': intIn(config.skew, 0, 2, 'totp.skew'),
@@ -130,12 +131,12 @@ function e164(phone: { countryCode: string; national: string }): string {
   return number;
 }
 
-function wrongCode(): ProviderError {
+export function wrongCode(): ProviderError {
   return new ProviderError('WRONG_CODE', 'the code is not valid', 'verify');
 }
 
 /** Checks the settings (configuration errors name the setting) and builds the one call function. */
-function callFrom(options: VerifyProviderOptions): VerifyCall {
+export function callFrom(options: VerifyProviderOptions): VerifyCall {
   if (!SID.account.test(options.accountSid) || options.authToken.length === 0) throw configError('accountSid / authToken malformed');
   if (!SID.service.test(options.serviceSid)) throw configError('serviceSid must be a Verify Service SID (VA...)');
   if (Buffer.byteLength(options.identitySecret, 'utf8') < MIN_IDENTITY_SECRET_BYTES) throw configError('identitySecret is too short');
@@ -248,104 +249,4 @@ export function createVerifyProvider(options: VerifyProviderOptions): SecondFact
       }
     },
   };
-}
-
-/** A TOTP factor of one identity, as the migration tools see it (never its secret). */
-export interface VerifyTotpFactor {
-  sid: string;
-  friendlyName: string;
-  status: 'unverified' | 'verified';
-}
-
-/** The TOTP parameters of a seed that exists already (Config.*), as its authenticator app uses them. */
-export interface KnownSeedConfig {
-  timeStep: number;
-  codeLength: number;
-  alg: TotpAlgorithm;
-}
-
-/**
- * TOTP factors from a seed the user's authenticator app already holds (Authy's seed export), for
- * the migration to Verify: create it with `Binding.Secret` and the seed's real `Config.*`, verify
- * it with a code of that seed, list and delete an identity's factors (a rerun finds a factor a
- * stopped run created). Same settings, calls and error table as the provider.
- */
-export interface VerifyKnownSeedClient {
-  identityOf(userId: string): string;
-  createTotpFactorFromSeed(
-    identity: string,
-    seed: { secret: string; config: KnownSeedConfig; friendlyName: string },
-  ): Promise<VerifyTotpFactor>;
-  verifyTotpFactor(identity: string, factorSid: string, code: string): Promise<VerifyTotpFactor['status']>;
-  listTotpFactors(identity: string): Promise<VerifyTotpFactor[]>;
-  deleteFactor(identity: string, factorSid: string): Promise<void>;
-}
-
-function factorOf(reply: Record<string, unknown> | null, identity: string, sid?: string): VerifyTotpFactor {
-  const factor = readFactor(reply, sid === undefined ? { identity } : { identity, sid });
-  const name = reply?.friendly_name;
-  return { sid: factor.sid, status: factor.status, friendlyName: typeof name === 'string' ? name : '' };
-}
-
-export function createVerifyKnownSeedClient(options: VerifyProviderOptions): VerifyKnownSeedClient {
-  const call = callFrom(options);
-  const checkIdentity = (identity: string) => {
-    if (!IDENTITY.test(identity)) throw new ProviderError('INVALID_REQUEST', 'not a valid Verify identity', 'verify');
-  };
-  const checkFactor = (sid: string) => {
-    if (!SID.factor.test(sid)) throw new ProviderError('INVALID_REQUEST', 'not a valid factor SID', 'verify');
-  };
-  return {
-    identityOf: (userId) => verifyIdentity(userId, options.identitySecret),
-
-    async createTotpFactorFromSeed(identity, { secret, config, friendlyName }) {
-      checkIdentity(identity);
-      if (!/^[A-Z2-7]+=*$/.test(secret)) throw new ProviderError('INVALID_REQUEST', 'the seed is not base32', 'verify');
-      const form = {
-        FactorType: 'totp',
-        FriendlyName: friendlyName.slice(0, 64),
-        'Binding.Secret': secret,
-        ...totpConfigForm({ timeStep: config.timeStep, codeLength: config.codeLength, alg: config.alg }),
-      };
-      const created = factorOf(await call('POST', `/Entities/${identity}/Factors`, form), identity);
-      if (created.status !== 'unverified') throw malformedFactor();
-      return created;
-    },
-
-    async verifyTotpFactor(identity, factorSid, code) {
-      checkIdentity(identity);
-      checkFactor(factorSid);
-      if (!APP_CODE.test(code)) throw wrongCode();
-      return factorOf(await call('POST', `/Entities/${identity}/Factors/${factorSid}`, { AuthPayload: code }), identity, factorSid).status;
-    },
-
-    async listTotpFactors(identity) {
-      checkIdentity(identity);
-      let reply: Record<string, unknown> | null;
-      try {
-        reply = await call('GET', `/Entities/${identity}/Factors?PageSize=50`);
-      } catch (error) {
-        // No Entity yet: no factors.
-        if (isProviderError(error) && error.code === 'NOT_FOUND') return [];
-        throw error;
-      }
-      const factors = reply?.factors;
-      if (!Array.isArray(factors)) throw malformedFactor();
-      return factors.filter((f): f is Record<string, unknown> => isRecord(f) && f.factor_type === 'totp').map((f) => factorOf(f, identity));
-    },
-
-    async deleteFactor(identity, factorSid) {
-      checkIdentity(identity);
-      checkFactor(factorSid);
-      try {
-        await call('DELETE', `/Entities/${identity}/Factors/${factorSid}`);
-      } catch (error) {
-        if (!isProviderError(error) || error.code !== 'NOT_FOUND') throw error;
-      }
-    },
-  };
-}
-
-function malformedFactor(): ProviderError {
-  return new ProviderError('UNAVAILABLE', 'Twilio Verify answered with an unexpected factor', 'verify');
 }

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { AuthyError, createAuthyClient } from '../../lib/authy-client';
 import { ENROLLMENT_KEY } from '../../lib/enrollment';
 import { isProviderError } from '../../lib/providers/types';
-import { createVerifyKnownSeedClient } from '../../lib/providers/verify';
+import { createVerifyKnownSeedClient } from '../../lib/providers/verify-known-seed';
 import { readDevices } from '../../lib/remembered-devices';
 import { isRecord } from '../../lib/is-record';
 import { createAdminAudit, outputFor, type AdminAudit, type AdminTool } from './audit';

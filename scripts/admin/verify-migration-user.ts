@@ -13,7 +13,7 @@
  */
 import { ENROLLMENT_KEY } from '../../lib/enrollment';
 import { isRecord } from '../../lib/is-record';
-import type { VerifyKnownSeedClient } from '../../lib/providers/verify';
+import type { VerifyKnownSeedClient } from '../../lib/providers/verify-known-seed';
 import type { AdminAudit } from './audit';
 import type { SeedExport } from './authy-export';
 import type { Clock } from './clock';

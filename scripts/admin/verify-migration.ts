@@ -13,7 +13,7 @@
  *
  * The seed and codes stay in memory: never in the report, the checkpoint or the output.
  */
-import type { VerifyKnownSeedClient } from '../../lib/providers/verify';
+import type { VerifyKnownSeedClient } from '../../lib/providers/verify-known-seed';
 import { NO_AUDIT, type AdminAudit } from './audit';
 import type { SeedExport } from './authy-export';
 import { NdjsonCheckpoint, writePrivateJson, type CheckpointFormat } from './checkpoint';
