@@ -7,7 +7,8 @@
  * seconds before the cap against the seconds past it.
  */
 import type { ServerChild } from './child';
-import { benchVisits, type ScenarioResult } from './scenarios';
+import type { ScenarioResult } from './scenarios';
+import { benchVisits } from './visit-scenarios';
 import { CAP_RUN } from './settings';
 
 export interface CapRunResult {

@@ -8,7 +8,8 @@
  */
 import type { ServerChild } from './child';
 import type { MemReply } from './child-protocol';
-import { benchVisits, type ScenarioResult } from './scenarios';
+import type { ScenarioResult } from './scenarios';
+import { benchVisits } from './visit-scenarios';
 import { MEMORY_RUN } from './settings';
 import { LinkSource } from './tokens';
 

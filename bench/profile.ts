@@ -12,7 +12,9 @@ import { startAuthyStub } from './authy-stub';
 import { startChild } from './child';
 import { formatSummary, summarize } from './cpu-profile';
 import { startRedis, type BenchRedis } from './redis';
-import { benchVisits, benchWrongCode, type Mode, type ScenarioResult, type Target } from './scenarios';
+import type { Mode, ScenarioResult, Target } from './scenarios';
+import { benchVisits } from './visit-scenarios';
+import { benchWrongCode } from './wrong-code';
 import { formsEnv } from './settings';
 
 const DIR = join(__dirname, 'results', 'profiles');

@@ -3,7 +3,7 @@
  *   1. the bundled Action: its size against Auth0's 100 kB, and onExecutePostLogin against a
  *      bare Action (action.ts);
  *   2. the forms server over real sockets with autocannon, the servers in a child process whose
- *      CPU is read over IPC (scenarios.ts): the bare route (baseline), code-page visits,
+ *      CPU is read over IPC (scenarios.ts, visit-scenarios.ts, wrong-code.ts): the bare route (baseline), code-page visits,
  *      enroll-page visits and wrong-code POSTs in memory; code-page visits and wrong-code POSTs
  *      on Redis, as ratios to memory;
  *   3. the cap run: a small store filled and kept full by fresh visits (cap.ts);
@@ -21,7 +21,9 @@ import { capRun } from './cap';
 import { memoryRun } from './memory';
 import { startRedis } from './redis';
 import { machine, markdown, writeResults, type Results } from './report';
-import { benchBare, benchFloor, benchVisits, benchWrongCode, type ScenarioResult, type WrongCodeResult } from './scenarios';
+import { benchBare, type ScenarioResult } from './scenarios';
+import { benchFloor, benchVisits } from './visit-scenarios';
+import { benchWrongCode, type WrongCodeResult } from './wrong-code';
 import { loadAverage } from './system-cpu';
 import { CAP_RUN, LOAD, MEMORY_RUN, WRONG_CODE, formsEnv } from './settings';
 
