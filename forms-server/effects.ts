@@ -7,8 +7,9 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { AuthyError, type AuthyClient } from '../lib/authy-client';
-import { isProviderError, type Enrollment, type SecondFactorProvider } from '../lib/providers/types';
+import type { Enrollment, SecondFactorProvider } from '../lib/providers/types';
 import { firstCodeBySms } from './first-code';
+import { AUTHY_USER_ANSWERS, VERIFY_USER_ANSWERS, authyCode, providerCode, refusedLevel } from './step-log';
 import { PUSH_TTL_SECONDS } from './visit/attempts';
 import type { Effect, EffectOutcome } from './visit/machine';
 import { providerNotice, verifyNotice } from './visit/provider-notices';
@@ -36,12 +37,6 @@ export interface VerifyDeps {
   provider: SecondFactorProvider;
   identity: (userId: string) => string;
 }
-
-/** A wrong code is the audit line's news (code_wrong); a refused credential is an operator's emergency. */
-const verifyLevel = (code: string) => (code === 'BAD_CREDENTIALS' ? 'error' : code === 'WRONG_CODE' ? 'debug' : 'info');
-
-const providerCode = (error: unknown): string => (isProviderError(error) ? error.code : 'error');
-const authyCode = (error: unknown): string => (error instanceof AuthyError ? error.code : 'error');
 
 /** What the provider said: how to settle the attempt (null: keep holding it) and the event to report. */
 interface Answer {
@@ -77,8 +72,7 @@ async function checkCode(deps: EffectDeps, visit: Visit, authyId: string, code: 
       await deps.authy.verifyToken(authyId, code);
     } catch (error) {
       const kind = authyCode(error);
-      // A wrong or used code is the audit line's news (code_wrong, code_reused); a failed call gets a line of its own.
-      deps.log[kind === 'WRONG_CODE' || kind === 'CODE_REUSED' ? 'debug' : 'info']({ step: 'verify', authy: kind }, 'code refused');
+      deps.log[refusedLevel(kind, AUTHY_USER_ANSWERS)]({ step: 'verify', authy: kind }, 'code refused');
       if (kind === 'WRONG_CODE') return { result: 'wrong', outcome: (counter) => ({ type: 'codeWrong', counter }) };
       if (kind === 'CODE_REUSED') return { result: 'void', outcome: () => ({ type: 'codeReused' }) };
       return { result: 'void', outcome: () => ({ type: 'providerFailed', notice: providerNotice(error) }) };
@@ -174,7 +168,7 @@ async function verifyCode(deps: EffectDeps, visit: Visit, effect: Extract<Effect
       return { result: 'right', outcome: () => ({ type: 'verifyApproved', result: { kind, id } }) };
     } catch (error) {
       const code = providerCode(error);
-      deps.log[verifyLevel(code)]({ step: 'verify', provider: 'verify', verify: code }, 'code refused');
+      deps.log[refusedLevel(code, VERIFY_USER_ANSWERS)]({ step: 'verify', provider: 'verify', verify: code }, 'code refused');
       if (code === 'WRONG_CODE') return { result: 'wrong', outcome: (counter) => ({ type: 'codeWrong', counter }) };
       if (code === 'MAX_ATTEMPTS') {
         return { result: 'wrong', outcome: (counter) => ({ type: 'providerLimit', counter, dropFactor: effect.enrolling }) };
